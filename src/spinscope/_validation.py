@@ -1,0 +1,153 @@
+"""Shared input validation and random-number helpers.
+
+Checks happen once, where user input enters (constructors, loaders, CLI); inner kernels trust
+their inputs. Every message names the argument, the bad value and what would be right.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from spinscope.errors import InputError, MemoryLimitError, SpinscopeTypeError
+
+SeedLike = int | np.random.Generator | np.random.SeedSequence | None
+
+__all__ = [
+    "SeedLike",
+    "available_memory_bytes",
+    "check_finite",
+    "check_int",
+    "check_memory",
+    "check_positive",
+    "check_temperatures",
+    "format_bytes",
+    "make_rng",
+    "spawn_seeds",
+]
+
+
+def make_rng(seed: SeedLike = None) -> np.random.Generator:
+    """Return a numpy ``Generator`` from an int, a ``SeedSequence``, a ``Generator`` or None.
+
+    A ``Generator`` is returned unchanged (so callers share its stream); ``None`` draws fresh
+    entropy. Never touches numpy's global state.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise SpinscopeTypeError(
+            f"seed must be an int, a numpy Generator, a SeedSequence or None, got {type(seed).__name__}"
+        )
+    if int(seed) < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def spawn_seeds(seed: SeedLike, n: int) -> list[np.random.SeedSequence]:
+    """Derive ``n`` independent ``SeedSequence`` children from one seed (for threads/replicas)."""
+    if isinstance(seed, np.random.SeedSequence):
+        ss = seed
+    elif isinstance(seed, np.random.Generator):
+        ss = np.random.SeedSequence(seed.integers(0, 2**63 - 1))
+    else:
+        make_rng(seed)  # validates
+        ss = np.random.SeedSequence(seed)
+    return ss.spawn(n)
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """Return ``value`` as a Python int, refusing floats with a fractional part, bools, strings."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise InputError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise InputError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """Return ``value`` as a float, requiring it finite and strictly positive."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a positive number, got {value!r}") from None
+    if not np.isfinite(v) or v <= 0:
+        raise InputError(f"{name} must be a finite positive number, got {value!r}")
+    return v
+
+
+def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndarray:
+    """Return a 1-D float array of strictly positive, finite temperatures."""
+    t = np.atleast_1d(np.asarray(temperatures, dtype=float))
+    if t.ndim != 1 or t.size == 0:
+        raise InputError(f"{name} must be a non-empty 1-D list of temperatures, got shape {t.shape}")
+    bad = ~np.isfinite(t) | (t <= 0)
+    if bad.any():
+        raise InputError(
+            f"{name} must all be finite and > 0 (temperatures in units of J/k_B); "
+            f"got {t[bad][0]!r} at position {int(np.flatnonzero(bad)[0])}"
+        )
+    return t
+
+
+def check_finite(array: np.ndarray, name: str) -> None:
+    """Raise if ``array`` holds NaN or infinity, naming the first bad index."""
+    a = np.asarray(array)
+    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+        idx = np.argwhere(~np.isfinite(a))[0]
+        raise InputError(f"{name} contains NaN or infinity at index {tuple(int(i) for i in idx)}")
+
+
+def available_memory_bytes() -> int:
+    """Best estimate of the memory available to this process, in bytes."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def format_bytes(n: float) -> str:
+    """Human-readable byte count (``1.5 GiB``)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def check_memory(nbytes: float, what: str, *, fraction: float = 0.8) -> None:
+    """Refuse to allocate ``nbytes`` if it exceeds ``fraction`` of the available memory."""
+    avail = available_memory_bytes()
+    if nbytes > fraction * avail:
+        raise MemoryLimitError(
+            f"{what} needs {format_bytes(nbytes)} but only {format_bytes(avail)} of memory is "
+            f"available; use a smaller size or a sparse representation"
+        )
+
+
+def as_int_tuple(values: Sequence[Any] | Any, name: str, *, minimum: int = 1) -> tuple[int, ...]:
+    """Return a tuple of ints (each >= ``minimum``) from an int or a sequence of ints."""
+    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
+        values = (values,)
+    try:
+        seq = list(values)
+    except TypeError:
+        raise InputError(f"{name} must be an integer or a list of integers, got {values!r}") from None
+    return tuple(check_int(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(seq))

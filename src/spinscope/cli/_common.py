@@ -1,0 +1,118 @@
+"""Helpers shared by the CLI commands: global options, JSON output, argument parsing.
+
+No science lives in ``spinscope.cli``: a command parses its arguments, calls the Python API,
+and formats the result with :func:`emit`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from spinscope.errors import InputError
+
+__all__ = ["GlobalOptions", "emit", "get_options", "parse_int_list", "parse_temperatures", "to_jsonable"]
+
+
+@dataclass
+class GlobalOptions:
+    """Options given before the sub-command: ``spinscope --seed 1 --json simulate ...``."""
+
+    seed: int | None = None
+    device: str = "cpu"
+    threads: int | None = None
+    json: bool = False
+    debug: bool = False
+    quiet: bool = False
+
+    @property
+    def show_progress(self) -> bool:
+        """Progress bars go to stderr, unless ``--quiet``."""
+        return not self.quiet
+
+
+def get_options(ctx: click.Context | None = None) -> GlobalOptions:
+    """The :class:`GlobalOptions` of the running command."""
+    ctx = ctx or click.get_current_context()
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, GlobalOptions) else GlobalOptions()
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, dataclasses, paths and non-finite floats to JSON-ready data."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if not f.name.startswith("_")}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "to_dict") and callable(obj.to_dict):
+        return to_jsonable(obj.to_dict())
+    return obj
+
+
+def emit(result: dict, human: str | None = None) -> None:
+    """Print a command's result: JSON on stdout with ``--json``, else ``human`` on stdout.
+
+    With ``--json`` the human text (if any) goes to stderr so stdout stays parseable.
+    """
+    opts = get_options()
+    if opts.json:
+        if human and not opts.quiet:
+            click.echo(human, err=True)
+        sys.stdout.write(json.dumps(to_jsonable(result), indent=2) + "\n")
+        sys.stdout.flush()
+    elif human is not None:
+        click.echo(human)
+
+
+def parse_temperatures(text: str) -> np.ndarray:
+    """Parse ``--T``: a comma list ``2.0,2.2`` or a range ``start:stop:count`` (inclusive)."""
+    from spinscope._validation import check_temperatures
+
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+            if count < 1:
+                raise InputError(f"--T {text}: the count must be >= 1")
+            temps = np.linspace(start, stop, count)
+        else:
+            temps = np.array([float(x) for x in text.split(",") if x.strip()])
+    except ValueError:
+        raise InputError(
+            f"--T {text!r} is not a temperature list: use a comma list like 2.0,2.269 "
+            f"or a range start:stop:count like 2.0:2.6:7"
+        ) from None
+    return check_temperatures(temps, "--T")
+
+
+def parse_int_list(text: str, name: str) -> list[int]:
+    """Parse a comma-separated list of positive integers (``784,256,10``)."""
+    try:
+        vals = [int(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"{name} {text!r} must be a comma-separated list of integers, e.g. 64,128,10") from None
+    if not vals or any(v <= 0 for v in vals):
+        raise InputError(f"{name} {text!r} must list positive integers")
+    return vals

@@ -1,0 +1,176 @@
+"""The spinscope model file format (``.npz`` with a JSON header; never pickle).
+
+Layout of format version 1 (a numpy ``.npz`` archive, loadable with ``allow_pickle=False``):
+
+``header``
+    0-d unicode array holding a JSON object: ``{"format": "spinscope-model", "version": 1,
+    "kind": "ising" | "potts" | "clock", "n": int, "q": int (potts/clock), "name": str,
+    "storage": "dense" | "coo", "layers": [int] | null, "graph": {"kind", "shape",
+    "periodic"} | null}``.
+``J``
+    dense ``(n, n)`` couplings when ``storage == "dense"``.
+``J_row``, ``J_col``, ``J_val``
+    the upper triangle (``row < col``) of the couplings when ``storage == "coo"``.
+``h``
+    fields: ``(n,)`` for Ising, ``(n, q)`` for Potts/clock (absent if zero).
+``graph_edges``
+    ``(E, 2)`` edges of the graph, if the model carries one.
+
+Files are written atomically (temporary file, then rename) and never overwrite an existing
+file unless ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from spinscope.errors import InputError, ModelFileError
+from spinscope.models.graph import Graph
+from spinscope.models.ising import IsingModel
+from spinscope.models.potts import ClockModel, PottsModel
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "atomic_write", "load_model", "save_model"]
+
+FORMAT_NAME = "spinscope-model"
+FORMAT_VERSION = 1
+
+Model = IsingModel | PottsModel
+
+
+def atomic_write(path: str | os.PathLike, writer, *, overwrite: bool = False, suffix: str = "") -> Path:
+    """Call ``writer(tmp_path)`` and move the result to ``path`` atomically.
+
+    Nothing is left behind if ``writer`` fails; an existing ``path`` is refused unless
+    ``overwrite``.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} already exists; choose another name or pass overwrite=True")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"cannot write {path}: directory {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def save_model(path: str | os.PathLike, model: Model, *, overwrite: bool = False) -> Path:
+    """Save an Ising, Potts or clock model to ``path`` (``.npz``, see module docstring)."""
+    if isinstance(model, ClockModel):
+        kind = "clock"
+    elif isinstance(model, PottsModel):
+        kind = "potts"
+    elif isinstance(model, IsingModel):
+        kind = "ising"
+    else:
+        raise InputError(f"save_model takes an IsingModel, PottsModel or ClockModel, got {type(model).__name__}")
+    header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kind": kind, "n": model.n,
+              "name": model.name, "layers": None, "graph": None}
+    arrays: dict[str, np.ndarray] = {}
+    if kind != "ising":
+        header["q"] = model.q
+    else:
+        header["layers"] = list(model.layers) if model.layers else None
+    if model.is_dense:
+        header["storage"] = "dense"
+        arrays["J"] = np.asarray(model.couplings)
+    else:
+        header["storage"] = "coo"
+        c = sp.triu(model.couplings, k=1).tocoo()
+        arrays["J_row"], arrays["J_col"], arrays["J_val"] = c.row.astype(np.int64), c.col.astype(np.int64), c.data
+    if model.fields is not None and np.any(model.fields != 0):
+        arrays["h"] = np.asarray(model.fields)
+    if model.graph is not None:
+        g = model.graph
+        header["graph"] = {"kind": g.kind, "shape": list(g.shape) if g.shape else None, "periodic": g.periodic}
+        arrays["graph_edges"] = g.edges
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise InputError(f"model files end in .npz; got {path.name}")
+
+    def _write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, header=np.array(json.dumps(header)), **arrays)
+
+    return atomic_write(path, _write, overwrite=overwrite, suffix=".npz")
+
+
+def load_model(path: str | os.PathLike, *, kind: str | None = None) -> Model:
+    """Load a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    path : path-like
+    kind : {"ising", "potts", "clock"}, optional
+        If given, refuse a file holding another kind of model.
+
+    Raises
+    ------
+    ModelFileError
+        Missing file, not a spinscope model, unknown version, wrong kind or corrupt content.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelFileError(f"{path} is not a readable spinscope model file (.npz): {exc}") from None
+    if "header" not in data:
+        raise ModelFileError(f"{path} has no 'header' entry: not a spinscope model file")
+    try:
+        header = json.loads(str(data["header"]))
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: the header is not valid JSON ({exc})") from None
+    if header.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path} is not a spinscope model file (format={header.get('format')!r})")
+    if header.get("version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path} has model format version {header.get('version')}; this spinscope reads "
+            f"version {FORMAT_VERSION}: upgrade spinscope"
+        )
+    file_kind = header.get("kind")
+    if kind is not None and file_kind != kind:
+        raise ModelFileError(f"{path} holds a {file_kind} model, but a {kind} model is needed here")
+    try:
+        n = int(header["n"])
+        if header["storage"] == "dense":
+            j = data["J"]
+        else:
+            r, c, v = data["J_row"], data["J_col"], data["J_val"]
+            if r.size and (r.max() >= n or c.max() >= n or r.min() < 0 or c.min() < 0):
+                raise ModelFileError(f"{path}: coupling indices outside 0..{n - 1}")
+            j = sp.coo_array((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+                             shape=(n, n)).tocsr()
+        graph = None
+        if header.get("graph"):
+            gh = header["graph"]
+            graph = Graph(n=n, edges=data["graph_edges"].astype(np.int64), kind=gh["kind"],
+                          shape=tuple(gh["shape"]) if gh["shape"] else None, periodic=bool(gh["periodic"]))
+        h = data.get("h")
+        name = header.get("name", file_kind)
+        if file_kind == "ising":
+            return IsingModel(j, h, graph=graph, layers=header.get("layers"), name=name)
+        if file_kind in ("potts", "clock"):
+            cls = PottsModel if file_kind == "potts" else ClockModel
+            return cls(int(header["q"]), j, h, graph=graph, name=name)
+    except ModelFileError:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ModelFileError(f"{path} is a corrupt spinscope model file: {exc}") from None
+    raise ModelFileError(f"{path}: unknown model kind {file_kind!r}")
