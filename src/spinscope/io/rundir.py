@@ -1,0 +1,232 @@
+"""Run directories: configuration, results, checkpoints; exact resume after an interruption.
+
+A run directory holds ``config.json`` (format ``spinscope-run`` version 1: the command, the
+configuration that determines the results, the spinscope version, the creation time),
+results written by the command, and checkpoints. Every file is written atomically (temporary
+file, then rename), so an interrupted write never leaves a half-written file, and nothing a
+user already had is overwritten: :meth:`RunDirectory.create` refuses a non-empty directory.
+
+Resuming (:meth:`RunDirectory.resume`) checks that the stored configuration equals the new
+one, key by key, and names the keys that differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinscope._version import __version__
+from spinscope.errors import InputError, ResumeError
+
+__all__ = ["RUN_FORMAT", "RUN_VERSION", "RunDirectory", "atomic_write_bytes", "sigterm_as_interrupt"]
+
+RUN_FORMAT = "spinscope-run"
+RUN_VERSION = 1
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (same-directory temporary file + ``os.replace``)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _jsonable(obj: Any) -> Any:
+    from spinscope.cli._common import to_jsonable  # pure helper, no CLI state
+
+    return to_jsonable(obj)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within this block a SIGTERM (``kill``) raises ``KeyboardInterrupt`` like Ctrl-C does,
+    so long runs can save a checkpoint in their ``except KeyboardInterrupt`` handler."""
+    def _handler(signum, frame):  # pragma: no cover - exercised via subprocess tests
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class RunDirectory:
+    """A directory holding one run's configuration, results and checkpoints.
+
+    Use :meth:`create` for a new run and :meth:`resume` to continue one.
+    """
+
+    def __init__(self, path: Path, config: dict[str, Any], command: str) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.command = command
+
+    # ----------------------------------------------------------------- opening
+    @staticmethod
+    def default_path(command: str, base: str | os.PathLike = "runs") -> Path:
+        """A fresh directory name ``runs/<command>-YYYYmmdd-HHMMSS[-k]`` that does not exist yet."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        p = Path(base) / f"{command}-{stamp}"
+        k = 1
+        while p.exists():
+            k += 1
+            p = Path(base) / f"{command}-{stamp}-{k}"
+        return p
+
+    @classmethod
+    def create(cls, path: str | os.PathLike | None, *, command: str, config: Mapping[str, Any]) -> RunDirectory:
+        """Create a new run directory and write ``config.json``.
+
+        Parameters
+        ----------
+        path : path-like or None
+            The directory; ``None`` picks :meth:`default_path`. An existing non-empty directory
+            is refused (pass it to :meth:`resume` instead), so earlier results are never touched.
+        command : str
+            The command that owns the run (``"simulate"``, ``"track"``, ...).
+        config : mapping
+            Everything that determines the results (JSON-serialisable after numpy conversion).
+        """
+        p = cls.default_path(command) if path is None else Path(path)
+        if p.exists() and (not p.is_dir() or any(p.iterdir())):
+            raise InputError(
+                f"output directory {p} already exists and is not empty; choose a new --out, "
+                f"or continue that run with --resume {p}"
+            )
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            probe = p / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise InputError(f"cannot write to output directory {p}: {exc.strerror or exc}") from None
+        rd = cls(p, _jsonable(dict(config)), command)
+        header = {"format": RUN_FORMAT, "version": RUN_VERSION, "command": command,
+                  "spinscope_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                  "config": rd.config}
+        atomic_write_bytes(p / "config.json", json.dumps(header, indent=2).encode())
+        return rd
+
+    @classmethod
+    def resume(cls, path: str | os.PathLike, *, command: str,
+               config: Mapping[str, Any] | None = None, ignore: tuple[str, ...] = ()) -> RunDirectory:
+        """Open an existing run directory to continue it.
+
+        Parameters
+        ----------
+        path : path-like
+            The run directory.
+        command : str
+            The command resuming it; a directory of another command is refused.
+        config : mapping, optional
+            The configuration of the resuming call. If given, it must equal the stored one
+            except for the keys in ``ignore``; otherwise :class:`ResumeError` names the keys.
+            If ``None``, the stored configuration is used as is.
+        """
+        p = Path(path)
+        cfg_file = p / "config.json"
+        if not cfg_file.is_file():
+            raise ResumeError(f"cannot resume {p}: no config.json there (is it a spinscope run directory?)")
+        try:
+            header = json.loads(cfg_file.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ResumeError(f"cannot resume {p}: config.json is unreadable ({exc})") from None
+        if header.get("format") != RUN_FORMAT or header.get("version") != RUN_VERSION:
+            raise ResumeError(f"cannot resume {p}: not a spinscope run directory of format version {RUN_VERSION}")
+        if header.get("command") != command:
+            raise ResumeError(f"cannot resume {p} with '{command}': it is a '{header.get('command')}' run")
+        stored = header.get("config", {})
+        if config is not None:
+            new = _jsonable(dict(config))
+            keys = sorted(set(stored) | set(new))
+            diff = [k for k in keys if k not in ignore and stored.get(k) != new.get(k)]
+            if diff:
+                detail = ", ".join(f"{k}: {stored.get(k)!r} there vs {new.get(k)!r} now" for k in diff[:5])
+                raise ResumeError(f"cannot resume {p}: it was run with another configuration ({detail})")
+        return cls(p, stored, command)
+
+    # ----------------------------------------------------------------- writing
+    def file(self, name: str) -> Path:
+        """Path of ``name`` inside the run directory (sub-directories are created)."""
+        f = self.path / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        return f
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        """Write ``obj`` as JSON (numpy converted) atomically."""
+        f = self.file(name)
+        atomic_write_bytes(f, json.dumps(_jsonable(obj), indent=2).encode())
+        return f
+
+    def read_json(self, name: str) -> Any:
+        """Read a JSON file of the run."""
+        return json.loads((self.path / name).read_text())
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a text file atomically."""
+        f = self.file(name)
+        atomic_write_bytes(f, text.encode())
+        return f
+
+    def write_table(self, name: str, table) -> Path:
+        """Write a pandas DataFrame (or a list of dict rows) as CSV atomically."""
+        import pandas as pd
+
+        df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
+        return self.write_text(name, df.to_csv(index=False))
+
+    def save_arrays(self, name: str, arrays: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> Path:
+        """Save named arrays (numpy or torch) as a safetensors file with JSON metadata.
+
+        The metadata dict is stored as one JSON string under the key ``"spinscope"``.
+        """
+        import torch
+        from safetensors.torch import save
+
+        tensors = {}
+        for k, v in arrays.items():
+            t = v.detach().cpu() if isinstance(v, torch.Tensor) else torch.as_tensor(np.ascontiguousarray(v))
+            tensors[k] = t.contiguous()
+        meta = {"spinscope": json.dumps(_jsonable(dict(metadata or {})))}
+        f = self.file(name)
+        atomic_write_bytes(f, save(tensors, metadata=meta))
+        return f
+
+    def load_arrays(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Load a file written by :meth:`save_arrays`: ``(arrays as numpy, metadata)``."""
+        from safetensors import SafetensorError, safe_open
+
+        f = self.path / name
+        try:
+            with safe_open(str(f), framework="numpy") as fh:
+                arrays = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+                meta = json.loads((fh.metadata() or {}).get("spinscope", "{}"))
+        except (OSError, SafetensorError, json.JSONDecodeError) as exc:
+            raise ResumeError(f"cannot read {f}: {exc}") from None
+        return arrays, meta
+
+    def exists(self, name: str) -> bool:
+        """Whether the run directory holds ``name``."""
+        return (self.path / name).exists()
