@@ -6,17 +6,14 @@ and formats the result with :func:`emit`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
 
+from spinscope._jsonutil import to_jsonable
 from spinscope.errors import InputError
 
 __all__ = ["GlobalOptions", "emit", "get_options", "parse_int_list", "parse_temperatures", "to_jsonable"]
@@ -44,28 +41,6 @@ def get_options(ctx: click.Context | None = None) -> GlobalOptions:
     ctx = ctx or click.get_current_context()
     obj = ctx.find_root().obj
     return obj if isinstance(obj, GlobalOptions) else GlobalOptions()
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert numpy scalars/arrays, dataclasses, paths and non-finite floats to JSON-ready data."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if not f.name.startswith("_")}
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return to_jsonable(obj.item())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "to_dict") and callable(obj.to_dict):
-        return to_jsonable(obj.to_dict())
-    return obj
 
 
 def emit(result: dict, human: str | None = None) -> None:

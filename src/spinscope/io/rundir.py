@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from spinscope._jsonutil import to_jsonable
 from spinscope._version import __version__
 from spinscope.errors import InputError, ResumeError
 
@@ -48,10 +49,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def _jsonable(obj: Any) -> Any:
-    from spinscope.cli._common import to_jsonable  # pure helper, no CLI state
-
-    return to_jsonable(obj)
 
 
 @contextlib.contextmanager
@@ -122,7 +119,7 @@ class RunDirectory:
             probe.unlink()
         except OSError as exc:
             raise InputError(f"cannot write to output directory {p}: {exc.strerror or exc}") from None
-        rd = cls(p, _jsonable(dict(config)), command)
+        rd = cls(p, to_jsonable(dict(config)), command)
         header = {"format": RUN_FORMAT, "version": RUN_VERSION, "command": command,
                   "spinscope_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                   "config": rd.config}
@@ -159,7 +156,7 @@ class RunDirectory:
             raise ResumeError(f"cannot resume {p} with '{command}': it is a '{header.get('command')}' run")
         stored = header.get("config", {})
         if config is not None:
-            new = _jsonable(dict(config))
+            new = to_jsonable(dict(config))
             keys = sorted(set(stored) | set(new))
             diff = [k for k in keys if k not in ignore and stored.get(k) != new.get(k)]
             if diff:
@@ -177,7 +174,7 @@ class RunDirectory:
     def write_json(self, name: str, obj: Any) -> Path:
         """Write ``obj`` as JSON (numpy converted) atomically."""
         f = self.file(name)
-        atomic_write_bytes(f, json.dumps(_jsonable(obj), indent=2).encode())
+        atomic_write_bytes(f, json.dumps(to_jsonable(obj), indent=2).encode())
         return f
 
     def read_json(self, name: str) -> Any:
@@ -209,7 +206,7 @@ class RunDirectory:
         for k, v in arrays.items():
             t = v.detach().cpu() if isinstance(v, torch.Tensor) else torch.as_tensor(np.ascontiguousarray(v))
             tensors[k] = t.contiguous()
-        meta = {"spinscope": json.dumps(_jsonable(dict(metadata or {})))}
+        meta = {"spinscope": json.dumps(to_jsonable(dict(metadata or {})))}
         f = self.file(name)
         atomic_write_bytes(f, save(tensors, metadata=meta))
         return f
@@ -221,7 +218,7 @@ class RunDirectory:
         f = self.path / name
         try:
             with safe_open(str(f), framework="numpy") as fh:
-                arrays = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+                arrays = {k: fh.get_tensor(k) for k in fh.keys()}
                 meta = json.loads((fh.metadata() or {}).get("spinscope", "{}"))
         except (OSError, SafetensorError, json.JSONDecodeError) as exc:
             raise ResumeError(f"cannot read {f}: {exc}") from None

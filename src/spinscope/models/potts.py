@@ -132,7 +132,7 @@ class PottsModel:
         e = -(self.pair_energy(a[..., i], a[..., j]) * w).sum(-1)
         if self.fields is not None:
             e = e - np.take_along_axis(
-                np.broadcast_to(self.fields, a.shape + (self.q,)), a[..., None], axis=-1
+                np.broadcast_to(self.fields, (*a.shape, self.q)), a[..., None], axis=-1
             )[..., 0].sum(-1)
         if torch_in:
             return torch.as_tensor(e, device=dev)
