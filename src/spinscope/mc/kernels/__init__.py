@@ -1,0 +1,301 @@
+"""Numba CPU kernels of the Monte Carlo engine: the contract the samplers code against.
+
+Everything here advances many independent chains in one call and **mutates the chain state in
+place**. The functions check shapes and dtypes (cheap, O(1)) and raise
+:class:`~spinscope.errors.InputError`; they do not re-validate spin values or temperatures,
+which the sampler checks once where user input enters.
+
+Chain state
+-----------
+``spins`` : int8, shape (R, n), C-contiguous
+    Ising: ``-1/+1``. Potts/clock: states ``0 .. q-1``.
+``betas`` : float64, shape (R,)
+    Inverse temperature of each chain (``beta = 1/T``, units of ``1/J``).
+``keys`` : uint64, shape (R,)
+    One key per chain, from :func:`make_keys` (``seed`` -> ``spawn_seeds``).
+``counters`` : uint64, shape (R,)
+    RNG rounds done by each chain; every sweep (local, Swendsen–Wang, multispin) or Wolff
+    cluster uses one round and adds 1. Saving ``spins, keys, counters`` and restoring them
+    resumes a chain bit for bit.
+
+Randomness is counter-based (see :mod:`.rng`): each random word is a hash of
+``(key, counter, index)``, so a run is a deterministic function of the seed, **the same for any
+number of threads**, and chains with different keys are independent.
+
+Functions
+---------
+``make_keys(seed, R) -> uint64[R]``
+``prepare_ising(model, *, kind=None) -> IsingPlan``
+    kind ``"lattice"`` (uniform periodic hypercubic, 1-3 D, even sides >= 4: checkerboard with
+    acceptance tables), ``"colored"`` (CSR + graph colouring, any sparse model), ``"dense"``
+    (sequential, incrementally updated local fields).
+``prepare_potts(model) -> PottsPlan``  (PottsModel or ClockModel; q <= 127)
+``ising_sweeps(plan, spins, betas, keys, counters, *, rule="metropolis"|"heatbath", sweeps=1)``
+    -> int64[R], number of spins that changed (Metropolis: accepted flips).
+``potts_sweeps(plan, spins, betas, keys, counters, *, rule=..., sweeps=1)`` -> int64[R] changed.
+``wolff_updates(plan, spins, betas, keys, counters, *, clusters=1)`` -> float64[R]
+    mean Wolff cluster size (sites) per chain. Ferromagnetic, zero-field Ising or Potts only.
+``swendsen_wang_sweeps(plan, spins, betas, keys, counters, *, sweeps=1)`` -> float64[R]
+    mean number of clusters per sweep. Same restriction.
+``prepare_multispin(model) -> MultispinPlan``  (2-D/3-D periodic ±J lattice, zero field)
+``pack_spins(spins int8[64 W, n]) -> uint64[W, n]``, ``unpack_spins(words) -> int8[64 W, n]``
+``multispin_sweeps(plan, words, betas_per_word, keys, counters, *, sweeps=1)`` -> int64[W]
+    accepted flips per word (summed over its 64 replicas). ``keys``/``counters`` are per word.
+``energies(plan, spins_or_words) -> float64[R]`` (``[64 W]`` for a MultispinPlan)
+``magnetizations(plan, spins_or_words)`` -> float64[R] (Ising, multispin: ``sum s / n``) or
+    complex128[R] (Potts/clock: ``mean exp(2 pi i s / q)``; take ``abs`` for ``|m|``).
+
+Threads: chains run in parallel when ``R >= numba.get_num_threads()`` or the system is small,
+else the sites of one colour (rows of a lattice) run in parallel. Set the thread count with
+``numba.set_num_threads``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spinscope._validation import check_int
+from spinscope.errors import InputError, SpinscopeTypeError
+from spinscope.mc.kernels import numba_cluster as _cl
+from spinscope.mc.kernels import numba_local as _lo
+from spinscope.mc.kernels import numba_multispin as _ms
+from spinscope.mc.kernels.plans import (
+    IsingPlan,
+    MultispinPlan,
+    PottsPlan,
+    greedy_coloring,
+    prepare_ising,
+    prepare_multispin,
+    prepare_potts,
+)
+from spinscope.mc.kernels.rng import make_keys
+
+__all__ = [
+    "IsingPlan",
+    "MultispinPlan",
+    "PottsPlan",
+    "energies",
+    "greedy_coloring",
+    "ising_sweeps",
+    "magnetizations",
+    "make_keys",
+    "multispin_sweeps",
+    "pack_spins",
+    "potts_sweeps",
+    "prepare_ising",
+    "prepare_multispin",
+    "prepare_potts",
+    "swendsen_wang_sweeps",
+    "unpack_spins",
+    "wolff_updates",
+]
+
+_RULES = ("metropolis", "heatbath")
+
+
+def _check_state(spins, betas, keys, counters, n: int, what: str = "spins", dtype=np.int8):
+    if not isinstance(spins, np.ndarray) or spins.dtype != dtype or spins.ndim != 2:
+        got = f"{spins.dtype} array of shape {spins.shape}" if isinstance(spins, np.ndarray) \
+            else type(spins).__name__
+        raise InputError(f"{what} must be a 2-D {np.dtype(dtype).name} numpy array (R, n), got {got}")
+    if spins.shape[1] != n:
+        raise InputError(f"{what} has {spins.shape[1]} sites per chain but the plan has n={n}")
+    if not spins.flags.c_contiguous or not spins.flags.writeable:
+        raise InputError(f"{what} must be C-contiguous and writeable (use np.ascontiguousarray)")
+    R = spins.shape[0]
+    for name, arr in (("keys", keys), ("counters", counters)):
+        if not isinstance(arr, np.ndarray) or arr.dtype != np.uint64 or arr.shape != (R,):
+            raise InputError(f"{name} must be a uint64 numpy array of shape ({R},); "
+                             "make keys with make_keys(seed, R) and counters with "
+                             "np.zeros(R, dtype=np.uint64)")
+    if not counters.flags.writeable:
+        raise InputError("counters must be writeable (they are advanced in place)")
+    b = np.ascontiguousarray(betas, dtype=np.float64)
+    if b.ndim == 0:
+        b = np.full(R, float(b))
+    if b.shape != (R,):
+        raise InputError(f"betas must have shape ({R},), one per chain, got {b.shape}")
+    return b
+
+
+def _check_rule(rule: str) -> bool:
+    if rule not in _RULES:
+        raise InputError(f"rule must be one of {_RULES}, got {rule!r}")
+    return rule == "heatbath"
+
+
+def ising_sweeps(plan: IsingPlan, spins: np.ndarray, betas: np.ndarray, keys: np.ndarray,
+                 counters: np.ndarray, *, rule: str = "metropolis", sweeps: int = 1) -> np.ndarray:
+    """Advance every Ising chain by ``sweeps`` full single-spin sweeps (in place).
+
+    Parameters
+    ----------
+    plan : IsingPlan
+        From :func:`prepare_ising`.
+    spins : int8 array, shape (R, n)
+        ±1 spins, updated in place.
+    betas : float64 array, shape (R,)
+        Inverse temperatures.
+    keys, counters : uint64 arrays, shape (R,)
+        Chain keys and round counters (counters advance by ``sweeps``).
+    rule : {"metropolis", "heatbath"}
+    sweeps : int
+
+    Returns
+    -------
+    changed : int64 array, shape (R,)
+        Number of spin changes per chain over all sweeps.
+    """
+    if not isinstance(plan, IsingPlan):
+        raise SpinscopeTypeError(f"ising_sweeps needs an IsingPlan, got {type(plan).__name__}")
+    heat = _check_rule(rule)
+    sweeps = check_int(sweeps, "sweeps", minimum=0)
+    b = _check_state(spins, betas, keys, counters, plan.n)
+    par = _lo.by_chain(spins.shape[0], plan.n)
+    if plan.kind == "lattice":
+        tab = _lo.ising_tables(plan, b, heat)
+        return _lo.lattice_sweeps(spins, tab, keys, counters, plan.rows, plan.row_len,
+                                  plan.row_nbr, plan.row_par, plan.z, sweeps, par)
+    if plan.kind == "dense":
+        return _lo.dense_ising_sweeps(spins, b, keys, counters, plan.dense, plan.fields, heat,
+                                      sweeps)
+    return _lo.colored_ising_sweeps(spins, b, keys, counters, plan.indptr, plan.indices,
+                                    plan.data, plan.fields, plan.color_ptr, plan.color_sites,
+                                    heat, sweeps, par)
+
+
+def potts_sweeps(plan: PottsPlan, spins: np.ndarray, betas: np.ndarray, keys: np.ndarray,
+                 counters: np.ndarray, *, rule: str = "metropolis", sweeps: int = 1) -> np.ndarray:
+    """Advance every Potts/clock chain by ``sweeps`` sweeps (in place); states ``0..q-1`` int8.
+
+    Metropolis proposes one of the other ``q-1`` states uniformly; heat-bath draws from the
+    full conditional. Returns the number of spin changes per chain, int64 ``(R,)``.
+    """
+    if not isinstance(plan, PottsPlan):
+        raise SpinscopeTypeError(f"potts_sweeps needs a PottsPlan, got {type(plan).__name__}")
+    heat = _check_rule(rule)
+    sweeps = check_int(sweeps, "sweeps", minimum=0)
+    b = _check_state(spins, betas, keys, counters, plan.n)
+    par = _lo.by_chain(spins.shape[0], plan.n)
+    return _lo.potts_colored_sweeps(spins, b, keys, counters, plan.q, plan.indptr, plan.indices,
+                                    plan.data, plan.fields, plan.pair, plan.color_ptr,
+                                    plan.color_sites, heat, sweeps, par)
+
+
+def _cluster_args(plan, name: str):
+    if isinstance(plan, IsingPlan):
+        ising, q = True, 2
+    elif isinstance(plan, PottsPlan):
+        if plan.kind != "potts":
+            raise InputError(f"{name} supports Ising and Potts models, not the {plan.kind} model; "
+                             "use potts_sweeps")
+        ising, q = False, plan.q
+    else:
+        raise SpinscopeTypeError(f"{name} needs an IsingPlan or PottsPlan, got {type(plan).__name__}")
+    if not plan.ferromagnetic:
+        raise InputError(f"{name} needs ferromagnetic couplings (all J_ij >= 0); the model has "
+                         "negative couplings: use local updates (metropolis/heatbath)")
+    if not plan.zero_field:
+        raise InputError(f"{name} needs zero fields; use local updates (metropolis/heatbath)")
+    return ising, q
+
+
+def wolff_updates(plan: IsingPlan | PottsPlan, spins: np.ndarray, betas: np.ndarray,
+                  keys: np.ndarray, counters: np.ndarray, *, clusters: int = 1) -> np.ndarray:
+    """Grow and flip ``clusters`` Wolff clusters in every chain (in place).
+
+    Bonds join equal neighbours with ``p = 1 - exp(-2 beta J)`` (Ising) or
+    ``1 - exp(-beta J)`` (Potts). Returns the mean cluster size per chain, float64 ``(R,)``.
+    Raises InputError for antiferromagnetic couplings, non-zero fields or clock models.
+    """
+    ising, q = _cluster_args(plan, "wolff_updates")
+    clusters = check_int(clusters, "clusters", minimum=1)
+    b = _check_state(spins, betas, keys, counters, plan.n)
+    return _cl.wolff_kernel(spins, b, keys, counters, plan.indptr, plan.indices, plan.data,
+                            ising, q, clusters)
+
+
+def swendsen_wang_sweeps(plan: IsingPlan | PottsPlan, spins: np.ndarray, betas: np.ndarray,
+                         keys: np.ndarray, counters: np.ndarray, *, sweeps: int = 1) -> np.ndarray:
+    """``sweeps`` Swendsen–Wang updates of every chain (in place).
+
+    Returns the mean number of clusters per sweep, float64 ``(R,)``. Same restrictions as
+    :func:`wolff_updates`.
+    """
+    ising, q = _cluster_args(plan, "swendsen_wang_sweeps")
+    sweeps = check_int(sweeps, "sweeps", minimum=1)
+    b = _check_state(spins, betas, keys, counters, plan.n)
+    return _cl.swendsen_wang_kernel(spins, b, keys, counters, plan.indptr, plan.indices,
+                                    plan.data, ising, q, sweeps)
+
+
+def pack_spins(spins: np.ndarray) -> np.ndarray:
+    """Pack ``int8[64 W, n]`` ±1 spins into ``uint64[W, n]`` (bit k of word w: replica 64 w + k is +1)."""
+    s = np.asarray(spins)
+    if s.ndim != 2 or s.shape[0] == 0 or s.shape[0] % 64:
+        raise InputError(f"pack_spins needs shape (64*W, n) with W >= 1, got {s.shape}")
+    return _ms.pack_bits(s)
+
+
+def unpack_spins(words: np.ndarray) -> np.ndarray:
+    """Unpack ``uint64[W, n]`` words into ``int8[64 W, n]`` ±1 spins."""
+    w = np.asarray(words)
+    if w.ndim != 2 or w.dtype != np.uint64:
+        raise InputError(f"unpack_spins needs a uint64 array (W, n), got {w.dtype} {w.shape}")
+    return _ms.unpack_bits(w)
+
+
+def multispin_sweeps(plan: MultispinPlan, words: np.ndarray, betas_per_word: np.ndarray,
+                     keys: np.ndarray, counters: np.ndarray, *, sweeps: int = 1) -> np.ndarray:
+    """Checkerboard Metropolis sweeps of 64 bit-packed replicas per word (in place).
+
+    Parameters
+    ----------
+    plan : MultispinPlan
+    words : uint64 array, shape (W, n)
+    betas_per_word : float64 array, shape (W,)
+        One inverse temperature per word (shared by its 64 replicas).
+    keys, counters : uint64 arrays, shape (W,)
+
+    Returns
+    -------
+    accepted : int64 array, shape (W,)
+        Accepted flips per word, summed over its 64 replicas and all sweeps.
+    """
+    if not isinstance(plan, MultispinPlan):
+        raise SpinscopeTypeError(f"multispin_sweeps needs a MultispinPlan, got {type(plan).__name__}")
+    sweeps = check_int(sweeps, "sweeps", minimum=0)
+    b = _check_state(words, betas_per_word, keys, counters, plan.n, "words", np.uint64)
+    masks = _ms.threshold_masks(plan, b)
+    ferro = not bool(plan.anti.any())
+    par = words.shape[0] >= _lo.numba.get_num_threads() or plan.n < 4096
+    return _ms.multispin_kernel(words, masks, keys, counters, plan.rows, plan.row_len,
+                                plan.row_nbr, plan.row_par, plan.anti, ferro, sweeps, par)
+
+
+def energies(plan: IsingPlan | PottsPlan | MultispinPlan, spins: np.ndarray) -> np.ndarray:
+    """Energy ``H`` of every chain, float64 ``(R,)`` (``(64 W,)`` for packed words)."""
+    if isinstance(plan, IsingPlan):
+        return _lo.ising_energies(plan, spins)
+    if isinstance(plan, PottsPlan):
+        return _lo.potts_energies(plan, spins)
+    if isinstance(plan, MultispinPlan):
+        nb = plan.n * plan.z // 2
+        u = _ms.multispin_unsat(spins, plan.rows, plan.row_len, plan.row_nbr, plan.anti)
+        return plan.scale * (2.0 * u - nb)
+    raise SpinscopeTypeError(f"energies needs a kernel plan, got {type(plan).__name__}")
+
+
+def magnetizations(plan: IsingPlan | PottsPlan | MultispinPlan, spins: np.ndarray) -> np.ndarray:
+    """Magnetisation per spin of every chain.
+
+    Ising and multispin: ``sum_i s_i / n`` (float64). Potts/clock: the complex order parameter
+    ``mean_i exp(2 pi i s_i / q)`` (complex128); ``abs`` gives ``|m|``.
+    """
+    if isinstance(plan, IsingPlan):
+        return _lo.ising_magnetizations(spins)
+    if isinstance(plan, PottsPlan):
+        return _lo.potts_magnetizations(plan, spins)
+    if isinstance(plan, MultispinPlan):
+        return _lo.ising_magnetizations(_ms.unpack_bits(spins))
+    raise SpinscopeTypeError(f"magnetizations needs a kernel plan, got {type(plan).__name__}")
