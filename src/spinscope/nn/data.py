@@ -85,7 +85,7 @@ class Dataset:
 
     def to_dict(self) -> dict[str, Any]:
         """Summary (no arrays), JSON-ready."""
-        return {"name": self.name, "n_train": int(len(self.y_train)), "n_val": int(len(self.y_val)),
+        return {"name": self.name, "n_train": len(self.y_train), "n_val": len(self.y_val),
                 "n_features": self.n_features, "n_classes": self.n_classes,
                 "normalisation": self.normalisation}
 

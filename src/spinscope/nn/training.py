@@ -97,7 +97,7 @@ def checkpoint_schedule(total_steps: int, n: int) -> np.ndarray:
     steps = [0]
     for k, r in enumerate(raw):
         remaining = len(raw) - 1 - k  # checkpoints still to place after this one
-        s = max(int(round(r)), steps[-1] + 1)
+        s = max(round(float(r)), steps[-1] + 1)
         s = min(s, total_steps - remaining)
         steps.append(s)
     return np.asarray(steps, dtype=np.int64)

@@ -1,0 +1,105 @@
+"""``spinscope track``: train networks and follow their spin phase; write a report.
+
+Thin wrapper of :func:`spinscope.nn.track.track`. With ``--resume DIR`` every flag not given on
+the command line is taken from the run's stored configuration; a flag that is given must agree
+with it.
+"""
+
+from __future__ import annotations
+
+import click
+
+from spinscope.cli._common import emit, get_options, parse_int_list
+
+__all__ = ["command"]
+
+_DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": 40,
+             "checkpoints": 20, "init_scale": 1.0}
+
+
+def _human(res) -> str:
+    lines = [f"run directory: {res.run_dir}", f"report:        {res.report}"]
+    for net, s in res.summary.items():
+        exp = "no fit" if s["exponent"] is None else (
+            f"alpha = {s['exponent']:.3f} [{s['exponent_ci'][0]:.3f}, {s['exponent_ci'][1]:.3f}]")
+
+        def f(v):
+            return "-" if v is None else f"{v:.4g}"
+
+        lines.append(f"{net:>7}: accuracy {s['final_accuracy']:.3f}; T_c(0) {f(s['tc0'])} (replica "
+                     f"{f(s['replica_tc0'])}) -> T_c(final) {f(s['tc_final'])}; {exp}")
+        lines.append(f"         {s['fit_verdict']}")
+    return "\n".join(lines)
+
+
+@click.command("track", context_settings={"show_default": True})
+@click.option("--dataset", default=_DEFAULTS["dataset"],
+              help="digits (built in), mnist, fashion-mnist (local files in --data-dir), or a path to an .npz / IDX directory.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Directory of the MNIST / Fashion-MNIST IDX (or .npz) files [default: data/<name>].")
+@click.option("--download", is_flag=True, help="Download MNIST / Fashion-MNIST into --data-dir first (needs a network).")
+@click.option("--architecture", default=None,
+              help="Layer widths, e.g. 64,128,128,10 [default: pixels,128,128,classes; 256 wide for MNIST].")
+@click.option("--activation", "activations", default="relu,binary", help="Networks to train: relu, binary or both.")
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default=_DEFAULTS["optimizer"])
+@click.option("--lr", type=float, default=_DEFAULTS["lr"], help="Learning rate (the paper's 1e-4).")
+@click.option("--batch-size", type=int, default=_DEFAULTS["batch_size"])
+@click.option("--epochs", type=int, default=_DEFAULTS["epochs"])
+@click.option("--checkpoints", type=int, default=_DEFAULTS["checkpoints"],
+              help="Log-spaced checkpoints per network (step 0 and the last step included).")
+@click.option("--init-scale", type=float, default=_DEFAULTS["init_scale"],
+              help="Scale of the initial weights (small: rich regime; large: lazy regime).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Analysis processes [default: one per core]; 0 analyses in the main process.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="New run directory [default: runs/track-<date>-<time>].")
+@click.option("--resume", type=click.Path(file_okay=False), default=None,
+              help="Continue an interrupted run in this directory.")
+@click.pass_context
+def command(ctx: click.Context, dataset, data_dir, download, architecture, activations, optimizer, lr,
+            batch_size, epochs, checkpoints, init_scale, workers, out, resume) -> None:
+    """Train a ReLU and a binarised network, analyse the spin Hamiltonian of every checkpoint
+    (T_c, λ_min(I − M), spectrum, TAP solutions), fit T_c(t) and write report.html.
+
+    Reproduces Barney, Winer & Galitski (2024), "Neural Networks as Spin Models: From Glass to
+    Hidden Order Through Training". With no arguments: digits, 64-128-128-10, both networks.
+    """
+    from spinscope.errors import InputError
+    from spinscope.nn.track import track
+
+    opts = get_options(ctx)
+    kw = {"dataset": dataset, "optimizer": optimizer, "lr": lr, "batch_size": batch_size, "epochs": epochs,
+          "checkpoints": checkpoints, "init_scale": init_scale,
+          "architecture": parse_int_list(architecture, "--architecture") if architecture else None,
+          "activations": tuple(a.strip() for a in activations.split(",") if a.strip())}
+    if resume is not None:
+        from spinscope.io import RunDirectory
+
+        stored = RunDirectory.resume(resume, command="track").config
+        given = {k for k in kw if ctx.get_parameter_source(k)
+                 == click.core.ParameterSource.COMMANDLINE}
+        for key in ("optimizer", "lr", "batch_size", "epochs", "checkpoints", "init_scale", "architecture"):
+            if key not in given and key in stored:
+                kw[key] = stored[key]
+        if "activations" not in given and "activations" in stored:
+            kw["activations"] = tuple(stored["activations"])
+        if "dataset" not in given and stored.get("dataset") not in (None, "digits", "mnist", "fashion-mnist"):
+            raise InputError(f"resuming {resume}: give the dataset path again with --dataset "
+                             f"(it was {stored.get('dataset')!r})")
+        if "dataset" not in given and "dataset" in stored:
+            kw["dataset"] = stored["dataset"]
+    if download and kw["dataset"] not in ("mnist", "fashion-mnist"):
+        raise InputError("--download applies to --dataset mnist or fashion-mnist only")
+    if download:
+        from spinscope.nn.data import load_dataset
+
+        load_dataset(kw["dataset"], data_dir=data_dir, download=True)
+    res = track(**kw, data_dir=data_dir, out=out, resume=resume, seed=opts.seed, device=opts.device,
+                workers=workers, progress=opts.show_progress and not opts.json)
+    summary = {"run_dir": str(res.run_dir), "report": str(res.report), "seed": res.config["seed"],
+               "networks": {net: {"final_accuracy": s["final_accuracy"], "tc0": s["tc0"],
+                                  "replica_tc0": s["replica_tc0"], "tc_final": s["tc_final"],
+                                  "exponent": s["exponent"], "exponent_ci": s["exponent_ci"],
+                                  "power_law_fits": s["power_law_fits"]}
+                            for net, s in res.summary.items()}}
+    emit(summary, _human(res))
