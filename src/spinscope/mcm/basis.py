@@ -14,7 +14,6 @@ is independent of those kept (Gaussian elimination over GF(2)) finds it exactly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations

@@ -27,7 +27,7 @@ import numpy as np
 
 from spinscope.errors import DataFileError, InputError, SpinscopeTypeError
 
-__all__ = ["BinaryData", "as_binary_data", "pack_bits", "read_binary_data", "unpack_bits"]
+__all__ = ["BinaryData", "as_binary_data", "as_bits", "pack_bits", "read_binary_data", "unpack_bits"]
 
 
 def n_words(n: int) -> int:
@@ -155,7 +155,16 @@ def read_binary_data(path: str | os.PathLike) -> BinaryData:
 
 
 def as_binary_data(X: Any, *, encoding: str = "auto") -> BinaryData:
-    """Convert data to :class:`BinaryData`.
+    """Convert data to :class:`BinaryData` (see :func:`as_bits` for what is accepted)."""
+    if isinstance(X, BinaryData):
+        return X
+    if isinstance(X, (str, os.PathLike)):
+        return read_binary_data(X)
+    return BinaryData.from_bits(as_bits(X, encoding=encoding))
+
+
+def as_bits(X: Any, *, encoding: str = "auto") -> np.ndarray:
+    """Convert data to a ``(N, n)`` uint8 array of 0/1, one row per observation.
 
     Parameters
     ----------
@@ -165,10 +174,10 @@ def as_binary_data(X: Any, *, encoding: str = "auto") -> BinaryData:
         How to read numeric values: ``"01"`` (0/1 or bool), ``"pm1"`` (spins ±1, ``+1 -> 0``,
         ``-1 -> 1``), or ``"auto"``: ±1 if any value is -1, else 0/1.
     """
-    if isinstance(X, BinaryData):
-        return X
     if isinstance(X, (str, os.PathLike)):
-        return read_binary_data(X)
+        X = read_binary_data(X)
+    if isinstance(X, BinaryData):
+        return X.to_array(expand=True)
     if encoding not in ("auto", "01", "pm1"):
         raise InputError(f"encoding must be 'auto', '01' or 'pm1', got {encoding!r}")
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
@@ -198,4 +207,4 @@ def as_binary_data(X: Any, *, encoding: str = "auto") -> BinaryData:
             f"give 0/1 or ±1 values"
         )
     bits = (arr == 1) if encoding == "01" else (arr == -1)
-    return BinaryData.from_bits(bits.astype(np.uint8))
+    return bits.astype(np.uint8)

@@ -20,7 +20,12 @@ import numpy as np
 from spinscope._validation import SeedLike, check_int, check_positive, make_rng
 from spinscope.errors import InputError
 from spinscope.mcm import _kernels as K
-from spinscope.mcm._partition import mask_to_words, masks_to_words, normalize_partition, variables_of
+from spinscope.mcm._partition import (
+    mask_to_words,
+    masks_to_words,
+    normalize_partition,
+    variables_of,
+)
 from spinscope.mcm.data import BinaryData, as_binary_data
 from spinscope.mcm.evidence import tables
 
