@@ -9,7 +9,7 @@ The verdict is "consistent with a power law" only if all of these hold:
 
 * at least ``min_points`` usable points spanning at least one decade in t,
 * R² of the log–log regression >= 0.9,
-* no significant curvature: the 95% bootstrap interval of the quadratic coefficient ``c`` of
+* no significant curvature: the 99% bootstrap interval of the quadratic coefficient ``c`` of
   ``log ΔT_c = a + b log t + c (log t)^2`` contains 0.
 
 Otherwise ``fits`` is False and ``verdict`` says which test failed; the residuals are returned
@@ -41,7 +41,7 @@ class PowerLawFit:
         ``A`` (T_c units per step^alpha).
     r2 : float or None
         Coefficient of determination on log–log axes.
-    curvature, curvature_ci : quadratic coefficient in log t and its 95% bootstrap interval.
+    curvature, curvature_ci : quadratic coefficient in log t and its 99% bootstrap interval.
     steps, delta_tc : the usable points.
     residuals : log ΔT_c minus the fitted line, one per usable point.
     n_dropped : points with t = 0, no T_c or ΔT_c <= 0.
@@ -109,7 +109,7 @@ def fit_power_law(steps, tc, *, n_boot: int = 2000, min_points: int = 4, seed: S
         slopes.append(np.polyfit(lt[idx], ld[idx], 1)[0])
         curv.append(np.polyfit(lt[idx], ld[idx], 2)[0])
     ci = (float(np.percentile(slopes, 2.5)), float(np.percentile(slopes, 97.5)))
-    cci = (float(np.percentile(curv, 2.5)), float(np.percentile(curv, 97.5)))
+    cci = (float(np.percentile(curv, 0.5)), float(np.percentile(curv, 99.5)))
     decades = float(np.log10(t[ok].max() / t[ok].min()))
     problems = []
     if decades < 1:
@@ -118,7 +118,7 @@ def fit_power_law(steps, tc, *, n_boot: int = 2000, min_points: int = 4, seed: S
         problems.append(f"R² = {r2:.3f} < 0.9 on log-log axes")
     if cci[0] > 0 or cci[1] < 0:
         problems.append(f"significant curvature on log-log axes (quadratic coefficient {c2:.3g}, "
-                        f"95% CI [{cci[0]:.3g}, {cci[1]:.3g}] excludes 0)")
+                        f"99% CI [{cci[0]:.3g}, {cci[1]:.3g}] excludes 0)")
     fits = not problems
     verdict = ("consistent with a power law" if fits else "a power law does not fit: " + "; ".join(problems))
     if n_dropped > 1:
