@@ -36,6 +36,8 @@ __all__ = [
     "gf2_rank",
     "inverse_transform",
     "operator_frequencies",
+    "operator_string",
+    "read_basis_file",
     "transform",
 ]
 
@@ -108,6 +110,42 @@ def check_basis(basis: Any, n: int) -> list[int]:
     if gf2_rank(masks) != n:
         raise InputError("the basis operators are not linearly independent over GF(2); "
                          "each must not be a product of the others")
+    return masks
+
+
+def read_basis_file(path: Any, n: int) -> list[int]:
+    """Read ``n`` operators from a text file: one 0/1 string of length ``n`` per line, character
+    ``i`` (left to right) = 1 if variable ``i`` is in the operator (the data-file convention).
+
+    Raises
+    ------
+    DataFileError
+        With the line number of a malformed line or of an operator that is a product of the
+        operators above it.
+    """
+    from pathlib import Path
+
+    from spinscope.errors import DataFileError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"basis file {path} does not exist or is not a file")
+    pivots: dict[int, int] = {}
+    masks = []
+    for lineno, raw in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if len(line) != n or set(line) - {"0", "1"}:
+            raise DataFileError(f"{path}, line {lineno}: expected a 0/1 string of length {n} "
+                                f"(one operator on the {n} data variables), got {line[:40]!r}")
+        m = sum(1 << i for i, ch in enumerate(line) if ch == "1")
+        if not _reduce(m, pivots):
+            raise DataFileError(f"{path}, line {lineno}: operator is zero or a product of the "
+                                f"operators above it; the {n} basis operators must be independent")
+        masks.append(m)
+    if len(masks) != n:
+        raise DataFileError(f"basis file {path} has {len(masks)} operators; the data need {n}")
     return masks
 
 
