@@ -1,0 +1,45 @@
+"""Analyses of samples and models: observables, error bars (re-exports only)."""
+
+from spinscope.analysis.observables import (
+    binder_cumulant,
+    correlation_function,
+    link_overlap,
+    overlap,
+    overlap_distribution,
+    second_moment_correlation_length,
+    spin_glass_susceptibility,
+    thermo_estimates,
+)
+from spinscope.analysis.statistics import (
+    AutocorrTime,
+    Estimate,
+    ThermalizationCheck,
+    autocorrelation,
+    binning_analysis,
+    compare_starts,
+    estimate_mean,
+    integrated_time,
+    jackknife,
+    thermalization_check,
+)
+
+__all__ = [
+    "AutocorrTime",
+    "Estimate",
+    "ThermalizationCheck",
+    "autocorrelation",
+    "binder_cumulant",
+    "binning_analysis",
+    "compare_starts",
+    "correlation_function",
+    "estimate_mean",
+    "integrated_time",
+    "jackknife",
+    "link_overlap",
+    "overlap",
+    "overlap_distribution",
+    "second_moment_correlation_length",
+    "spin_glass_susceptibility",
+    "thermalization_check",
+    "thermo_estimates",
+]
