@@ -136,7 +136,10 @@ def tc_loglog(fits: Mapping[str, object]) -> bytes:
     ax.set_ylabel("T_c(t) − T_c(0)")
     axr.set_ylabel("residual of log")
     axr.set_xlabel("training step t")
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no checkpoint with T_c(t) > T_c(0)", transform=ax.transAxes, ha="center")
     return _png(fig)
 
 
