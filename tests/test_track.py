@@ -98,7 +98,7 @@ def test_resume_after_interruption_gives_same_metrics(tmp_path, tiny_data, tiny_
         track(dataset=tiny_data, out=out, progress=interrupt, **TINY)
     assert not (out / "metrics.csv").exists()
     assert (out / "checkpoints" / "binary").is_dir()
-    res = track(dataset=tiny_data, resume=out, **TINY)
+    track(dataset=tiny_data, resume=out, **TINY)
     a = pd.read_csv(out / "metrics.csv")
     b = pd.read_csv(tiny_run.run_dir / "metrics.csv")
     pd.testing.assert_frame_equal(a, b)
