@@ -176,6 +176,7 @@ def all_subset_log_evidence(hist, n, N, table):
         subset[lev] = subset[lev - 1] & ~(1 << j)
         nxt[lev] = j + 1
         out[subset[lev]] = pref[n - lev] + s
+    out[0] = 0.0  # empty set: evidence 1
     return out
 
 

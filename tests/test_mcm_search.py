@@ -1,0 +1,142 @@
+"""Exact, greedy and annealing partition search (tests/test_mcm_search.py).
+
+The exact dynamic program is checked against brute-force enumeration of all set partitions,
+with every component's evidence recomputed independently (numpy unique + scipy gammaln).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spinscope.errors import InputError
+from spinscope.mcm import (
+    anneal_search,
+    as_binary_data,
+    exact_search,
+    greedy_search,
+    log_evidence,
+    log_evidence_complete,
+    read_binary_data,
+)
+from spinscope.mcm.search import subset_log_evidence
+from spinscope.mcm.synthetic import sample_planted_mcm
+
+
+def set_partitions(items):
+    """All set partitions of a list (Bell(len) of them)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in set_partitions(rest):
+        yield [[first], *part]
+        for i in range(len(part)):
+            yield [*part[:i], [first, *part[i]], *part[i + 1:]]
+
+
+def direct_subset_evidence(X):
+    n = X.shape[1]
+    E = np.zeros(1 << n)
+    for S in range(1, 1 << n):
+        cols = [i for i in range(n) if S >> i & 1]
+        _, counts = np.unique(X[:, cols], axis=0, return_counts=True)
+        E[S] = log_evidence_complete(counts, len(cols))
+    return E
+
+
+def brute_force(X):
+    n = X.shape[1]
+    E = direct_subset_evidence(X)
+    best, arg = -np.inf, None
+    for part in set_partitions(list(range(n))):
+        v = sum(E[sum(1 << i for i in c)] for c in part)
+        if v > best:
+            best, arg = v, part
+    return best, sorted(tuple(sorted(c)) for c in arg)
+
+
+def datasets(n, seed):
+    rng = np.random.default_rng(seed)
+    yield rng.integers(0, 2, size=(300, n))  # unstructured
+    yield sample_planted_mcm([[0, 2, n - 1], list(range(3, n - 1)), [1]], 400, alpha=0.3, seed=seed)
+    X = rng.integers(0, 2, size=(150, n))  # structured: copies with noise
+    X[:, 1] = X[:, 0] ^ (rng.random(150) < 0.05)
+    X[:, 4] = X[:, 3] ^ X[:, 2]
+    yield X
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 7, 8])
+def test_exact_matches_brute_force(n):
+    for k, X in enumerate(datasets(max(n, 6), seed=n) if n >= 6 else
+                          [np.random.default_rng(n).integers(0, 2, size=(40, n))]):
+        best, arg = brute_force(X)
+        res = exact_search(X)
+        assert res.optimal
+        assert res.log_evidence == pytest.approx(best, abs=1e-8), f"dataset {k}"
+        assert sorted(res.components) == arg
+
+
+@pytest.mark.slow
+def test_exact_matches_brute_force_n10():
+    # Bell(10) = 115975 partitions
+    for X in datasets(10, seed=10):
+        best, arg = brute_force(X)
+        res = exact_search(X)
+        assert res.log_evidence == pytest.approx(best, abs=1e-8)
+        assert sorted(res.components) == arg
+
+
+def test_subset_evidence_table_matches_direct():
+    X = np.random.default_rng(5).integers(0, 2, size=(200, 7))
+    X[:, 6] = X[:, 5] & X[:, 4]
+    E = subset_log_evidence(as_binary_data(X))
+    np.testing.assert_allclose(E, direct_subset_evidence(X), rtol=0, atol=1e-8)
+
+
+def test_scotus_best_partition(shared_data):
+    d = read_binary_data(shared_data / "mcm" / "SCOTUS_n9_N895.dat")
+    res = exact_search(d)
+    assert res.components == [(0, 2, 3, 4, 6), (1, 5, 7, 8)]  # {1,3,4,5,7}, {2,6,8,9}
+    assert res.log_evidence == pytest.approx(-3300.3955, abs=1e-4)
+    assert sum(res.component_log_evidence) == pytest.approx(res.log_evidence)
+
+
+def test_heuristics_never_beat_exact_and_find_planted():
+    planted = [[0, 3, 7], [1, 2], [4, 5, 6, 8, 9], [10]]
+    X = sample_planted_mcm(planted, 4000, alpha=0.2, seed=7)
+    ex = exact_search(X)
+    gr = greedy_search(X)
+    an = anneal_search(X, steps=3000, seed=1)
+    assert ex.components == [tuple(c) for c in sorted(planted)]
+    assert gr.log_evidence <= ex.log_evidence + 1e-9
+    assert gr.log_evidence <= an.log_evidence + 1e-9 <= ex.log_evidence + 2e-9
+    assert an.log_evidence == pytest.approx(log_evidence(X, an.components))
+
+
+def test_anneal_improves_a_bad_start_and_is_reproducible():
+    X = sample_planted_mcm([[0, 1, 2, 3], [4, 5, 6, 7]], 3000, alpha=0.3, seed=2)
+    a = anneal_search(X, steps=4000, init="singletons", seed=5)
+    b = anneal_search(X, steps=4000, init="singletons", seed=5)
+    assert a == b
+    assert a.log_evidence > log_evidence(X, [[i] for i in range(8)])
+    assert a.log_evidence == pytest.approx(exact_search(X).log_evidence, abs=1e-9)
+
+
+def test_greedy_on_128_variables_recovers_planted_blocks():
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(128)
+    planted = [sorted(perm[i:i + 4].tolist()) for i in range(0, 128, 4)]
+    X = sample_planted_mcm(planted, 3000, alpha=0.1, seed=3)
+    res = greedy_search(X)
+    assert res.n == 128
+    assert sorted(res.components) == sorted(tuple(c) for c in planted)
+    assert res.log_evidence == pytest.approx(log_evidence(X, res.components), abs=1e-6)
+
+
+def test_exact_refuses_large_n_and_names_alternatives():
+    X = np.zeros((3, 23), dtype=int)
+    with pytest.raises(InputError, match="greedy"):
+        exact_search(X)
+    with pytest.raises(InputError, match="n <= 4"):
+        exact_search(np.zeros((3, 5), dtype=int), max_n=4)
