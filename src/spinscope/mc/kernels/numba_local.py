@@ -246,22 +246,30 @@ def _potts_state_energy(s, i, a, indptr, indices, data, h, pair):
 
 
 @njit(inline="always", cache=True)
-def _potts_site(s, i, q, indptr, indices, data, h, pair, beta, heat, st):
+def _potts_site(s, i, q, indptr, indices, data, h, pair, beta, heat, st, e):
+    """Update site ``i``; ``e`` is a float64 scratch buffer of length ``q``."""
     si = np.int64(s[i])
     w = draw(st, i)
     if heat:
-        emin = np.inf
         for a in range(q):
-            e = _potts_state_energy(s, i, a, indptr, indices, data, h, pair)
-            emin = min(emin, e)
+            e[a] = -h[i, a]
+        for k in range(indptr[i], indptr[i + 1]):
+            jk = data[k]
+            sk = s[indices[k]]
+            for a in range(q):
+                e[a] -= jk * pair[a, sk]
+        emin = e[0]
+        for a in range(1, q):
+            emin = min(emin, e[a])
         z = 0.0
         for a in range(q):
-            z += np.exp(-beta * (_potts_state_energy(s, i, a, indptr, indices, data, h, pair) - emin))
+            e[a] = np.exp(-beta * (e[a] - emin))
+            z += e[a]
         target = uniform53(w) * z
         cum = 0.0
         new = q - 1
         for a in range(q - 1):
-            cum += np.exp(-beta * (_potts_state_energy(s, i, a, indptr, indices, data, h, pair) - emin))
+            cum += e[a]
             if target < cum:
                 new = a
                 break
@@ -277,6 +285,9 @@ def _potts_site(s, i, q, indptr, indices, data, h, pair, beta, heat, st):
     return 1 if new != si else 0
 
 
+_BLOCK = 256
+
+
 @njit(parallel=True, cache=True)
 def potts_colored_sweeps(spins, betas, keys, counters, q, indptr, indices, data, h, pair, cptr,
                          csites, heat, sweeps, chains_parallel):
@@ -287,13 +298,14 @@ def potts_colored_sweeps(spins, betas, keys, counters, q, indptr, indices, data,
     if chains_parallel:
         for r in prange(R):
             s = spins[r]
+            e = np.empty(q)
             a = 0
             for t in range(sweeps):
                 st = stream_start(keys[r], counters[r] + np.uint64(t))
                 for c in range(ncol):
                     for k in range(cptr[c], cptr[c + 1]):
                         a += _potts_site(s, csites[k], q, indptr, indices, data, h, pair,
-                                         betas[r], heat, st)
+                                         betas[r], heat, st, e)
             acc[r] = a
     else:
         for r in range(R):
@@ -301,10 +313,14 @@ def potts_colored_sweeps(spins, betas, keys, counters, q, indptr, indices, data,
             for t in range(sweeps):
                 st = stream_start(keys[r], counters[r] + np.uint64(t))
                 for c in range(ncol):
+                    lo = cptr[c]
+                    nblk = (cptr[c + 1] - lo + _BLOCK - 1) // _BLOCK
                     a = 0
-                    for k in prange(cptr[c], cptr[c + 1]):
-                        a += _potts_site(s, csites[k], q, indptr, indices, data, h, pair,
-                                         betas[r], heat, st)
+                    for b in prange(nblk):
+                        e = np.empty(q)
+                        for k in range(lo + b * _BLOCK, min(lo + (b + 1) * _BLOCK, cptr[c + 1])):
+                            a += _potts_site(s, csites[k], q, indptr, indices, data, h, pair,
+                                             betas[r], heat, st, e)
                     acc[r] += a
     for r in range(R):
         counters[r] += np.uint64(sweeps)

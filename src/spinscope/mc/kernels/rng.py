@@ -75,26 +75,38 @@ def u32_lo(word):
     return word & _LO32
 
 
+def _mix64_np(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> _S30)) * _M1
+        z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
 def make_keys(seed: SeedLike, R: int) -> np.ndarray:
-    """Independent 64-bit chain keys, one per chain, derived from one seed.
+    """Distinct 64-bit chain keys, one per chain, derived from one seed.
+
+    The seed is turned into one child ``SeedSequence`` with
+    :func:`spinscope._validation.spawn_seeds` (so ints, Generators and SeedSequences are
+    accepted as everywhere else) and two 64-bit words ``(w0, w1)`` from it; chain ``r`` gets
+    ``mix64(w0 ^ mix64(w1 + r * GOLDEN))``. This costs O(R) numpy work (no Python object per
+    chain), keys are pairwise distinct (``mix64`` is a bijection), and key ``r`` depends only on
+    the seed and ``r``, not on ``R``: adding chains leaves the existing ones unchanged.
 
     Parameters
     ----------
     seed : int, numpy Generator, SeedSequence or None
-        The single seed every random choice flows from (children via
-        :func:`spinscope._validation.spawn_seeds`).
     R : int
         Number of chains (>= 1).
 
     Returns
     -------
     keys : ndarray of uint64, shape (R,)
-        Chain ``r``'s key depends only on ``seed`` and ``r`` (not on ``R``), so adding chains
-        does not change the existing ones.
     """
     R = check_int(R, "R", minimum=1)
-    return np.array([ss.generate_state(1, np.uint64)[0] for ss in spawn_seeds(seed, R)],
-                    dtype=np.uint64)
+    w0, w1 = spawn_seeds(seed, 1)[0].generate_state(2, np.uint64)
+    r = np.arange(R, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix64_np(w0 ^ _mix64_np(w1 + r * GOLDEN))
 
 
 def thresholds32(p: np.ndarray) -> np.ndarray:
