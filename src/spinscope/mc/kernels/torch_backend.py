@@ -209,7 +209,7 @@ def _potts_class(plan: TorchPlan, s: torch.Tensor, betas: torch.Tensor, c: int, 
     if heat:
         logits = b * gain
         p = torch.softmax(logits, dim=-1)
-        u = torch.rand(cur.shape + (1,), generator=gen, device=s.device, dtype=plan.dtype)
+        u = torch.rand((*cur.shape, 1), generator=gen, device=s.device, dtype=plan.dtype)
         new = (torch.cumsum(p, dim=-1)[..., :-1] <= u).sum(-1)
     else:
         shift = torch.randint(1, q, cur.shape, generator=gen, device=s.device)
