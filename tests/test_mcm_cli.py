@@ -72,7 +72,7 @@ def test_basis_file_and_searches(capsys, tmp_path):
 def test_bad_data_exit_2(capsys, tmp_path, content, message):
     f = tmp_path / "bad.dat"
     f.write_text(content)
-    rc, out, err = run(capsys, "mcm", f)
+    rc, _, err = run(capsys, "mcm", f)
     assert rc == 2
     assert message in err and "Traceback" not in err
 

@@ -14,7 +14,12 @@ import numpy as np
 import pytest
 
 from spinscope.errors import InputError
-from spinscope.mcm import complexity_classes, gauge_transform, geometric_complexity, stochastic_complexity
+from spinscope.mcm import (
+    complexity_classes,
+    gauge_transform,
+    geometric_complexity,
+    stochastic_complexity,
+)
 from spinscope.mcm.basis import gf2_rank
 from spinscope.mcm.complexity import _mc_block, matroid_blocks
 
