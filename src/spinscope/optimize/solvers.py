@@ -1,0 +1,317 @@
+"""Monte Carlo optimisers: simulated annealing, parallel tempering, population annealing.
+
+All three minimise ``E(s) = H(s) + offset`` of a :class:`~spinscope.optimize.problems.Problem`
+with Metropolis single-spin-flip sweeps (:mod:`spinscope.optimize.kernels`: incremental local
+fields, chains in parallel threads, counter-based randomness from one ``seed``).
+
+Stopping: ``time_limit`` (seconds) and ``target`` (a cut for Max-Cut, else an energy) stop any
+solver early; the best state seen so far is always returned. With a time limit the solvers keep
+working until it expires or the target is reached: SA and PA start new rounds from fresh random
+states, PT continues its chains.
+
+Automatic inverse temperatures (:func:`default_beta_range`), as dwave-samplers does: the hottest
+``beta`` flips the spin with the largest possible energy change ``max_i 2(|h_i| + sum_j |J_ij|)``
+with probability 1/2, the coldest flips a move costing ``2 * min|J|`` with probability 1/100,
+where ``min|J|`` is the 5th percentile of the non-zero ``|J_ij|, |h_i|`` (the minimum for
+discrete weights; robust against tiny Gaussian couplings).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from spinscope._validation import SeedLike, check_int, check_positive, make_rng, spawn_seeds
+from spinscope.errors import InputError
+from spinscope.mc.kernels.rng import make_keys
+from spinscope.optimize import kernels as _k
+from spinscope.optimize.problems import Problem
+from spinscope.optimize.sampleset import SolveResult, make_result
+
+__all__ = ["default_beta_range", "parallel_tempering", "population_annealing", "simulated_annealing"]
+
+_INIT_COUNTER = np.uint64(1 << 62)  # RNG rounds used for random initial states
+_CHUNK_SECONDS = 0.1
+
+
+def default_beta_range(problem: Problem) -> tuple[float, float]:
+    """``(beta_hot, beta_cold)`` derived from the couplings (see module docstring)."""
+    j = abs(problem.model.sparse_couplings())
+    h = np.abs(problem.model.fields)
+    rows = np.asarray(j.sum(axis=1)).ravel() + h
+    max_de = 2.0 * float(rows.max())
+    mags = np.concatenate([j.data, h[h > 0]])
+    mags = mags[mags > 0]
+    if max_de <= 0 or mags.size == 0:
+        return (0.1, 1.0)  # no interactions: any schedule finds the (trivial) ground state
+    min_de = 2.0 * float(np.percentile(mags, 5))
+    hot, cold = np.log(2.0) / max_de, np.log(100.0) / min_de
+    return (float(hot), float(max(cold, hot * 1.0001)))
+
+
+def _beta_range(problem: Problem, beta_range: Any) -> tuple[float, float]:
+    if beta_range is None:
+        return default_beta_range(problem)
+    try:
+        b0, b1 = (float(b) for b in beta_range)
+    except (TypeError, ValueError):
+        raise InputError(f"beta_range must be a pair (beta_hot, beta_cold), got {beta_range!r}") from None
+    check_positive(b0, "beta_range[0]")
+    check_positive(b1, "beta_range[1]")
+    return b0, b1
+
+
+def _schedule(b0: float, b1: float, num: int, kind: str) -> np.ndarray:
+    if kind == "geometric":
+        return np.geomspace(b0, b1, num)
+    if kind == "linear":
+        return np.linspace(b0, b1, num)
+    raise InputError(f"schedule must be 'geometric' or 'linear', got {kind!r}")
+
+
+class _Run:
+    """Shared bookkeeping: chain arrays, clock, stopping rules, time to best."""
+
+    def __init__(self, problem: Problem, R: int, *, seed: SeedLike, time_limit: float | None,
+                 target: float | None, callback: Callable[[dict], None] | None) -> None:
+        self.problem = problem
+        self.t_start = time.perf_counter()
+        self.time_limit = None if time_limit is None else check_positive(time_limit, "time_limit")
+        self.target_value = None if target is None else float(target)
+        e_target = -np.inf if target is None else problem.value_to_energy(target) - problem.offset
+        self.target = float(e_target + 1e-9 * max(1.0, abs(e_target))) if target is not None else -np.inf
+        self.callback = callback
+        self.csr = problem.csr()
+        n = problem.n
+        self.spins = np.empty((R, n), dtype=np.int8)
+        self.fields = np.empty((R, n))
+        self.energy = np.empty(R)
+        self.best_spins = np.ones((R, n), dtype=np.int8)
+        self.best_energy = np.full(R, np.inf)
+        self.best_sweep = np.zeros(R, dtype=np.int64)
+        self.global_best = np.inf
+        self.time_to_best = 0.0
+        self.seed = seed
+
+    def init_states(self, keys: np.ndarray, round_: int) -> None:
+        self.spins[:] = _k.random_spins(keys, _INIT_COUNTER + np.uint64(round_), self.problem.n)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute fields and energies exactly (removes floating-point drift)."""
+        m = self.problem.model
+        self.fields[:] = m.local_fields(self.spins)
+        self.energy[:] = m.energy(self.spins)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t_start
+
+    def remaining(self) -> float:
+        return np.inf if self.time_limit is None else self.time_limit - self.elapsed()
+
+    def update(self, sweeps: int, round_: int) -> str | None:
+        """After a kernel call: record improvements, report progress; return a stop reason."""
+        b = float(self.best_energy.min())
+        if b < self.global_best:
+            self.global_best = b
+            self.time_to_best = self.elapsed()
+        if self.callback is not None:
+            self.callback({"elapsed_s": self.elapsed(), "sweeps": sweeps, "round": round_,
+                           "best_value": float(self.problem.energy_to_value(b + self.problem.offset))})
+        if b <= self.target:
+            return "target"
+        if self.remaining() <= 0:
+            return "time_limit"
+        return None
+
+    def chunk(self, per_sweep: float | None, left: int) -> int:
+        if per_sweep is None:
+            return min(left, 4)
+        budget = min(_CHUNK_SECONDS, max(self.remaining(), 1e-3))
+        return int(max(1, min(left, budget / max(per_sweep, 1e-9))))
+
+    def result(self, solver: str, *, sweeps: int, rounds: int, stopped_by: str,
+               settings: dict, t_setup: float) -> SolveResult:
+        wall = self.elapsed()
+        return make_result(self.problem, solver, self.best_spins, time_to_best=self.time_to_best,
+                           wall_time=wall, sweeps=sweeps, rounds=rounds, stopped_by=stopped_by,
+                           target=self.target_value, seed=self.seed, settings=settings,
+                           timings={"setup": t_setup, "run": wall, "total": t_setup + wall})
+
+
+def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int = 1000,
+                        beta_range: tuple[float, float] | None = None, schedule: str = "geometric",
+                        time_limit: float | None = None, target: float | None = None,
+                        seed: SeedLike = None,
+                        callback: Callable[[dict], None] | None = None) -> SolveResult:
+    """Simulated annealing with Metropolis sweeps, ``num_reads`` independent anneals at once.
+
+    Parameters
+    ----------
+    problem : Problem
+    num_reads : int
+        Independent anneals per round (run in parallel threads).
+    num_sweeps : int
+        Sweeps per anneal; sweep ``k`` is done at ``beta_k`` of the schedule.
+    beta_range : (beta_hot, beta_cold), optional
+        Inverse temperatures (units of 1/energy) at the start and end; automatic by default.
+    schedule : {"geometric", "linear"}
+    time_limit : float, optional
+        Seconds; new rounds of ``num_reads`` anneals start until it expires.
+    target : float, optional
+        Stop once the best value reaches it (a cut for Max-Cut, else an energy).
+    seed : int, Generator or None
+        The one seed of every random choice (initial states, acceptances).
+    callback : callable, optional
+        Called with a progress dict (``elapsed_s``, ``sweeps``, ``round``, ``best_value``) after
+        every kernel call (about every 0.1 s).
+    """
+    t0 = time.perf_counter()
+    R = check_int(num_reads, "num_reads", minimum=1)
+    S = check_int(num_sweeps, "num_sweeps", minimum=1)
+    b0, b1 = _beta_range(problem, beta_range)
+    betas = _schedule(b0, b1, S, schedule)
+    keys = make_keys(seed, R)
+    run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
+    t_setup = time.perf_counter() - t0
+    run.t_start = time.perf_counter()
+    indptr, indices, data = run.csr
+    stopped, round_, total, per_sweep = "completed", 0, 0, None
+    while True:
+        run.init_states(keys, round_)
+        k = 0
+        while k < S:
+            c = run.chunk(per_sweep, S - k)
+            bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
+            t1 = time.perf_counter()
+            _k.anneal_sweeps(indptr, indices, data, bet, run.spins, run.fields, run.energy,
+                             run.best_spins, run.best_energy, run.best_sweep, keys,
+                             np.uint64(round_ * S + k), run.target)
+            per_sweep = (time.perf_counter() - t1) / c
+            k += c
+            total += c
+            reason = run.update(total, round_)
+            if reason:
+                stopped = reason
+                break
+        round_ += 1
+        if stopped != "completed" or run.time_limit is None:
+            break
+    settings = {"num_reads": R, "num_sweeps": S, "beta_range": (b0, b1), "schedule": schedule,
+                "time_limit": time_limit, "target": target}
+    return run.result("sa", sweeps=total, rounds=round_, stopped_by=stopped, settings=settings,
+                      t_setup=t_setup)
+
+
+def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 1,
+                       num_sweeps: int = 1000, beta_range: tuple[float, float] | None = None,
+                       time_limit: float | None = None, target: float | None = None,
+                       seed: SeedLike = None,
+                       callback: Callable[[dict], None] | None = None) -> SolveResult:
+    """Parallel tempering (replica exchange) over a geometric ladder of ``num_replicas`` betas.
+
+    ``num_reads`` independent ladders run together; each round is one Metropolis sweep of every
+    replica followed by exchange attempts between neighbouring temperatures (even and odd pairs
+    alternately), accepted with ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))``. With a
+    ``time_limit`` the chains continue past ``num_sweeps`` until it expires. The best state of
+    every replica (at any temperature) is kept. Swap acceptance rates are in ``settings``.
+    """
+    t0 = time.perf_counter()
+    T = check_int(num_replicas, "num_replicas", minimum=2)
+    G = check_int(num_reads, "num_reads", minimum=1)
+    S = check_int(num_sweeps, "num_sweeps", minimum=1)
+    b0, b1 = _beta_range(problem, beta_range)
+    betas_t = np.geomspace(b0, b1, T)
+    ss = spawn_seeds(seed, 2)
+    keys, swap_keys = make_keys(ss[0], G * T), make_keys(ss[1], G)
+    run = _Run(problem, G * T, seed=seed, time_limit=time_limit, target=target, callback=callback)
+    temp_of = np.tile(np.arange(T, dtype=np.int64), G)
+    chain_at = np.tile(np.arange(T, dtype=np.int64), (G, 1))
+    accepted = np.zeros((G, T - 1), dtype=np.int64)
+    t_setup = time.perf_counter() - t0
+    run.t_start = time.perf_counter()
+    run.init_states(keys, 0)
+    indptr, indices, data = run.csr
+    stopped, total, per_sweep = "completed", 0, None
+    while True:
+        left = S - total if run.time_limit is None else 1 << 40
+        if left <= 0:
+            break
+        c = run.chunk(per_sweep, left)
+        t1 = time.perf_counter()
+        done = _k.pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
+                            run.fields, run.energy, run.best_spins, run.best_energy, run.best_sweep,
+                            keys, swap_keys, np.uint64(total), c, run.target, accepted)
+        per_sweep = (time.perf_counter() - t1) / max(done, 1)
+        total += int(done)
+        if total % 1000 < done:
+            run.refresh()
+        reason = run.update(total, 0)
+        if reason:
+            stopped = reason
+            break
+    rates = accepted.sum(0) / max(G * (total / 2.0), 1.0)
+    settings = {"num_replicas": T, "num_reads": G, "num_sweeps": S, "beta_range": (b0, b1),
+                "betas": betas_t, "swap_acceptance": rates, "time_limit": time_limit, "target": target}
+    return run.result("pt", sweeps=total, rounds=1, stopped_by=stopped, settings=settings,
+                      t_setup=t_setup)
+
+
+def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: int = 100,
+                         sweeps_per_step: int = 10, beta_range: tuple[float, float] | None = None,
+                         time_limit: float | None = None, target: float | None = None,
+                         seed: SeedLike = None,
+                         callback: Callable[[dict], None] | None = None) -> SolveResult:
+    """Population annealing (Hukushima & Iba 2003; Machta 2010) with a geometric beta schedule.
+
+    A population of ``num_reads`` replicas is cooled through ``num_steps`` betas. At each step
+    ``beta -> beta'`` replica ``r`` gets weight ``exp(-(beta' - beta) E_r)`` and the population
+    is resampled (systematic resampling keeps its size fixed), then every replica does
+    ``sweeps_per_step`` Metropolis sweeps at ``beta'``. With a ``time_limit``, new populations
+    are annealed until it expires.
+    """
+    t0 = time.perf_counter()
+    R = check_int(num_reads, "num_reads", minimum=2)
+    K = check_int(num_steps, "num_steps", minimum=1)
+    M = check_int(sweeps_per_step, "sweeps_per_step", minimum=1)
+    b0, b1 = _beta_range(problem, beta_range)
+    betas = np.geomspace(b0, b1, K)
+    ss = spawn_seeds(seed, 2)
+    keys, rng = make_keys(ss[0], R), make_rng(ss[1])
+    run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
+    t_setup = time.perf_counter() - t0
+    run.t_start = time.perf_counter()
+    indptr, indices, data = run.csr
+    stopped, round_, total = "completed", 0, 0
+    while True:
+        run.init_states(keys, round_)
+        prev = 0.0
+        for k in range(K):
+            w = -(betas[k] - prev) * (run.energy - run.energy.min())
+            p = np.exp(w)
+            p /= p.sum()
+            pos = (rng.random() + np.arange(R)) / R
+            idx = np.minimum(np.searchsorted(np.cumsum(p), pos), R - 1)
+            run.spins[:] = run.spins[idx]
+            run.fields[:] = run.fields[idx]
+            run.energy[:] = run.energy[idx]
+            prev = betas[k]
+            bet = np.full((R, M), betas[k])
+            _k.anneal_sweeps(indptr, indices, data, bet, run.spins, run.fields, run.energy,
+                             run.best_spins, run.best_energy, run.best_sweep, keys,
+                             np.uint64((round_ * K + k) * M), run.target)
+            total += M
+            reason = run.update(total, round_)
+            if reason:
+                stopped = reason
+                break
+        round_ += 1
+        if stopped != "completed" or run.time_limit is None:
+            break
+    settings = {"num_reads": R, "num_steps": K, "sweeps_per_step": M, "beta_range": (b0, b1),
+                "time_limit": time_limit, "target": target}
+    return run.result("pa", sweeps=total, rounds=round_, stopped_by=stopped, settings=settings,
+                      t_setup=t_setup)
