@@ -1,0 +1,147 @@
+"""Problem files for ``spinscope solve``: Gset Max-Cut, Ising and QUBO text, spinscope ``.npz``.
+
+Ising / QUBO text format (one term per line, 0-based indices)::
+
+    # comment lines start with '#'; blank lines are skipped
+    i j value        # i != j: coupling of the pair (each unordered pair at most once)
+    i i value        # linear term (h_i for Ising, Q_ii for QUBO)
+
+The number of variables is ``1 + the largest index`` unless a line ``# n = N`` declares it.
+* ``ising``: ``E(s) = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j`` over ``s in {-1, +1}`` (dimod's
+  convention, minimised: a *positive* ``J_ij`` is antiferromagnetic, the opposite of spinscope's
+  model convention);
+* ``qubo``: ``E(x) = sum_i Q_ii x_i + sum_{i<j} Q_ij x_i x_j`` over ``x in {0, 1}``. A pair given
+  twice (as ``i j`` and ``j i``) is refused rather than summed or symmetrised.
+
+``.npz`` files written by :func:`spinscope.models.save_model` hold an Ising model in spinscope's
+convention ``H = -1/2 s^T J s - h^T s`` and are solved as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from spinscope.errors import DataFileError, InputError
+from spinscope.models import IsingModel, load_model
+from spinscope.models.io import atomic_write
+from spinscope.optimize.gset import read_gset
+from spinscope.optimize.problems import PROBLEM_KINDS, Problem, ising_problem, qubo_problem
+
+__all__ = ["load_problem", "parse_terms", "write_assignment"]
+
+_N_DECL = re.compile(r"^#\s*n\s*=\s*(\d+)\s*$")
+
+
+def parse_terms(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, sp.csr_array]:
+    """Parse ``i j value`` lines; return ``(n, linear (n,), pairs csr (n, n) strictly upper)``."""
+    rows, cols, vals, lines_of = [], [], [], {}
+    declared = None
+    lin: dict[int, float] = {}
+    for ln, raw in enumerate(text.splitlines(), start=1):
+        s = raw.strip()
+        if not s:
+            continue
+        if s.startswith("#"):
+            m = _N_DECL.match(s)
+            if m:
+                declared = int(m.group(1))
+            continue
+        where = f"{source}, line {ln}"
+        toks = s.split()
+        if len(toks) != 3:
+            raise DataFileError(f"{where}: expected 'i j value' (3 fields), got {len(toks)}: {s!r}")
+        try:
+            i, j = int(toks[0]), int(toks[1])
+        except ValueError:
+            raise DataFileError(f"{where}: indices must be integers, got {toks[0]!r} {toks[1]!r}") from None
+        try:
+            v = float(toks[2])
+        except ValueError:
+            raise DataFileError(f"{where}: value must be a number, got {toks[2]!r}") from None
+        if i < 0 or j < 0:
+            raise DataFileError(f"{where}: indices are 0-based and must be >= 0, got {i} {j}")
+        if not np.isfinite(v):
+            raise DataFileError(f"{where}: value {toks[2]!r} is not finite")
+        key = (min(i, j), max(i, j))
+        if key in lines_of:
+            raise DataFileError(f"{where}: term {key[0]} {key[1]} already given on line {lines_of[key]}; "
+                                "give each pair once (no symmetrisation)")
+        lines_of[key] = ln
+        if i == j:
+            lin[i] = v
+        else:
+            rows.append(key[0])
+            cols.append(key[1])
+            vals.append(v)
+    top = max((max(k) for k in lines_of), default=-1)
+    n = top + 1 if declared is None else declared
+    if declared is not None and top >= declared:
+        raise DataFileError(f"{source}: index {top} is outside 0..{declared - 1} declared by '# n = {declared}'")
+    if n == 0:
+        raise DataFileError(f"{source}: no terms found; expected lines 'i j value'")
+    h = np.zeros(n)
+    for i, v in lin.items():
+        h[i] = v
+    pairs = sp.csr_array((vals, (rows, cols)), shape=(n, n), dtype=np.float64)
+    return n, h, pairs
+
+
+def _guess_kind(path: Path) -> str:
+    return "ising" if path.suffix == ".npz" else "maxcut"
+
+
+def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Problem:
+    """Read a problem file.
+
+    Parameters
+    ----------
+    path : path-like
+    problem : {"maxcut", "ising", "qubo"}, optional
+        How to read the file; default ``"ising"`` for ``.npz`` model files, else ``"maxcut"``
+        (Gset format, see :mod:`spinscope.optimize.gset`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"problem file {path} does not exist (or is not a file)")
+    kind = problem or _guess_kind(path)
+    if kind not in PROBLEM_KINDS:
+        raise InputError(f"problem must be one of {PROBLEM_KINDS}, got {kind!r}")
+    if path.suffix == ".npz":
+        if kind != "ising":
+            raise InputError(f"{path} is a spinscope model file (an Ising model); use --problem ising")
+        model = load_model(path)
+        if not isinstance(model, IsingModel):
+            raise InputError(f"{path} holds a {type(model).__name__}; solve needs an Ising model")
+        return ising_problem(model, name=path.stem)
+    if kind == "maxcut":
+        return read_gset(path)
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise DataFileError(f"{path}: not a text file; expected lines 'i j value'") from None
+    _n, h, pairs = parse_terms(text, source=str(path))
+    if kind == "ising":
+        return ising_problem(h, pairs, name=path.stem)
+    return qubo_problem(pairs + sp.diags_array(h), name=path.stem)
+
+
+def write_assignment(path: str | os.PathLike, result, *, overwrite: bool = False) -> Path:
+    """Write the best assignment of a :class:`SolveResult`: one value per line, vertex/variable order.
+
+    Values are spins ``-1/+1`` (Max-Cut, Ising) or bits ``0/1`` (QUBO); a ``#`` header records the
+    problem, solver and value. The write is atomic and refuses an existing file unless ``overwrite``.
+    """
+    header = (f"# spinscope solve: problem={result.name} kind={result.kind} solver={result.solver} "
+              f"value={result.best_value:.12g} energy={result.best_energy:.12g}\n")
+    body = "\n".join(str(int(v)) for v in result.best_assignment) + "\n"
+
+    def writer(tmp: str) -> None:
+        with open(tmp, "w") as fh:
+            fh.write(header + body)
+
+    return atomic_write(path, writer, overwrite=overwrite)
