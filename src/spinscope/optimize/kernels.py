@@ -109,7 +109,7 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
     ``G`` independent groups of ``T`` chains; chain ``c`` of group ``g`` is row ``g*T + c``.
     ``temp_of`` int64[G*T] is the temperature index of each chain, ``chain_at`` int64[G, T]
     the chain (within its group) at each temperature; ``betas_t`` float64[T] increasing or
-    decreasing. Swaps alternate even/odd pairs. ``accepted`` int64[G, T-1] counts swaps.
+    decreasing. Swaps alternate even/odd pairs (by the parity of the global round). ``accepted`` int64[G, T-1] counts swaps.
     Returns the number of rounds done (stops early when any chain reaches ``target``).
     """
     G = chain_at.shape[0]
@@ -130,7 +130,7 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
             return k + 1
         for g in range(G):
             _swap_round(energy[g * T:(g + 1) * T], temp_of[g * T:(g + 1) * T], chain_at[g],
-                        betas_t, swap_keys[g], c, k % 2, accepted[g])
+                        betas_t, swap_keys[g], c, int(c % np.uint64(2)), accepted[g])
     return nsweeps
 
 

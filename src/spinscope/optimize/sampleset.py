@@ -147,17 +147,18 @@ class SpinscopeSampler:
     :class:`SolveResult`. ``return_result=True`` always returns the :class:`SolveResult`.
     """
 
-    parameters = {"num_reads": [], "num_sweeps": [], "beta_range": [], "time_limit": [],
-                  "target": [], "seed": []}
-    properties: dict = {}
-
     def __init__(self, solver: str = "sa", **defaults: Any) -> None:
+        import inspect
+
         from spinscope.optimize.solve import SOLVERS
 
         if solver not in SOLVERS:
             raise InputError(f"solver must be one of {tuple(SOLVERS)}, got {solver!r}")
         self.solver = solver
         self.defaults = defaults
+        #: dimod's sampler attributes: accepted keyword settings and (no) properties
+        self.parameters = {p: [] for p in inspect.signature(SOLVERS[solver]).parameters if p != "problem"}
+        self.properties: dict = {}
 
     def sample_ising(self, h: Any, J: Any, *, offset: float = 0.0, return_result: bool = False,
                      **settings: Any):

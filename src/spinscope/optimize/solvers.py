@@ -35,6 +35,7 @@ __all__ = ["default_beta_range", "parallel_tempering", "population_annealing", "
 
 _INIT_COUNTER = np.uint64(1 << 62)  # RNG rounds used for random initial states
 _CHUNK_SECONDS = 0.1
+_REFRESH = 1000  # PT recomputes fields and energies exactly every _REFRESH rounds
 
 
 def default_beta_range(problem: Problem) -> tuple[float, float]:
@@ -240,15 +241,15 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
         left = S - total if run.time_limit is None else 1 << 40
         if left <= 0:
             break
-        c = run.chunk(per_sweep, left)
+        c = min(run.chunk(per_sweep, left), _REFRESH - total % _REFRESH)
         t1 = time.perf_counter()
         done = _k.pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
                             run.fields, run.energy, run.best_spins, run.best_energy, run.best_sweep,
                             keys, swap_keys, np.uint64(total), c, run.target, accepted)
         per_sweep = (time.perf_counter() - t1) / max(done, 1)
         total += int(done)
-        if total % 1000 < done:
-            run.refresh()
+        if total % _REFRESH == 0:
+            run.refresh()  # at fixed rounds, so results do not depend on the chunking
         reason = run.update(total, 0)
         if reason:
             stopped = reason

@@ -1,0 +1,127 @@
+"""Solvers against exact ground states (brute-force enumeration), stopping rules, determinism."""
+
+from __future__ import annotations
+
+import itertools
+
+import numba
+import numpy as np
+import pytest
+
+from spinscope.models import IsingModel
+from spinscope.optimize import ising_problem, maxcut_from_edges, qubo_problem
+from spinscope.optimize.solve import solve
+from spinscope.optimize.solvers import default_beta_range
+
+N = 12
+ALL = np.array(list(itertools.product([-1, 1], repeat=N)), dtype=np.int8)
+
+
+def ground_energy(problem):
+    return float(np.min(problem.energy(ALL)))
+
+
+def small_problems():
+    rng = np.random.default_rng(7)
+    a = np.triu(rng.normal(size=(N, N)), 1)
+    glass = ising_problem(IsingModel(a + a.T, 0.3 * rng.normal(size=N)), offset=2.0)
+    edges = np.array([(i, j) for i in range(N) for j in range(i + 1, N) if rng.random() < 0.4])
+    cut = maxcut_from_edges(edges, rng.choice([-1.0, 1.0], size=len(edges)))
+    q = np.triu(rng.integers(-3, 4, size=(N, N)).astype(float))
+    return {"glass": glass, "maxcut": cut, "qubo": qubo_problem(q, offset=-1.0)}
+
+
+PROBLEMS = small_problems()
+SETTINGS = {
+    "sa": {"num_reads": 8, "num_sweeps": 300},
+    "pt": {"num_replicas": 8, "num_sweeps": 300},
+    "pa": {"num_reads": 64, "num_steps": 30, "sweeps_per_step": 5},
+    "sb": {"num_reads": 64, "num_steps": 300, "dtype": "float64"},
+    "dsb": {"num_reads": 64, "num_steps": 300, "variant": "discrete", "dtype": "float64"},
+}
+
+
+@pytest.mark.parametrize("solver", list(SETTINGS))
+@pytest.mark.parametrize("name", list(PROBLEMS))
+def test_finds_exact_ground_state(solver, name):
+    """Threshold: the best energy equals the enumerated minimum to 1e-9 (fixed seed)."""
+    p = PROBLEMS[name]
+    r = solve(p, solver=solver.replace("dsb", "sb"), seed=11, **SETTINGS[solver])
+    assert r.best_energy == pytest.approx(ground_energy(p), abs=1e-9)
+    # every reported number is recomputed from the returned states
+    np.testing.assert_allclose(r.energies, p.energy(r.states))
+    assert r.best_energy == pytest.approx(float(p.energy(r.best_state)))
+    if p.kind == "maxcut":
+        assert r.best_value == pytest.approx(float(p.cut(r.best_state)))
+        assert r.best_value == pytest.approx((p.total_weight - r.best_energy) / 2)
+    if p.kind == "qubo":
+        x = r.best_assignment.astype(float)
+        assert set(np.unique(x)) <= {0.0, 1.0}
+        np.testing.assert_array_equal(r.best_assignment, (r.best_state + 1) // 2)
+    d = r.to_dict()
+    assert len(d["best_assignment"]) == N and d["stopped_by"] == "completed"
+
+
+def test_determinism_for_a_seed_and_any_thread_count():
+    p = PROBLEMS["glass"]
+    a = solve(p, solver="sa", seed=3, num_reads=4, num_sweeps=50)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        b = solve(p, solver="sa", seed=3, num_reads=4, num_sweeps=50)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(a.states, b.states)
+    c = solve(p, solver="sa", seed=4, num_reads=4, num_sweeps=50)
+    assert not np.array_equal(a.states, c.states) or not np.array_equal(a.energies, c.energies)
+    for solver, kw in [("pt", {"num_replicas": 4, "num_sweeps": 30}), ("pa", {"num_reads": 16, "num_steps": 5}),
+                       ("sb", {"num_reads": 4, "num_steps": 50})]:
+        x, y = solve(p, solver=solver, seed=5, **kw), solve(p, solver=solver, seed=5, **kw)
+        np.testing.assert_array_equal(x.states, y.states)
+
+
+@pytest.mark.parametrize("solver", ["sa", "pt", "pa", "sb"])
+def test_time_limit_stops_early_and_returns_best(solver):
+    rng = np.random.default_rng(0)
+    edges = np.array([(i, j) for i in range(300) for j in range(i + 1, 300) if rng.random() < 0.05])
+    p = maxcut_from_edges(edges)
+    key = {"sa": "num_sweeps", "pt": "num_sweeps", "pa": "num_steps", "sb": "num_steps"}[solver]
+    r = solve(p, solver=solver, seed=1, time_limit=0.3, **{key: 10**7})
+    assert r.stopped_by == "time_limit"
+    assert r.sweeps < 10**7
+    assert r.best_value == pytest.approx(float(p.cut(r.best_state)))
+    assert r.best_value > p.total_weight / 2  # better than a random cut (mean W/2)
+    assert 0.0 <= r.time_to_best <= r.wall_time
+
+
+@pytest.mark.parametrize("solver", ["sa", "pt", "pa", "sb"])
+def test_target_stops_early(solver):
+    p = PROBLEMS["maxcut"]
+    best_cut = float(np.max(p.cut(ALL)))
+    key = {"sa": "num_sweeps", "pt": "num_sweeps", "pa": "num_steps", "sb": "num_steps"}[solver]
+    r = solve(p, solver=solver, seed=2, target=best_cut, time_limit=30.0, **{key: 100000})
+    assert r.stopped_by == "target" and r.target_reached
+    assert r.best_value == best_cut
+    assert r.sweeps < 100000
+
+
+def test_default_beta_range_from_couplings():
+    p = maxcut_from_edges([[0, 1], [1, 2], [2, 0], [2, 3]], [1.0, 1.0, 2.0, 1.0])
+    hot, cold = default_beta_range(p)
+    # largest possible change 2 * (sum |J| of vertex 2) = 8 flips with prob 1/2 at beta_hot
+    assert np.exp(-hot * 8.0) == pytest.approx(0.5)
+    assert np.exp(-cold * 2.0) == pytest.approx(0.01)  # smallest |J| = 1, prob 1/100
+
+
+def test_unknown_setting_and_bad_values_are_errors():
+    from spinscope.errors import InputError
+
+    p = PROBLEMS["glass"]
+    with pytest.raises(InputError, match="unknown setting"):
+        solve(p, solver="sa", num_sweep=10)
+    with pytest.raises(InputError, match="solver must be one of"):
+        solve(p, solver="qa")
+    with pytest.raises(InputError, match="num_reads"):
+        solve(p, solver="sa", num_reads=0)
+    with pytest.raises(InputError, match="time_limit"):
+        solve(p, solver="sa", time_limit=-1)
