@@ -84,7 +84,9 @@ def masked_sum(states, counts, mask, table):
     size = _table_size(m)
     hm = np.uint64(size - 1)
     rep = np.full(size, -1, dtype=np.int64)
-    cnt = np.zeros(size, dtype=np.int64)
+    cnt = np.empty(size, dtype=np.int64)
+    used = np.empty(m, dtype=np.int64)  # occupied slots, so the final sum skips empty ones
+    distinct = 0
     for i in range(m):
         h = _GOLD
         for w in range(W):
@@ -95,6 +97,8 @@ def masked_sum(states, counts, mask, table):
             if r < 0:
                 rep[j] = i
                 cnt[j] = counts[i]
+                used[distinct] = j
+                distinct += 1
                 break
             same = True
             for w in range(W):
@@ -106,11 +110,8 @@ def masked_sum(states, counts, mask, table):
                 break
             j = (j + 1) & (size - 1)
     total = 0.0
-    distinct = 0
-    for j in range(size):
-        if rep[j] >= 0:
-            total += table[cnt[j]]
-            distinct += 1
+    for u in range(distinct):
+        total += table[cnt[used[u]]]
     return total, distinct
 
 
