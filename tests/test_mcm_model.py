@@ -141,3 +141,33 @@ def test_given_basis_and_errors():
     with pytest.raises(InputError, match="greedy"):
         MinimallyComplexModel().fit(np.zeros((2, 23), dtype=int))
     assert as_binary_data(m.sample(5, seed=1)).n == 3
+
+
+def test_interactions_reproduce_log_probabilities():
+    X = sample_planted_mcm([[0, 1, 2], [3]], 800, alpha=0.5, seed=3)
+    for basis in ("original", "best"):
+        m = MinimallyComplexModel(basis=basis).fit(X)
+        inter = m.interactions()
+        assert len(inter) == sum(2 ** len(c) - 1 for c in m.components_)
+        S = all_states(4)
+        spins = 1 - 2 * S.astype(float)  # s = (-1)**sigma
+        energy = np.zeros(len(S))
+        for t in inter:
+            energy += t["coupling"] * np.prod(spins[:, t["operator"]], axis=1)
+        lp = m.log_proba(S)
+        # log p(s) = const + sum_mu g_mu phi_mu(s), with operators on the original variables
+        np.testing.assert_allclose(lp - lp.mean(), energy - energy.mean(), atol=1e-10)
+    single = MinimallyComplexModel().fit(X[:, [3]])
+    k1 = int(X[:, 3].sum())
+    g = single.interactions()[0]["coupling"]
+    assert g == pytest.approx(0.5 * np.log((800 - k1 + 0.5) / (k1 + 0.5)))  # field on s = +1 <-> '0'
+
+
+def test_sklearn_params():
+    m = MinimallyComplexModel(search="greedy", seed=3)
+    assert m.get_params()["search"] == "greedy"
+    assert m.set_params(search="anneal").search == "anneal"
+    with pytest.raises(InputError, match="unknown parameter"):
+        m.set_params(colour="red")
+    with pytest.raises(InputError, match="basis='best'"):
+        MinimallyComplexModel(order=2).fit(np.zeros((3, 3), dtype=int))

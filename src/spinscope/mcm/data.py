@@ -183,9 +183,14 @@ def as_bits(X: Any, *, encoding: str = "auto") -> np.ndarray:
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     if isinstance(X, (list, tuple)) and X and all(isinstance(r, str) for r in X):
-        X = [[int(c) if c in "01" else 9 for c in r] for r in X]
-        if len({len(r) for r in X}) != 1:
-            raise InputError("all 0/1 strings must have the same length")
+        for i, row in enumerate(X):
+            if len(row) != len(X[0]):
+                raise InputError(f"data[{i}] has {len(row)} characters but data[0] has {len(X[0])}; "
+                                 f"all 0/1 strings must have the same length")
+            bad = next((j for j, ch in enumerate(row) if ch not in "01"), None)
+            if bad is not None:
+                raise InputError(f"data[{i}], character {bad + 1}: {row[bad]!r} is not 0 or 1")
+        X = [[int(c) for c in r] for r in X]
     try:
         arr = np.asarray(X)
     except (ValueError, TypeError):

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 from scipy.special import gammaln
 
+from spinscope.errors import InputError
 from spinscope.mcm import _kernels as K
-from spinscope.mcm._partition import mask_to_words, normalize_partition, variables_of
+from spinscope.mcm._partition import mask_of, mask_to_words, normalize_partition, variables_of
 from spinscope.mcm.data import BinaryData, as_binary_data
 
 __all__ = [
@@ -113,14 +114,13 @@ def component_log_evidence(data: Any, variables: Any) -> float:
 def _as_mask(variables: Any) -> int:
     if isinstance(variables, (int, np.integer)):
         return int(variables)
-    from spinscope.mcm._partition import mask_of
-
-    return mask_of(variables)
+    idx = [int(v) for v in variables]
+    if any(v < 0 for v in idx):
+        raise InputError(f"variables must be 0-based indices >= 0, got {idx}")
+    return mask_of(idx)
 
 
 def _check_mask(mask: int, n: int) -> None:
-    from spinscope.errors import InputError
-
     if mask <= 0 or mask >> n:
         raise InputError(f"variables must be a non-empty subset of the {n} variables (0-based indices)")
 

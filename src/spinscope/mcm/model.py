@@ -93,6 +93,20 @@ class MinimallyComplexModel:
         self.anneal_steps = anneal_steps
         self.seed = seed
 
+    def get_params(self, deep: bool = True) -> dict:
+        """Constructor parameters (scikit-learn protocol)."""
+        return {"basis": self.basis, "search": self.search, "order": self.order,
+                "anneal_steps": self.anneal_steps, "seed": self.seed}
+
+    def set_params(self, **params: Any) -> MinimallyComplexModel:
+        """Set constructor parameters (scikit-learn protocol); unknown names are an error."""
+        valid = self.get_params()
+        for key, value in params.items():
+            if key not in valid:
+                raise InputError(f"unknown parameter {key!r}; valid: {sorted(valid)}")
+            setattr(self, key, value)
+        return self
+
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any = None) -> MinimallyComplexModel:
         """Select the basis and the partition of largest evidence; store component counts.
@@ -102,6 +116,8 @@ class MinimallyComplexModel:
         """
         if self.search not in _SEARCHES:
             raise InputError(f"search must be one of {_SEARCHES}, got {self.search!r}")
+        if self.order is not None and not (isinstance(self.basis, str) and self.basis == "best"):
+            raise InputError("order restricts the best-basis search: use it with basis='best'")
         data = as_binary_data(X)
         n = data.n
         if self.search == "exact" and n > MAX_EXACT_N:
@@ -215,6 +231,47 @@ class MinimallyComplexModel:
             inv = gf2_inverse(self.basis_, n)
             W = (n + 63) // 64
             out = unpack_bits(K.parity_transform(pack_bits(out), masks_to_words(inv, W)), n)
+        return out
+
+    def interactions(self, *, max_size: int = 16, tol: float = 0.0) -> list[dict]:
+        """Couplings of each component's complete model, as spin operators on the original variables.
+
+        For a component of ``r <= max_size`` basis variables with probabilities ``p_c(x)``,
+        ``log p_c(s) = const + sum_mu g_mu phi_mu(s)`` over the ``2**r - 1`` operators ``mu`` of the
+        component; ``g_mu = 2**-r sum_x (-1)**parity(mu & x) log p_c(x)`` (a Walsh–Hadamard
+        transform). Each operator is mapped to the original variables through the basis (a product
+        of basis operators).
+
+        Returns
+        -------
+        list of dict
+            ``{"component": k, "operator": [original variables, 0-based], "order": int,
+            "coupling": g}`` for every ``|g| > tol``, components in order, strongest first within.
+        """
+        self._check_fitted()
+        out = []
+        N = self.n_samples_
+        for k, (comp, states, cnt) in enumerate(zip(self.components_, self._comp_states,
+                                                      self._comp_counts)):
+            r = len(comp)
+            if r > max_size:
+                raise InputError(f"component {k} has {r} variables > max_size = {max_size} "
+                                 f"(2**{r} couplings); raise max_size to list them")
+            counts = np.zeros(1 << r)
+            np.add.at(counts, _keys(states).astype(np.int64), cnt)
+            logp = np.log(counts + 0.5) - math.log(N + 2.0 ** (r - 1))
+            g = K.walsh_hadamard(logp.copy()) / (1 << r)
+            rows = []
+            for mu in range(1, 1 << r):
+                if abs(g[mu]) <= tol:
+                    continue
+                op = 0
+                for j in range(r):
+                    if mu >> j & 1:
+                        op ^= self.basis_[comp[j]]
+                vs = [i for i in range(self.n_features_in_) if op >> i & 1]
+                rows.append({"component": k, "operator": vs, "order": len(vs), "coupling": float(g[mu])})
+            out.extend(sorted(rows, key=lambda d: -abs(d["coupling"])))
         return out
 
     # ------------------------------------------------------------------ files
