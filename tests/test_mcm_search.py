@@ -140,3 +140,24 @@ def test_exact_refuses_large_n_and_names_alternatives():
         exact_search(X)
     with pytest.raises(InputError, match="n <= 4"):
         exact_search(np.zeros((3, 5), dtype=int), max_n=4)
+
+
+def test_label_kernels_dense_and_hash_paths_agree():
+    from spinscope.mcm import _kernels as K
+    from spinscope.mcm.evidence import tables
+
+    rng = np.random.default_rng(0)
+    m = 500
+    la, lb = rng.integers(0, 40, m), rng.integers(0, 30, m)
+    counts = rng.integers(1, 5, m)
+    t = tables(int(counts.sum())).lgh
+    dense = K._label_pair_sum(la, 40, lb, 30, counts, t, 10**6)
+    hashed = K._label_pair_sum(la, 40, lb, 30, counts, t, 0)
+    _, inv = np.unique(la * 30 + lb, return_inverse=True)
+    direct = t[np.bincount(inv, weights=counts).astype(int)].sum()
+    assert dense == pytest.approx(direct) and hashed == pytest.approx(direct)
+    for dmax in (10**6, 0):
+        lab, k = K.relabel_pairs(la, 40, lb, 30, dmax)
+        assert k == len(np.unique(la * 30 + lb))
+        # same partition of the states as the pair keys
+        assert len(set(zip(lab.tolist(), (la * 30 + lb).tolist()))) == k

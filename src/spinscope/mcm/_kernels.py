@@ -269,3 +269,77 @@ def walsh_hadamard(v):
                 v[j + h] = x - y
         h *= 2
     return v
+
+
+@nb.njit(cache=True)
+def _label_pair_sum(la, Ka, lb, Kb, counts, table, dense_max):
+    """Sum of ``table[count]`` over the distinct pairs ``(la[i], lb[i])``, weighted by counts."""
+    m = la.shape[0]
+    size = Ka * Kb
+    s = 0.0
+    if size <= dense_max:
+        buf = np.zeros(size, dtype=np.int64)
+        for i in range(m):
+            buf[la[i] * Kb + lb[i]] += counts[i]
+        for j in range(size):
+            s += table[buf[j]]
+        return s
+    tsize = _table_size(m)
+    keys = np.full(tsize, -1, dtype=np.int64)
+    cnt = np.zeros(tsize, dtype=np.int64)
+    hm = np.uint64(tsize - 1)
+    for i in range(m):
+        key = np.int64(la[i]) * Kb + lb[i]
+        j = np.int64(_mix(np.uint64(key) ^ _GOLD) & hm)
+        while keys[j] != -1 and keys[j] != key:
+            j = (j + 1) & (tsize - 1)
+        keys[j] = key
+        cnt[j] += counts[i]
+    for j in range(tsize):
+        if keys[j] != -1:
+            s += table[cnt[j]]
+    return s
+
+
+@nb.njit(cache=True, parallel=True)
+def label_union_sums(labels, Ks, a, others, counts, table, dense_max):
+    """For components given by per-state labels (``labels[slot]``, ``Ks[slot]`` distinct values),
+    the ``table`` sum of the union of component ``a`` with each component in ``others``."""
+    out = np.empty(others.shape[0], dtype=np.float64)
+    for k in nb.prange(others.shape[0]):
+        b = others[k]
+        out[k] = _label_pair_sum(labels[a], Ks[a], labels[b], Ks[b], counts, table, dense_max)
+    return out
+
+
+@nb.njit(cache=True)
+def relabel_pairs(la, Ka, lb, Kb, dense_max):
+    """Labels ``0..K-1`` of the distinct pairs ``(la[i], lb[i])`` (in order of first appearance)."""
+    m = la.shape[0]
+    out = np.empty(m, dtype=np.int64)
+    K = 0
+    size = Ka * Kb
+    if size <= dense_max:
+        code = np.full(size, -1, dtype=np.int64)
+        for i in range(m):
+            key = la[i] * Kb + lb[i]
+            if code[key] < 0:
+                code[key] = K
+                K += 1
+            out[i] = code[key]
+        return out, K
+    tsize = _table_size(m)
+    keys = np.full(tsize, -1, dtype=np.int64)
+    code = np.empty(tsize, dtype=np.int64)
+    hm = np.uint64(tsize - 1)
+    for i in range(m):
+        key = np.int64(la[i]) * Kb + lb[i]
+        j = np.int64(_mix(np.uint64(key) ^ _GOLD) & hm)
+        while keys[j] != -1 and keys[j] != key:
+            j = (j + 1) & (tsize - 1)
+        if keys[j] == -1:
+            keys[j] = key
+            code[j] = K
+            K += 1
+        out[i] = code[j]
+    return out, K

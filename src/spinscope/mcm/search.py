@@ -154,52 +154,51 @@ def exact_search(data: object, *, max_n: int = MAX_EXACT_N) -> PartitionResult:
     return _result(ev, masks, "exact", True)
 
 
-def _pair_evidence(data: BinaryData, ev: _Evaluator, chunk: int = 8192) -> None:
-    """Fill the cache with the evidence of every pair of variables from the weighted
-    co-occurrence matrix ``C = B^T diag(k) B`` (one matrix product instead of n**2/2 hashings)."""
-    n = data.n
-    C = np.zeros((n, n))
-    for start in range(0, data.m, chunk):
-        b = unpack_bits(data.states[start:start + chunk], n).astype(np.float64)
-        C += b.T @ (b * data.counts[start:start + chunk, None])
-    n1 = np.diag(C).copy()
-    N = data.N
-    n11 = np.rint(C).astype(np.int64)
-    n10 = np.rint(n1[:, None] - C).astype(np.int64)
-    n01 = np.rint(n1[None, :] - C).astype(np.int64)
-    n00 = N - n11 - n10 - n01
-    t = ev.table
-    E = float(K.complete_prefactor(2, N)) + t[n11] + t[n10] + t[n01] + t[n00]
-    for i in range(n):
-        for j in range(i + 1, n):
-            ev.cache[(1 << i) | (1 << j)] = float(E[i, j])
-
-
 def greedy_search(data: object, *, init: object = None) -> PartitionResult:
     """Hierarchical merging of components, each step taking the merge of largest evidence gain.
 
     Starts from ``init`` (a partition, lists of 0-based variables) or from singletons and stops
-    when no merge of two components increases the evidence. ``O(n**2)`` evidence evaluations,
-    each ``O(m)`` for ``m`` distinct states; not guaranteed optimal.
+    when no merge of two components increases the evidence. ``O(n**2)`` evidence evaluations of
+    ``O(m)`` each (``m`` distinct states); not guaranteed optimal.
+
+    Notes
+    -----
+    Each component is kept as a label per distinct state (the index of its marginal state), so
+    the evidence of a union is a count over pairs of labels — a dense array when small, a hash
+    table otherwise — rather than a hash of the masked bit strings.
     """
     data = as_binary_data(data)
     ev = _Evaluator(data)
-    n = data.n
+    n, m = data.n, data.m
     comps = [1 << i for i in range(n)] if init is None else normalize_partition(init, n)
+    bits = unpack_bits(data.states, n)
+    labels = np.zeros((len(comps), m), dtype=np.int64)
+    Ks = np.zeros(len(comps), dtype=np.int64)
+    slot: dict[int, int] = {}
+    for k, c in enumerate(comps):
+        vs = list(variables_of(c))
+        if len(vs) == 1:
+            labels[k], Ks[k] = bits[:, vs[0]], 2
+        else:
+            _, inv = np.unique(bits[:, vs], axis=0, return_inverse=True)
+            labels[k], Ks[k] = inv.ravel(), int(inv.max()) + 1
+        slot[c] = k
     own = {c: ev(c) for c in comps}
-    # gain[(a, b)] for current components a < b (as masks)
+    dense_max = max(4 * m, 1 << 12)
     gain: dict[tuple[int, int], float] = {}
 
     def add_gains(c: int, others: list[int]) -> None:
-        if not others:
-            return
-        vals = ev.unions(c, others)
-        for o, v in zip(others, vals):
+        todo = [o for o in others if (c | o) not in ev.cache]
+        if todo:
+            sums = K.label_union_sums(labels, Ks, slot[c], np.array([slot[o] for o in todo]),
+                                      data.counts, ev.table, dense_max)
+            for o, v in zip(todo, sums):
+                u = c | o
+                ev.cache[u] = float(K.complete_prefactor(bin(u).count("1"), ev.N) + v)
+        for o in others:
             key = (c, o) if c < o else (o, c)
-            gain[key] = v - own[c] - own[o]
+            gain[key] = ev.cache[c | o] - own[c] - own[o]
 
-    if init is None and n > 1:
-        _pair_evidence(data, ev)
     for i, c in enumerate(comps):
         add_gains(c, comps[i + 1:])
     while gain:
@@ -210,6 +209,9 @@ def greedy_search(data: object, *, init: object = None) -> PartitionResult:
         for key in [k for k in gain if a in k or b in k]:
             del gain[key]
         comps = [c for c in comps if c not in (a, b)]
+        sa, sb = slot.pop(a), slot.pop(b)
+        labels[sa], Ks[sa] = K.relabel_pairs(labels[sa], Ks[sa], labels[sb], Ks[sb], dense_max)
+        slot[merged] = sa
         own[merged] = ev(merged)
         add_gains(merged, comps)
         comps.append(merged)
