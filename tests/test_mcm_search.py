@@ -161,3 +161,18 @@ def test_label_kernels_dense_and_hash_paths_agree():
         assert k == len(np.unique(la * 30 + lb))
         # same partition of the states as the pair keys
         assert len(set(zip(lab.tolist(), (la * 30 + lb).tolist()))) == k
+
+
+@pytest.mark.slow
+def test_shapes_dataset_exact_matches_brute_force(shared_data):
+    d = read_binary_data(shared_data / "mcm" / "Shapes_n9_N100000.dat")
+    X, w = d.to_array(), d.counts
+    E = np.zeros(1 << 9)
+    for S in range(1, 1 << 9):
+        cols = [i for i in range(9) if S >> i & 1]
+        _, inv = np.unique(X[:, cols], axis=0, return_inverse=True)
+        E[S] = log_evidence_complete(np.bincount(inv.ravel(), weights=w).astype(int), len(cols))
+    best = max(sum(E[sum(1 << i for i in c)] for c in p) for p in set_partitions(list(range(9))))
+    res = exact_search(d)
+    assert res.log_evidence == pytest.approx(best, abs=1e-6)
+    assert greedy_search(d).log_evidence <= res.log_evidence + 1e-6
