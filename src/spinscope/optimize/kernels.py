@@ -106,32 +106,36 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
               accepted):
     """Parallel tempering: ``nsweeps`` rounds of (one sweep of every chain, one swap round).
 
-    ``G`` independent groups of ``T`` chains; chain ``c`` of group ``g`` is row ``g*T + c``.
-    ``temp_of`` int64[G*T] is the temperature index of each chain, ``chain_at`` int64[G, T]
-    the chain (within its group) at each temperature; ``betas_t`` float64[T] increasing or
-    decreasing. Swaps alternate even/odd pairs (by the parity of the global round). ``accepted`` int64[G, T-1] counts swaps.
-    Returns the number of rounds done (stops early when any chain reaches ``target``).
+    ``G`` independent groups (ladders) of ``T`` chains; chain ``c`` of group ``g`` is row
+    ``g*T + c``. ``temp_of`` int64[G*T] is the temperature index of each chain, ``chain_at``
+    int64[G, T] the chain (within its group) at each temperature; ``betas_t`` float64[T]. Swaps
+    alternate even/odd pairs by the parity of the global round. ``accepted`` int64[G, T-1]
+    counts swaps. Groups run in parallel threads (no barrier per sweep, which matters on busy
+    machines); a group stops early once one of its chains reaches ``target``. Returns the
+    rounds done by each group (int64[G]).
     """
     G = chain_at.shape[0]
     T = chain_at.shape[1]
-    for k in range(nsweeps):
-        c = counter0 + np.uint64(k)
-        for r in prange(G * T):
-            stream = stream_start(keys[r], c)
-            e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
-                       betas_t[temp_of[r]], stream)
-            energy[r] = e
-            _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
-        hit = False
-        for r in range(G * T):
-            if best_energy[r] <= target:
-                hit = True
-        if hit:
-            return k + 1
-        for g in range(G):
+    done = np.zeros(G, dtype=np.int64)
+    for g in prange(G):
+        for k in range(nsweeps):
+            c = counter0 + np.uint64(k)
+            hit = False
+            for t in range(T):
+                r = g * T + t
+                stream = stream_start(keys[r], c)
+                e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
+                           betas_t[temp_of[r]], stream)
+                energy[r] = e
+                _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
+                if best_energy[r] <= target:
+                    hit = True
+            done[g] += 1
+            if hit:
+                break
             _swap_round(energy[g * T:(g + 1) * T], temp_of[g * T:(g + 1) * T], chain_at[g],
                         betas_t, swap_keys[g], c, int(c % np.uint64(2)), accepted[g])
-    return nsweeps
+    return done
 
 
 @njit(parallel=True, cache=True)

@@ -207,14 +207,14 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
                       t_setup=t_setup)
 
 
-def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 1,
+def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 2,
                        num_sweeps: int = 1000, beta_range: tuple[float, float] | None = None,
                        time_limit: float | None = None, target: float | None = None,
                        seed: SeedLike = None,
                        callback: Callable[[dict], None] | None = None) -> SolveResult:
     """Parallel tempering (replica exchange) over a geometric ladder of ``num_replicas`` betas.
 
-    ``num_reads`` independent ladders run together; each round is one Metropolis sweep of every
+    ``num_reads`` independent ladders run together (one thread each); each round is one Metropolis sweep of every
     replica followed by exchange attempts between neighbouring temperatures (even and odd pairs
     alternately), accepted with ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))``. With a
     ``time_limit`` the chains continue past ``num_sweeps`` until it expires. The best state of
@@ -246,8 +246,9 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
         done = _k.pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
                             run.fields, run.energy, run.best_spins, run.best_energy, run.best_sweep,
                             keys, swap_keys, np.uint64(total), c, run.target, accepted)
+        done = int(done.max())
         per_sweep = (time.perf_counter() - t1) / max(done, 1)
-        total += int(done)
+        total += done
         if total % _REFRESH == 0:
             run.refresh()  # at fixed rounds, so results do not depend on the chunking
         reason = run.update(total, 0)

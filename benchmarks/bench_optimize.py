@@ -1,0 +1,191 @@
+"""Benchmark of spinscope.optimize: Gset quality, SK ground states, sweep speed vs dwave-samplers.
+
+Prints one JSON document on stdout (progress on stderr). Sections (``--what``):
+
+``quality``  Gset Max-Cut: for each graph and seed, the solver runs until the best-known cut is
+             reached or the time limit expires (10 s for the first group, 60 s for the second;
+             ``--quick``: 10 s and 20 s, one seed). Reports cuts and time-to-target per seed.
+``sk``       SK, N = 2000, Gaussian couplings of variance 1/N: mean ground-state energy per spin
+             found over 5 instances (``--quick``: 2 instances, N = 1000).
+``speed``    Single-spin-flip sweeps per second on G22 and on a 2-D ±J lattice of 10^6 spins,
+             spinscope SA (1 thread and all threads) against dwave-samplers'
+             ``SimulatedAnnealingSampler`` (if installed; else a plain numpy Metropolis sweep) at
+             the same sweeps, reads and beta range, medians of ``--reps`` repetitions measured in
+             the same run; plus the G22 cut each reaches at equal wall time.
+
+Usage::
+
+    python benchmarks/bench_optimize.py --quick --what quality --graphs G1,G22
+    python benchmarks/bench_optimize.py --what speed --reps 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from spinscope.models import edwards_anderson
+from spinscope.optimize import ising_problem, sk_problem
+from spinscope.optimize.problem_files import load_problem
+from spinscope.optimize.solve import solve
+
+BEST_KNOWN = {"G1": 11624, "G2": 11620, "G6": 2178, "G11": 564, "G14": 3064, "G18": 992,
+              "G22": 13359, "G43": 6660, "G32": 1410, "G35": 7687, "G39": 2408, "G55": 10299,
+              "G60": 14188, "G70": 9591, "G81": 14060}
+GROUP1 = ["G1", "G2", "G6", "G11", "G14", "G18", "G22", "G43"]
+GROUP2 = ["G32", "G35", "G39", "G55", "G60", "G70", "G81"]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gset"
+SA_SETTINGS = {"num_reads": 4, "num_sweeps": 10000, "beta_range": (0.1, 3.0)}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def quality(graphs: list[str], seeds: int, quick: bool, solver: str) -> dict:
+    out = {}
+    for g in graphs:
+        p = load_problem(DATA / f"{g}.txt")
+        best = BEST_KNOWN[g]
+        group1 = g in GROUP1
+        limit = 10.0 if group1 else (20.0 if quick else 60.0)
+        settings = dict(SA_SETTINGS) if solver == "sa" else {}
+        runs = []
+        for seed in range(seeds):
+            r = solve(p, solver=solver, seed=seed, time_limit=limit, target=best, **settings)
+            runs.append({"seed": seed, "cut": r.best_value, "reached": bool(r.best_value >= best),
+                         "time_to_best_s": round(r.time_to_best, 3), "wall_s": round(r.wall_time, 3)})
+            log(f"{g} seed {seed}: cut {r.best_value:.0f} / {best} at {r.time_to_best:.2f} s")
+        hit_times = [x["time_to_best_s"] for x in runs if x["reached"]]
+        out[g] = {"best_known": best, "time_limit_s": limit, "runs": runs,
+                  "best_cut": max(x["cut"] for x in runs),
+                  "hits": f"{len(hit_times)}/{len(runs)}",
+                  "median_time_to_target_s": statistics.median(hit_times) if hit_times else None,
+                  "worst_gap_percent": round(100 * (best - min(x["cut"] for x in runs)) / best, 4)}
+    return {"solver": solver, "settings": {k: list(v) if isinstance(v, tuple) else v
+                                           for k, v in (SA_SETTINGS if solver == "sa" else {}).items()},
+            "graphs": out}
+
+
+def sk_energies(quick: bool) -> dict:
+    n, count = (1000, 2) if quick else (2000, 5)
+    per_spin = []
+    for k in range(count):
+        p = sk_problem(n, seed=1000 + k)
+        t = time.perf_counter()
+        r = solve(p, solver="sa", seed=k, num_reads=4, num_sweeps=2000, beta_range=(0.1, 5.0))
+        per_spin.append(r.best_energy / n)
+        log(f"SK n={n} instance {k}: E/N = {per_spin[-1]:.5f} ({time.perf_counter() - t:.1f} s)")
+    return {"n": n, "instances": count, "solver": "sa", "num_reads": 4, "num_sweeps": 2000,
+            "beta_range": [0.1, 5.0], "energy_per_spin": per_spin, "mean": float(np.mean(per_spin)),
+            "parisi_limit": -0.7632}
+
+
+def _median_time(fn, reps: int) -> tuple[float, object]:
+    times, last = [], None
+    for _ in range(reps):
+        t = time.perf_counter()
+        last = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), last
+
+
+def _numpy_baseline(problem, reads: int, sweeps: int, betas: np.ndarray, seed: int) -> np.ndarray:
+    """Plain numpy Metropolis sweeps (sequential sites, vectorised over reads)."""
+    rng = np.random.default_rng(seed)
+    j = problem.model.sparse_couplings()
+    s = rng.choice(np.array([-1.0, 1.0]), size=(reads, problem.n))
+    rows = [(j.indices[j.indptr[i]:j.indptr[i + 1]], j.data[j.indptr[i]:j.indptr[i + 1]]) for i in range(problem.n)]
+    for b in betas[:sweeps]:
+        u = rng.random((problem.n, reads))
+        for i, (idx, val) in enumerate(rows):
+            de = 2.0 * s[:, i] * (s[:, idx] @ val)
+            flip = (de <= 0) | (u[i] < np.exp(-b * np.maximum(de, 0)))
+            s[flip, i] *= -1
+    return s
+
+
+def speed(reps: int, quick: bool) -> dict:
+    try:
+        import dimod
+        from dwave.samplers import SimulatedAnnealingSampler
+        have_dwave = True
+    except ImportError:
+        have_dwave = False
+    cases = {"G22": load_problem(DATA / "G22.txt")}
+    side = 300 if quick else 1000
+    cases[f"ea2d-{side}x{side}"] = ising_problem(edwards_anderson((side, side), seed=5))
+    out = {"baseline": "dwave-samplers SimulatedAnnealingSampler" if have_dwave else "numpy Metropolis",
+           "threads_available": numba.config.NUMBA_NUM_THREADS, "reps": reps, "cases": {}}
+    for name, p in cases.items():
+        reads, sweeps = (8, 1000) if name == "G22" else (2, 20)
+        br = (0.1, 3.0)
+        solve(p, solver="sa", seed=0, num_reads=2, num_sweeps=2, beta_range=br)  # warm-up/compile
+        row = {"n": p.n, "reads": reads, "sweeps": sweeps}
+        for th in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(th)
+            t, r = _median_time(partial(solve, p, solver="sa", seed=1, num_reads=reads,
+                                        num_sweeps=sweeps, beta_range=br), reps)
+            row[f"spinscope_{th}thr_s"] = t
+            row[f"spinscope_{th}thr_sweeps_per_s"] = reads * sweeps / t
+            row[f"spinscope_{th}thr_best_energy"] = r.best_energy
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        if have_dwave:
+            sampler = SimulatedAnnealingSampler()
+            up = p.model.sparse_couplings()
+            coo = sp.triu(up, k=1).tocoo()
+            bqm = dimod.BQM.from_numpy_vectors(-p.model.fields, (coo.row, coo.col, -coo.data), 0.0, "SPIN")
+            t, ss = _median_time(partial(sampler.sample, bqm, num_reads=reads, num_sweeps=sweeps,
+                                         beta_range=br, beta_schedule_type="geometric", seed=1), reps)
+            row["baseline_best_energy"] = float(ss.first.energy) + p.offset
+        else:
+            betas = np.geomspace(*br, sweeps)
+            s_b = min(sweeps, 5)
+            t, _ = _median_time(partial(_numpy_baseline, p, reads, s_b, betas, 1), 1)
+            t *= sweeps / s_b
+        row["baseline_s"] = t
+        row["baseline_sweeps_per_s"] = reads * sweeps / t
+        row["speedup_1thr"] = t / row["spinscope_1thr_s"]
+        out["cases"][name] = row
+        log(f"{name}: {json.dumps(row)}")
+    if have_dwave:  # better cut at equal wall time on G22
+        p = cases["G22"]
+        budget = out["cases"]["G22"]["baseline_s"]
+        r = solve(p, solver="sa", seed=2, time_limit=budget, num_reads=2, num_sweeps=2000, beta_range=(0.1, 3.0))
+        out["equal_time_G22"] = {"wall_s": budget, "spinscope_cut": r.best_value,
+                                 "baseline_cut": (p.total_weight - out["cases"]["G22"]["baseline_best_energy"]) / 2}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short limits, one seed, smaller SK/lattice")
+    ap.add_argument("--what", default="quality,sk,speed", help="comma list of quality, sk, speed")
+    ap.add_argument("--graphs", default=",".join(GROUP1 + GROUP2), help="comma list of Gset graphs")
+    ap.add_argument("--seeds", type=int, default=None, help="seeds per graph (default 3, quick 1)")
+    ap.add_argument("--solver", default="sa", choices=["sa", "pt", "pa", "sb"])
+    ap.add_argument("--reps", type=int, default=3, help="repetitions of each speed measurement")
+    args = ap.parse_args()
+    what = set(args.what.split(","))
+    seeds = args.seeds or (1 if args.quick else 3)
+    result: dict = {"numba_threads": numba.get_num_threads()}
+    if "quality" in what:
+        result["quality"] = quality([g for g in args.graphs.split(",") if g], seeds, args.quick, args.solver)
+    if "sk" in what:
+        result["sk"] = sk_energies(args.quick)
+    if "speed" in what:
+        result["speed"] = speed(args.reps, args.quick)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
