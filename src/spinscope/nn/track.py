@@ -4,8 +4,8 @@ Reproduces the experiment of Barney, Winer & Galitski (2024), "Neural Networks a
 From Glass to Hidden Order Through Training": train networks (ReLU and binarised), save
 checkpoints on a log-spaced schedule, map every checkpoint to its layered Ising Hamiltonian and
 analyse it (:func:`spinscope.nn.analyze_network`: T_c from the TAP stability root, the
-λ_min(I − M) curve, spectrum, TAP solutions), fit T_c(t) − T_c(0) against training time on
-log–log axes, and write a run directory with ``metrics.csv``, ``fits.json``, ``summary.json``,
+λ_min(I − M) curve, spectrum, TAP solutions), fit T_c(t) = A t^α on log–log axes over the
+checkpoints in the hidden-order regime (λ_min crosses zero), and write a run directory with ``metrics.csv``, ``fits.json``, ``summary.json``,
 figures and a self-contained ``report.html``.
 
 Parallelism: checkpoints are analysed by a ``concurrent.futures.ProcessPoolExecutor`` started
@@ -57,7 +57,8 @@ class TrackResult:
     metrics : list of dict
         One row per network × checkpoint (the content of ``metrics.csv``).
     fits : dict
-        Per network, the :class:`~spinscope.nn.track_fit.PowerLawFit` of T_c(t) − T_c(0).
+        Per network, the :class:`~spinscope.nn.track_fit.PowerLawFit` of T_c(t) over the
+        hidden-order checkpoints.
     summary : dict
         Per network: final validation accuracy, T_c(0), replica T_c(0), T_c(final), exponent
         and its 95% interval, whether a power law fits.
@@ -353,11 +354,13 @@ def _finish(rd: RunDirectory, config: dict, data: Dataset, activations: Sequence
         r = [x for x in rows if x["network"] == act]
         steps = np.array([x["step"] for x in r], dtype=float)
         tc = np.array([np.nan if x["tc"] is None else x["tc"] for x in r], dtype=float)
-        fits[act] = fit_power_law(steps, tc, seed=_seed_int(seed, 3, k))
+        hidden = np.array([x["crossing"] == "cross" for x in r])
+        fits[act] = fit_power_law(steps, tc, use=hidden, seed=_seed_int(seed, 3, k))
         f = fits[act]
         summary[act] = {"final_accuracy": 1.0 - r[-1]["val_error"], "final_val_error": r[-1]["val_error"],
                         "tc0": r[0]["tc"], "replica_tc0": theory_tc0, "tc_final": r[-1]["tc"],
                         "tc_max": float(np.nanmax(tc)) if np.isfinite(tc).any() else None,
+                        "first_hidden_order_step": int(steps[hidden][0]) if hidden.any() else None,
                         "exponent": f.exponent, "exponent_ci": list(f.exponent_ci) if f.exponent_ci else None,
                         "power_law_fits": f.fits, "fit_verdict": f.verdict}
     rd.write_json("fits.json", {k: v.to_dict() for k, v in fits.items()})

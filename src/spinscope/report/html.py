@@ -80,7 +80,8 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
     parts.append("<section id='summary'><h2>Summary</h2>" + _table(srows) + "<ul>" +
                  "".join(f"<li><b>{html.escape(n)}</b>: accuracy {_fmt(s.get('final_accuracy'))}; "
                          f"T_c from {_fmt(s.get('tc0'))} (replica prediction {_fmt(s.get('replica_tc0'))}) "
-                         f"to {_fmt(s.get('tc_final'))}; {html.escape(str(s.get('fit_verdict')))}.</li>"
+                         f"to {_fmt(s.get('tc_final'))}; hidden order from step {_fmt(s.get('first_hidden_order_step'))}; "
+                         f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.</li>"
                          for n, s in summary.items()) + "</ul></section>")
     figs = ["<section id='figures'><h2>Figures</h2>"]
     for name, png in figures.items():
@@ -95,11 +96,12 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
         fit_rows.append({"network": n, "exponent α": f.exponent,
                          "95% CI": f"[{ci[0]:.3g}, {ci[1]:.3g}]" if ci else None, "amplitude A": f.amplitude,
                          "R² (log-log)": f.r2, "curvature": f.curvature, "points used": len(f.steps),
-                         "dropped": f.n_dropped, "power law fits": f.fits})
+                         "not used": f.n_dropped, "power law fits": f.fits})
     parts.append(
         "<section id='fit'><h2>Power-law fit of T_c(t)</h2>"
-        "<p>Model T_c(t) − T_c(0) = A t<sup>α</sup>, least squares on log–log axes over the checkpoints with "
-        "t &gt; 0 and T_c(t) &gt; T_c(0); 95% percentile interval from a pairs bootstrap (2000 resamples). "
+        "<p>Model T_c(t) = A t<sup>α</sup>, least squares on log–log axes over the checkpoints in the hidden-order "
+        "regime (λ_min(I − M) crosses zero; before that the instability is the spin-glass one of the random "
+        "initial couplings); 95% percentile interval from a pairs bootstrap (2000 resamples). "
         "The fit is called consistent with a power law only if the points span at least a decade, R² ≥ 0.9 and "
         "the quadratic term in log t is not significant (its 99% bootstrap interval contains 0; with pure power-law data and 5% noise this test wrongly rejects in about 5% of cases).</p>"
         + _table(fit_rows) + "<ul>" +
