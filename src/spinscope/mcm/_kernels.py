@@ -1,8 +1,10 @@
 """Numba kernels of the MCM package (CPU). Inputs are trusted: validation happens in callers.
 
 * :func:`log_rising` — ``log Gamma(a + N) - log Gamma(a)``, stable for huge ``a`` (``2**127``).
-* :func:`masked_sum` / :func:`union_sums` — for a set of variables (a bit mask), the sum over its
-  distinct marginal states of ``table[count]``, by open-addressing hashing of the masked states.
+* :func:`masked_sum` — for a set of variables (a bit mask), the sum over its distinct marginal
+  states of ``table[count]``, by open-addressing hashing of the masked states.
+* :func:`label_union_sums` / :func:`relabel_pairs` — the same for the union of two components
+  held as per-state labels (greedy search).
 * :func:`all_subset_log_evidence` — complete-model log-evidence of all ``2**n`` subsets, each
   marginal histogram derived from its parent's in a depth-first walk (``O(3**n)`` work in all).
 * :func:`best_partition_dp` — the ``O(3**n)`` dynamic program over subsets.
@@ -113,20 +115,6 @@ def masked_sum(states, counts, mask, table):
     for u in range(distinct):
         total += table[cnt[used[u]]]
     return total, distinct
-
-
-@nb.njit(cache=True, parallel=True)
-def union_sums(states, counts, base, others, table):
-    """``masked_sum`` of ``base | others[k]`` for every row ``k`` of ``others`` ``(K, W)``."""
-    K = others.shape[0]
-    out = np.empty(K, dtype=np.float64)
-    W = base.shape[0]
-    for k in nb.prange(K):
-        mask = np.empty(W, dtype=np.uint64)
-        for w in range(W):
-            mask[w] = base[w] | others[k, w]
-        out[k] = masked_sum(states, counts, mask, table)[0]
-    return out
 
 
 @nb.njit(cache=True)

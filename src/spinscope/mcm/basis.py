@@ -209,13 +209,12 @@ def operator_string(mask: int, n: int) -> str:
     return "".join("1" if mask >> i & 1 else "0" for i in range(n))
 
 
-def _greedy_select(ops: Sequence[int], freqs: np.ndarray, n: int) -> tuple[list[int], list[float]]:
-    ent = _entropy(freqs)
-    # increasing entropy; ties broken by lower order, then smaller mask (deterministic)
-    order = sorted(range(len(ops)), key=lambda k: (ent[k], bin(int(ops[k])).count("1"), int(ops[k])))
+def _select_in_order(ops: Any, freqs: np.ndarray, order: Any, n: int) -> tuple[list[int], list[float]]:
+    """Walk candidates in the given order, keeping each one independent of those kept."""
     pivots: dict[int, int] = {}
     chosen, fr = [], []
     for k in order:
+        k = int(k)
         if _reduce(int(ops[k]), pivots):
             chosen.append(int(ops[k]))
             fr.append(float(freqs[k]))
@@ -224,17 +223,23 @@ def _greedy_select(ops: Sequence[int], freqs: np.ndarray, n: int) -> tuple[list[
     return chosen, fr
 
 
+def _greedy_select(ops: Sequence[int], freqs: np.ndarray, n: int) -> tuple[list[int], list[float]]:
+    ent = _entropy(freqs)
+    # increasing entropy; ties broken by lower order, then smaller mask (deterministic)
+    order = sorted(range(len(ops)), key=lambda k: (ent[k], bin(int(ops[k])).count("1"), int(ops[k])))
+    return _select_in_order(ops, freqs, order, n)
+
+
 def _exhaustive(data: BinaryData) -> tuple[list[int], list[float]]:
     n = data.n
     hist = np.bincount(data.states[:, 0].astype(np.int64), weights=data.counts,
                        minlength=1 << n).astype(np.float64)
     wh = K.walsh_hadamard(hist)  # sum_s k_s (-1)^{mu.s} = N (1 - 2 p_mu)
     freqs = (data.N - wh[1:]) / (2.0 * data.N)
-    ent = _entropy(freqs)
-    # only the n lowest-entropy candidates per "layer" can matter; pre-sort in numpy for speed
-    idx = np.lexsort((np.arange(1, 1 << n), ent))
-    ops = (idx + 1).tolist()
-    return _greedy_select(ops, freqs[idx], n)
+    ops = np.arange(1, 1 << n, dtype=np.int64)
+    # same order as _greedy_select: entropy, then order of the operator, then mask
+    order = np.lexsort((ops, np.bitwise_count(ops), _entropy(freqs)))
+    return _select_in_order(ops, freqs, order, n)
 
 
 def _restricted(data: BinaryData, order: int) -> tuple[list[int], list[float]]:

@@ -22,7 +22,6 @@ from spinscope.errors import InputError
 from spinscope.mcm import _kernels as K
 from spinscope.mcm._partition import (
     mask_to_words,
-    masks_to_words,
     normalize_partition,
     variables_of,
 )
@@ -86,17 +85,6 @@ class _Evaluator:
             v = float(K.complete_prefactor(bin(mask).count("1"), self.N) + s)
             self.cache[mask] = v
         return v
-
-    def unions(self, base: int, others: list[int]) -> np.ndarray:
-        """Log-evidence of ``base | o`` for each ``o`` (computed in parallel, cached)."""
-        todo = [o for o in others if (base | o) not in self.cache]
-        if todo:
-            sums = K.union_sums(self.data.states, self.data.counts, mask_to_words(base, self.W),
-                                masks_to_words(todo, self.W), self.table)
-            for o, s in zip(todo, sums):
-                m = base | o
-                self.cache[m] = float(K.complete_prefactor(bin(m).count("1"), self.N) + s)
-        return np.array([self.cache[base | o] for o in others])
 
 
 def _result(ev: _Evaluator, masks: list[int], search: str, optimal: bool) -> PartitionResult:
