@@ -32,13 +32,20 @@ from typing import Any
 
 import numpy as np
 
+from spinscope._jsonutil import to_jsonable
 from spinscope._validation import as_int_tuple, check_int, check_positive
 from spinscope.errors import InputError
 from spinscope.io import RunDirectory, sigterm_as_interrupt
 from spinscope.nn.data import Dataset, load_dataset
 from spinscope.nn.networks import ACTIVATIONS, build_network, check_architecture, init_variances
 from spinscope.nn.track_fit import PowerLawFit, fit_power_law
-from spinscope.nn.training import OPTIMIZERS, TrainSettings, load_checkpoint_weights, train
+from spinscope.nn.training import (
+    OPTIMIZERS,
+    TrainSettings,
+    checkpoint_schedule,
+    load_checkpoint_weights,
+    train,
+)
 
 __all__ = ["TrackResult", "track"]
 
@@ -103,18 +110,19 @@ def _init_worker() -> None:
 
 
 def analyze_checkpoint(path: str | os.PathLike, *, seed: int, n_betas: int = 200, tap_starts: int = 64,
-                       biases: bool = False) -> dict:
-    """Analyse one checkpoint file: :func:`spinscope.nn.analyze_network` on its weights.
+                       eigenvalues: bool = False) -> dict:
+    """Analyse one checkpoint file: :func:`spinscope.nn.analyze_network` on its weight matrices
+    (no fields: biases are not used).
 
-    Returns the analysis as a JSON-ready dict, plus ``"eigenvalues"`` (the sorted spectrum of the
-    bond matrix J, for the before/after figure).
+    Returns the analysis as a JSON-ready dict; with ``eigenvalues=True`` also ``"eigenvalues"``,
+    the sorted spectrum of the bond matrix J (for the before/after figure).
     """
     from spinscope.nn.analysis import analyze_network
 
     weights = load_checkpoint_weights(path)
     res = analyze_network(weights, n_betas=n_betas, tap_starts=tap_starts, seed=seed)
-    out = res.to_dict()
-    if "eigenvalues" not in out.get("spectrum", {}):
+    out = to_jsonable(res.to_dict())
+    if eigenvalues:
         out["eigenvalues"] = _bond_eigenvalues(weights)
     return out
 
@@ -277,7 +285,9 @@ def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os
     analyses: dict[str, dict[int, dict]] = {a: {} for a in activations}
     train_rows: dict[str, list[dict]] = {}
     pending: dict[cf.Future, tuple[str, int, str]] = {}
-    n_ckpt = {a: 0 for a in activations}
+    schedule = _schedule(settings, len(data.y_train))
+    last_step = schedule[-1]
+    n_ckpt = {a: len(schedule) for a in activations}
 
     def store(act: str, step: int, rel: str, res: dict) -> None:
         analyses[act][step] = res
@@ -299,14 +309,14 @@ def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os
             for k, act in enumerate(activations):
                 net = build_network(arch, activation=act, init_scale=init_scale, seed=_seed_int(seed, 0),
                                     device=device)
-                n_ckpt[act] = len(_schedule_len(settings, len(data.y_train)))
 
                 def on_checkpoint(step: int, path: Path, metrics: dict, act=act, k=k) -> None:
                     rel = f"analysis/{act}/step_{step:08d}.json"
                     if rd.exists(rel):
                         store(act, step, rel, rd.read_json(rel))
                         return
-                    kw = {"seed": _seed_int(seed, 2, k, step), "n_betas": n_betas, "tap_starts": tap_starts}
+                    kw = {"seed": _seed_int(seed, 2, k, step), "n_betas": n_betas, "tap_starts": tap_starts,
+                          "eigenvalues": step in (0, last_step)}
                     if pool is None:
                         store(act, step, rel, analyze_checkpoint(path, **kw))
                     else:
@@ -332,10 +342,9 @@ def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os
     return _finish(rd, config, data, activations, train_rows, analyses, seed)
 
 
-def _schedule_len(settings: TrainSettings, n_train: int) -> list[int]:
-    from spinscope.nn.training import checkpoint_schedule
-
-    return list(checkpoint_schedule(settings.steps_per_epoch(n_train) * settings.epochs, settings.checkpoints))
+def _schedule(settings: TrainSettings, n_train: int) -> list[int]:
+    return [int(s) for s in checkpoint_schedule(settings.steps_per_epoch(n_train) * settings.epochs,
+                                                 settings.checkpoints)]
 
 
 def _finish(rd: RunDirectory, config: dict, data: Dataset, activations: Sequence[str],
