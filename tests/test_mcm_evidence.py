@@ -112,3 +112,14 @@ def test_bad_partitions():
         log_evidence(X, [[0, 1], [1, 2]])
     with pytest.raises(InputError, match="outside"):
         log_evidence(X, [[0, 1, 2, 3]])
+
+
+def test_results_are_json_ready():
+    import json
+
+    from spinscope.mcm import best_basis, exact_search
+
+    X = np.random.default_rng(0).integers(0, 2, size=(50, 4))
+    json.dumps(evaluate_partition(X, [[0, 1], [2, 3]]).to_dict())
+    json.dumps(exact_search(X).to_dict())
+    json.dumps(best_basis(X).to_dict())
