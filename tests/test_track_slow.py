@@ -1,0 +1,28 @@
+"""Slow: on digits with the paper's learning rate, training turns the glass into hidden order and
+T_c(t) grows (measured with the default settings: T_c 0.77 -> 4.1 (ReLU), 2.0 (binary) by step 1800)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spinscope.nn.track import track
+
+
+@pytest.mark.slow
+def test_tc_grows_after_the_first_epochs(tmp_path):
+    res = track(out=tmp_path / "run", activations=("relu",), epochs=20, checkpoints=12, n_betas=80,
+                tap_starts=8, seed=0, workers=0)
+    df = res.to_pandas()
+    tc = df["tc"].to_numpy()
+    steps = df["step"].to_numpy()
+    # step 0: random couplings, lambda_min touches zero near the replica T_c (5%)
+    assert df["crossing"].iloc[0] == "touch"
+    assert abs(tc[0] / res.summary["relu"]["replica_tc0"] - 1) < 0.05
+    # after 5 epochs (225 steps) the bond matrix has outliers and T_c has grown by more than 50%
+    late = steps >= 225
+    assert (df["crossing"][late] == "cross").all()
+    assert np.all(tc[late] > 1.5 * tc[0])
+    # and T_c keeps growing over the hidden-order checkpoints (allowing 2% wiggles)
+    assert np.all(np.diff(tc[late]) > -0.02 * tc[late][:-1])
+    assert df["val_error"].iloc[-1] < 0.2
