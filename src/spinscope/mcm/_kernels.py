@@ -268,7 +268,7 @@ def _label_pair_sum(la, Ka, lb, Kb, counts, table, dense_max):
     if size <= dense_max:
         buf = np.zeros(size, dtype=np.int64)
         for i in range(m):
-            buf[la[i] * Kb + lb[i]] += counts[i]
+            buf[np.int64(la[i]) * Kb + lb[i]] += counts[i]
         for j in range(size):
             s += table[buf[j]]
         return s
@@ -310,7 +310,7 @@ def relabel_pairs(la, Ka, lb, Kb, dense_max):
     if size <= dense_max:
         code = np.full(size, -1, dtype=np.int64)
         for i in range(m):
-            key = la[i] * Kb + lb[i]
+            key = np.int64(la[i]) * Kb + lb[i]
             if code[key] < 0:
                 code[key] = K
                 K += 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinscope._validation import SeedLike, check_int, check_positive, make_rng
+from spinscope._validation import SeedLike, check_int, check_memory, check_positive, make_rng
 from spinscope.errors import InputError
 from spinscope.mcm import _kernels as K
 from spinscope.mcm._partition import (
@@ -160,7 +160,8 @@ def greedy_search(data: object, *, init: object = None) -> PartitionResult:
     n, m = data.n, data.m
     comps = [1 << i for i in range(n)] if init is None else normalize_partition(init, n)
     bits = unpack_bits(data.states, n)
-    labels = np.zeros((len(comps), m), dtype=np.int64)
+    check_memory(4.0 * len(comps) * m, f"greedy search labels ({len(comps)} components x {m} states)")
+    labels = np.zeros((len(comps), m), dtype=np.int32)
     Ks = np.zeros(len(comps), dtype=np.int64)
     slot: dict[int, int] = {}
     for k, c in enumerate(comps):
@@ -198,7 +199,8 @@ def greedy_search(data: object, *, init: object = None) -> PartitionResult:
             del gain[key]
         comps = [c for c in comps if c not in (a, b)]
         sa, sb = slot.pop(a), slot.pop(b)
-        labels[sa], Ks[sa] = K.relabel_pairs(labels[sa], Ks[sa], labels[sb], Ks[sb], dense_max)
+        new, Ks[sa] = K.relabel_pairs(labels[sa], Ks[sa], labels[sb], Ks[sb], dense_max)
+        labels[sa] = new
         slot[merged] = sa
         own[merged] = ev(merged)
         add_gains(merged, comps)
