@@ -62,6 +62,23 @@ class Couplings:
             out[:, o[k + 1]:o[k + 2]] += X[:, o[k]:o[k + 1]] @ w
         return out
 
+    def apply_half(self, X: np.ndarray, parity: int, *, squared: bool = False) -> np.ndarray:
+        """Columns of ``X @ J`` (or ``X @ (J∘J)``) for the spins in layers of the given parity.
+
+        Returns shape ``(B, n_parity)`` in spin order (layered models only).
+        """
+        o = self.offsets
+        blocks = self.blocks_sq if squared else self.blocks
+        parts = []
+        for k in range(parity, len(o) - 1, 2):
+            acc = np.zeros((X.shape[0], o[k + 1] - o[k]))
+            if k > 0:
+                acc += X[:, o[k - 1]:o[k]] @ blocks[k - 1]
+            if k < len(blocks):
+                acc += X[:, o[k + 1]:o[k + 2]] @ blocks[k].T
+            parts.append(acc)
+        return np.concatenate(parts, axis=1)
+
     def apply(self, X: np.ndarray) -> np.ndarray:
         """``X @ J`` for ``X`` of shape ``(B, n)``."""
         if self.blocks is not None:
