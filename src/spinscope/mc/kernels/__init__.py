@@ -57,6 +57,7 @@ import numpy as np
 from spinscope._validation import check_int
 from spinscope.errors import InputError, SpinscopeTypeError
 from spinscope.mc.kernels import numba_cluster as _cl
+from spinscope.mc.kernels import numba_lattice as _la
 from spinscope.mc.kernels import numba_local as _lo
 from spinscope.mc.kernels import numba_multispin as _ms
 from spinscope.mc.kernels.plans import (
@@ -154,8 +155,11 @@ def ising_sweeps(plan: IsingPlan, spins: np.ndarray, betas: np.ndarray, keys: np
     par = _lo.by_chain(spins.shape[0], plan.n)
     if plan.kind == "lattice":
         tab = _lo.ising_tables(plan, b, heat)
-        return _lo.lattice_sweeps(spins, tab, keys, counters, plan.rows, plan.row_len,
-                                  plan.row_nbr, plan.row_par, plan.z, sweeps, par)
+        H = _la.to_halves(spins, plan.rows, plan.row_len, plan.row_par)
+        acc = _la.half_sweeps(H, tab, keys, counters, plan.row_len, plan.row_nbr, plan.row_par,
+                              plan.z, sweeps, par)
+        _la.from_halves(H, spins, plan.rows, plan.row_len, plan.row_par)
+        return acc
     if plan.kind == "dense":
         return _lo.dense_ising_sweeps(spins, b, keys, counters, plan.dense, plan.fields, heat,
                                       sweeps)

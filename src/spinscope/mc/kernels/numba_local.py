@@ -6,9 +6,10 @@ proper graph colouring on sparse graphs; sites of one class are conditionally in
 updating them in any order or in parallel is exact), or site 0..n-1 in order (dense kind).
 
 Random numbers: sweep ``t`` of chain ``r`` uses the stream ``stream_start(keys[r],
-counters[r] + t)``; site ``i`` uses word ``draw(stream, i)`` (lattice kind: one word per pair of
-same-colour sites ``i, i+2`` of a row, top half for ``i``, bottom half for ``i+2``). Nothing
-depends on the visiting order, so results are identical for any number of threads.
+counters[r] + t)``; site ``i`` uses word ``draw(stream, i)`` (lattice kind: its top 32 bits;
+Potts Metropolis: top half picks the proposal, bottom half accepts). Nothing depends on the
+visiting order, so results are identical for any number of threads. The lattice kind's kernel
+lives in :mod:`.numba_lattice`.
 
 Update rules (``beta`` = 1/T, ``h_i`` = local field ``sum_j J_ij s_j + h_i``)
 - Ising Metropolis: flip with probability ``min(1, exp(-2 beta s_i h_i))``.
@@ -34,7 +35,6 @@ __all__ = [
     "ising_energies",
     "ising_magnetizations",
     "ising_tables",
-    "lattice_sweeps",
     "potts_colored_sweeps",
     "potts_energies",
     "potts_magnetizations",
@@ -51,7 +51,8 @@ def by_chain(R: int, n: int) -> bool:
 
 # ---------------------------------------------------------------------------- lattice kind
 def ising_tables(plan: IsingPlan, betas: np.ndarray, heatbath: bool) -> np.ndarray:
-    """Thresholds ``T[r, (s+1)/2, (S+z)/2]`` (uint64) for the lattice kind.
+    """Thresholds ``T[r, (s+1)/2, (S+z)/2]`` (uint64, shape (R, 2, 7), zero-padded beyond
+    ``z + 1``) for the lattice kind.
 
     ``S`` is the sum of the ``z`` neighbouring spins; the new spin is ``+1`` iff a 32-bit
     uniform ``u < T``. For Metropolis ``T = 2**32 - floor(2**32 p_flip)`` when ``s = +1`` and
@@ -62,85 +63,18 @@ def ising_tables(plan: IsingPlan, betas: np.ndarray, heatbath: bool) -> np.ndarr
     S = np.arange(-z, z + 1, 2, dtype=np.float64)
     hl = plan.J0 * S + plan.h0                                  # (z+1,)
     b = np.asarray(betas, dtype=np.float64)[:, None]
-    out = np.empty((b.shape[0], 2, z + 1), dtype=np.uint64)
+    out = np.zeros((b.shape[0], 2, 7), dtype=np.uint64)
     if heatbath:
         up = thresholds32(0.5 * (1.0 + np.tanh(b * hl)))
-        out[:, 0, :] = up
-        out[:, 1, :] = up
+        out[:, 0, : z + 1] = up
+        out[:, 1, : z + 1] = up
     else:
         for si, k in ((-1.0, 0), (1.0, 1)):
             de = 2.0 * si * hl
             with np.errstate(over="ignore"):
                 pflip = thresholds32(np.exp(np.minimum(-b * de, 0.0)))
-            out[:, k, :] = pflip if si < 0 else np.uint64(2**32) - pflip
+            out[:, k, : z + 1] = pflip if si < 0 else np.uint64(2**32) - pflip
     return out
-
-
-@njit(inline="always", cache=True)
-def _lattice_site(s, i, nbase, nrow, y, yl, yr, tab, z, u):
-    S = np.int64(s[yl]) + np.int64(s[yr])
-    for k in range(nrow):
-        S += s[nbase[k] + y]
-    si = s[i]
-    new = np.int8(1) if u < tab[(si + 1) >> 1, (S + z) >> 1] else np.int8(-1)
-    s[i] = new
-    return 1 if new != si else 0
-
-
-@njit(cache=True)
-def _lattice_row(s, r, color, row_len, row_nbr, row_par, tab, z, st):
-    nrow = row_nbr.shape[1]
-    base = r * row_len
-    nbase = np.empty(max(nrow, 1), dtype=np.int64)
-    for k in range(nrow):
-        nbase[k] = row_nbr[r, k] * row_len
-    y0 = (color + row_par[r]) & 1
-    acc = 0
-    last = row_len - 1
-    for y in range(y0, row_len, 4):
-        w = draw(st, base + y)
-        yl = base + (y - 1 if y > 0 else last)
-        yr = base + (y + 1 if y < last else 0)
-        acc += _lattice_site(s, base + y, nbase, nrow, y, yl, yr, tab, z, u32_hi(w))
-        y2 = y + 2
-        if y2 < row_len:
-            yl = base + y2 - 1
-            yr = base + (y2 + 1 if y2 < last else 0)
-            acc += _lattice_site(s, base + y2, nbase, nrow, y2, yl, yr, tab, z, u32_lo(w))
-    return acc
-
-
-@njit(parallel=True, cache=True)
-def lattice_sweeps(spins, tables, keys, counters, rows, row_len, row_nbr, row_par, z,
-                   sweeps, chains_parallel):
-    """Checkerboard sweeps on a uniform periodic lattice; returns changed spins per chain."""
-    R = spins.shape[0]
-    acc = np.zeros(R, dtype=np.int64)
-    if chains_parallel:
-        for r in prange(R):
-            s = spins[r]
-            tab = tables[r]
-            a = 0
-            for t in range(sweeps):
-                st = stream_start(keys[r], counters[r] + np.uint64(t))
-                for c in range(2):
-                    for x in range(rows):
-                        a += _lattice_row(s, x, c, row_len, row_nbr, row_par, tab, z, st)
-            acc[r] = a
-    else:
-        for r in range(R):
-            s = spins[r]
-            tab = tables[r]
-            for t in range(sweeps):
-                st = stream_start(keys[r], counters[r] + np.uint64(t))
-                for c in range(2):
-                    a = 0
-                    for x in prange(rows):
-                        a += _lattice_row(s, x, c, row_len, row_nbr, row_par, tab, z, st)
-                    acc[r] += a
-    for r in range(R):
-        counters[r] += np.uint64(sweeps)
-    return acc
 
 
 # ---------------------------------------------------------------------------- colored kind
