@@ -162,7 +162,7 @@ def power_law_tail(values, *, k: int | None = None) -> dict:
     logs = np.log(x[:k] / x[k])
     alpha = float(k / logs.sum()) if logs.sum() > 0 else float("inf")
     half = 1.96 * alpha / np.sqrt(k)
-    return {"alpha": alpha, "alpha_ci": [alpha - half, alpha + half], "k": int(k), "xmin": float(x[k])}
+    return {"alpha": alpha, "alpha_ci": [float(alpha - half), float(alpha + half)], "k": int(k), "xmin": float(x[k])}
 
 
 @dataclass
@@ -218,7 +218,10 @@ def spectrum_summary(model: IsingModel, *, n_vectors: int = 10) -> SpectrumResul
     """Eigenvalues, random-ensemble bulk edge, outliers and tail exponent of a layered model's ``J``."""
     if model.layers is None:
         raise InputError("spectrum_summary compares with the layered random ensemble: it needs a layered model")
-    ev, top = bond_spectrum(model, vectors=n_vectors)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        ev, top = bond_spectrum(model, vectors=n_vectors)
     var = layer_variances(model)
     pos = [v for v in var if v > 0]
     edge = ensemble_edge(model.layers, var) if len(pos) == len(var) else 0.0

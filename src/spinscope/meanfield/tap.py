@@ -200,9 +200,32 @@ class TapResult:
         return d
 
 
-def _descend(cp: Couplings, h: np.ndarray, M: np.ndarray, beta: float, max_iter: int, tol: float,
-             masks, dense, onsager: float = 1.0) -> tuple[np.ndarray, int]:
-    """Block-coordinate descent until every row's residual < tol or ``max_iter`` sweeps."""
+def _merge(M: np.ndarray, counts: np.ndarray, tol: float, flip: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Merge rows closer than ``tol`` (max-abs, up to a flip when ``flip``); counts add up."""
+    keep: list[int] = []
+    counts = counts.copy()
+    for i in range(M.shape[0]):
+        if keep:
+            K = M[keep]
+            d = np.max(np.abs(K - M[i]), axis=1)
+            if flip:
+                d = np.minimum(d, np.max(np.abs(K + M[i]), axis=1))
+            j = int(np.argmin(d))
+            if d[j] < tol:
+                counts[keep[j]] += counts[i]
+                continue
+        keep.append(i)
+    return M[keep], counts[keep]
+
+
+def _descend(cp: Couplings, h: np.ndarray, M: np.ndarray, counts: np.ndarray, beta: float,
+             max_iter: int, tol: float, masks, dense, onsager: float = 1.0,
+             merge_tol: float = 0.0, flip: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Block-coordinate descent until every row's residual < tol or ``max_iter`` sweeps.
+
+    Every few sweeps rows closer than ``merge_tol`` are merged (they descend to the same point), so
+    starts falling into one basin cost one row.
+    """
     check_every = 5
     it = 0
     while it < max_iter:
@@ -216,9 +239,11 @@ def _descend(cp: Couplings, h: np.ndarray, M: np.ndarray, beta: float, max_iter:
         else:
             gauss_seidel_sweeps(M, dense[0], onsager * dense[1], h, beta, step)
         it += step
+        if merge_tol > 0 and M.shape[0] > 1:
+            M, counts = _merge(M, counts, merge_tol, flip)
         if np.all(_residual(cp, h, M, beta, onsager) < tol):
             break
-    return M, it
+    return M, counts, it
 
 
 def tap_solve(model: IsingModel, *, beta: float, starts: int = 64, seed: SeedLike = None,
@@ -265,30 +290,34 @@ def tap_solve(model: IsingModel, *, beta: float, starts: int = 64, seed: SeedLik
         J = model.dense_couplings()
         dense = (np.ascontiguousarray(J), np.ascontiguousarray(J * J))
     M = rng.uniform(-1.0, 1.0, size=(starts, cp.n))
+    counts0 = np.ones(starts, dtype=int)
+    flip = not np.any(h)
+    mt = 0.1 * dedup_tol
     with blas_threads(1):
         for s in range(anneal - 1):  # homotopy: Onsager term switched on while beta rises to its value
             frac = s / (anneal - 1)
-            M, _ = _descend(cp, h, M, beta * (0.8 + 0.2 * frac), 50, tol, masks, dense, onsager=frac)
-        M, iters = _descend(cp, h, M, beta, max_iter, tol, masks, dense)
+            M, counts0, _ = _descend(cp, h, M, counts0, beta * (0.8 + 0.2 * frac), 50, tol, masks,
+                                     dense, onsager=frac, merge_tol=mt, flip=flip)
+        M, counts0, iters = _descend(cp, h, M, counts0, beta, max_iter, tol, masks, dense,
+                                     merge_tol=mt, flip=flip)
         res = _residual(cp, h, M, beta)
         ok = res < max(tol, 1e-6)
         F = _free_energy(cp, h, M, beta)
-        flip = not np.any(h)
         reps: list[int] = []
         counts: list[int] = []
         for i in np.flatnonzero(ok)[np.argsort(F[ok], kind="stable")]:
             for r, j in enumerate(reps):
                 if np.max(np.abs(M[i] - M[j])) < dedup_tol or (flip and np.max(np.abs(M[i] + M[j])) < dedup_tol):
-                    counts[r] += 1
+                    counts[r] += int(counts0[i])
                     break
             else:
                 reps.append(int(i))
-                counts.append(1)
+                counts.append(int(counts0[i]))
         sol = M[reps]
         hess = np.array([tap_hessian_min_eig(model, s, beta=beta, cp=cp) for s in sol]) if hessian else None
         plef = np.array([_plefka(cp, s, beta) for s in sol])
     q = sol @ sol.T / cp.n
     return TapResult(beta=beta, solutions=sol, free_energies=F[reps], self_overlaps=np.diag(q).copy(),
                      overlaps=q, counts=np.asarray(counts, dtype=int), residuals=res[reps],
-                     hessian_min_eig=hess, plefka=plef, n_starts=starts, n_unconverged=int((~ok).sum()),
+                     hessian_min_eig=hess, plefka=plef, n_starts=starts, n_unconverged=int(counts0[~ok].sum()),
                      iterations=int(iters))

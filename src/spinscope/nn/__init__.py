@@ -1,0 +1,14 @@
+"""Neural networks as spin models: network → Hamiltonian, analysis, datasets, training, tracking.
+
+Public API of the mapping and analysis (``spinscope.nn.data``, ``.networks``, ``.training`` and
+``.track`` are imported from their modules):
+
+* :func:`network_to_model` – a torch module, weight list, state dict or checkpoint → layered ``IsingModel``;
+* :func:`analyze_network` → :class:`NetworkAnalysis` (``T_c``, ``lambda_min(beta)``, replica ``T_c``,
+  spectrum, TAP solutions).
+"""
+
+from spinscope.nn.analysis import NetworkAnalysis, analyze_network
+from spinscope.nn.mapping import extract_layers, load_weights_file, network_to_model
+
+__all__ = ["NetworkAnalysis", "analyze_network", "extract_layers", "load_weights_file", "network_to_model"]

@@ -1,0 +1,175 @@
+"""Analyse a network as a spin model: ``T_c``, the ``lambda_min(beta)`` curve, spectrum and TAP states.
+
+:func:`analyze_network` maps a network to its layered Ising model (:func:`spinscope.nn.network_to_model`)
+and runs, in this order:
+
+1. the paramagnet's stability: ``lambda_min(beta)`` of ``I - beta J + beta^2 D`` on a grid and ``T_c``
+   (:func:`spinscope.meanfield.stability_tc`, touch vs cross);
+2. the replica prediction of the random ensemble with the same widths and per-layer mean-square
+   weights (:func:`spinscope.meanfield.layered_tc`);
+3. the spectrum of the bond matrix against the same ensemble (:func:`spinscope.analysis.spectrum.spectrum_summary`);
+4. TAP solutions at ``tap_beta`` (default ``1.25 beta_c``, i.e. ``T = 0.8 T_c``) from ``tap_starts``
+   random starts, and their overlaps with the leading eigenvectors of ``J``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from spinscope._validation import SeedLike, check_int, check_positive, spawn_seeds
+from spinscope.analysis.spectrum import layer_variances, spectrum_summary
+from spinscope.meanfield import layered_tc, replica_hessian_min_eig, stability_tc
+from spinscope.meanfield.tap import tap_solve
+from spinscope.models import IsingModel
+from spinscope.nn.mapping import network_to_model
+
+__all__ = ["NetworkAnalysis", "analyze_network"]
+
+
+@dataclass
+class NetworkAnalysis:
+    """Result of :func:`analyze_network` (temperatures in units of the weights, ``beta = 1/T``).
+
+    Attributes
+    ----------
+    layers : tuple of int
+        Widths ``N_0..N_L``.
+    n : int
+        Number of spins.
+    tc, beta_c : float
+        ``T_c`` from the paramagnet's TAP stability and ``1/T_c``.
+    lambda_min_at_tc : float
+        Least eigenvalue of ``I - beta J + beta^2 D`` at ``beta_c``.
+    crossing : {"touch", "cross"}
+        Whether ``lambda_min`` only touches zero (glass-like) or crosses it (outliers, hidden order).
+    betas, lambda_min : ndarray, shape ``(K,)``
+        The stability curve.
+    replica_tc : float or None
+        ``sqrt(lambda_max(A))`` of the random ensemble with the same widths and per-layer
+        mean-square weights (None for non-layered models).
+    replica_lambda_min : ndarray or None
+        ``1 - beta^2 lambda_max(A)`` on ``betas``.
+    variances : list of float
+        Per-layer mean-square weights.
+    spectrum : dict or None
+        :meth:`SpectrumResult.to_dict`: bulk edge, outliers, tail exponent, eigenvalues.
+    tap : dict or None
+        :meth:`TapResult.to_dict`, plus ``eigvec_overlaps`` (``|cos|`` between each solution and the
+        leading eigenvectors of ``J``, shape ``(k, n_vectors)``) and ``max_eigvec_overlap``.
+    timings : dict
+        Seconds spent in each part.
+    """
+
+    layers: tuple
+    n: int
+    tc: float
+    beta_c: float
+    lambda_min_at_tc: float
+    crossing: str
+    betas: np.ndarray = field(repr=False)
+    lambda_min: np.ndarray = field(repr=False)
+    replica_tc: float | None
+    replica_lambda_min: np.ndarray | None = field(repr=False)
+    variances: list | None = field(repr=False)
+    spectrum: dict | None = field(repr=False)
+    tap: dict | None = field(repr=False)
+    timings: dict = field(repr=False)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict of every field."""
+        return {"layers": list(self.layers), "n": self.n, "tc": self.tc, "beta_c": self.beta_c,
+                "lambda_min_at_tc": self.lambda_min_at_tc, "crossing": self.crossing,
+                "betas": self.betas.tolist(), "lambda_min": self.lambda_min.tolist(),
+                "replica_tc": self.replica_tc,
+                "replica_lambda_min": None if self.replica_lambda_min is None else self.replica_lambda_min.tolist(),
+                "variances": self.variances, "spectrum": self.spectrum, "tap": self.tap,
+                "timings": self.timings}
+
+
+def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int = 64,
+                    tap_beta: float | None = None, seed: SeedLike = None, spectrum: bool = True,
+                    tap: bool = True, biases: bool = True, layout: str = "auto",
+                    input_shape=None, n_vectors: int = 10) -> NetworkAnalysis:
+    """Spin-model analysis of a feed-forward network (or of a layered :class:`IsingModel`).
+
+    Parameters
+    ----------
+    obj : nn.Module, list of weight matrices, state dict, checkpoint path or IsingModel
+        See :func:`spinscope.nn.network_to_model` (numpy matrices are ``(in, out)``, torch ``(out, in)``).
+    betas : array, optional
+        Grid of inverse temperatures for ``lambda_min(beta)`` (default: ``n_betas`` points up to
+        twice the natural scale of the couplings).
+    n_betas : int
+        Size of the default grid.
+    tap_starts : int
+        Random starts of the TAP solver.
+    tap_beta : float, optional
+        Inverse temperature of the TAP solutions (default ``1.25 beta_c``).
+    seed : int, Generator or None
+        Seeds the TAP starts.
+    spectrum, tap : bool
+        Compute the spectrum / TAP parts.
+    biases : bool
+        Biases as fields (they enter TAP, not the stability of ``m = 0``).
+    layout, input_shape
+        Passed to :func:`network_to_model`.
+    n_vectors : int
+        Leading eigenvectors compared with the TAP solutions.
+
+    Returns
+    -------
+    NetworkAnalysis
+    """
+    tap_starts = check_int(tap_starts, "tap_starts", minimum=1)
+    n_vectors = check_int(n_vectors, "n_vectors", minimum=1)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    model = obj if isinstance(obj, IsingModel) else network_to_model(
+        obj, biases=biases, layout=layout, input_shape=input_shape)
+    timings["mapping"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    st = stability_tc(model, betas=betas, n_betas=n_betas)
+    timings["stability"] = time.perf_counter() - t0
+
+    layered = model.layers is not None and len(model.layers) >= 2
+    var = rep_tc = rep_curve = None
+    if layered:
+        var = layer_variances(model)
+        if all(v > 0 for v in var):
+            rep_tc = layered_tc(model.layers, var)
+            rep_curve = replica_hessian_min_eig(model.layers, var, st.betas)
+
+    spec_d = None
+    top = None
+    if spectrum and layered:
+        t0 = time.perf_counter()
+        sp = spectrum_summary(model, n_vectors=n_vectors)
+        spec_d, top = sp.to_dict(), sp.top_vectors
+        timings["spectrum"] = time.perf_counter() - t0
+
+    tap_d = None
+    if tap:
+        t0 = time.perf_counter()
+        tb = 1.25 * st.beta_c if tap_beta is None else check_positive(tap_beta, "tap_beta")
+        (tap_seed,) = spawn_seeds(seed, 1)
+        tr = tap_solve(model, beta=tb, starts=tap_starts, seed=np.random.default_rng(tap_seed))
+        tap_d = tr.to_dict()
+        if top is not None:
+            norms = np.linalg.norm(tr.solutions, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ov = np.abs(tr.solutions @ top.T) / norms[:, None]
+            ov[tr.self_overlaps < 1e-10] = 0.0  # the paramagnet has no direction
+            tap_d["eigvec_overlaps"] = ov.tolist()
+            tap_d["max_eigvec_overlap"] = float(ov.max()) if ov.size else None
+        timings["tap"] = time.perf_counter() - t0
+
+    return NetworkAnalysis(layers=tuple(model.layers) if layered else (model.n,), n=model.n,
+                           tc=st.tc, beta_c=st.beta_c, lambda_min_at_tc=st.lambda_min_at_tc,
+                           crossing=st.crossing, betas=st.betas, lambda_min=st.lambda_min,
+                           replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
+                           spectrum=spec_d, tap=tap_d, timings=timings)
