@@ -60,6 +60,7 @@ def test_basis_file_and_searches(capsys, tmp_path):
         assert rc == 0
         results[search] = json.loads(out)
         assert results[search]["basis_operators"][0] == [1, 2]
+    assert results["anneal"]["seed"] == 1
     assert results["greedy"]["log_evidence"] <= results["exact"]["log_evidence"] + 1e-9
     assert results["anneal"]["log_evidence"] <= results["exact"]["log_evidence"] + 1e-9
 

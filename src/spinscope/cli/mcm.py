@@ -93,8 +93,13 @@ def command(datafile, basis, search, order, steps, out, model_file, overwrite) -
         basis_arg = read_basis_file(basis, n)
     else:
         basis_arg = basis
+    seed = opts.seed
+    if seed is None and search == "anneal":  # fresh entropy, recorded in the output
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
     model = MinimallyComplexModel(basis=basis_arg, search=search, order=order, anneal_steps=steps,
-                                  seed=opts.seed).fit(data)
+                                  seed=seed).fit(data)
     bits = -model.log_evidence_ / (N * math.log(2))
     complete = log_evidence(data, [list(range(n))])
     independent = log_evidence(data, [[i] for i in range(n)])
@@ -105,7 +110,7 @@ def command(datafile, basis, search, order, steps, out, model_file, overwrite) -
     result = {"datafile": str(datafile), "n": n, "N": N,
               "basis": basis if basis in ("original", "best") else str(basis),
               "basis_operators": [[v + 1 for v in range(n) if m >> v & 1] for m in model.basis_],
-              "search": search, "optimal": res.optimal,
+              "search": search, "optimal": res.optimal, "seed": seed,
               "components": [[v + 1 for v in c] for c in model.components_],
               "component_log_evidence": model.component_log_evidence_,
               "log_evidence": model.log_evidence_, "bits_per_datapoint": bits,
