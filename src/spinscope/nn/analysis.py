@@ -27,7 +27,56 @@ from spinscope.meanfield.tap import tap_solve
 from spinscope.models import IsingModel
 from spinscope.nn.mapping import network_to_model
 
-__all__ = ["NetworkAnalysis", "analyze_network"]
+__all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "plot_analysis", "random_weights"]
+
+#: Initialisation laws of :func:`random_weights` and the variance of ``W`` between widths ``(a, b)``.
+INITS = {
+    "torch": lambda a, b: 1.0 / (3.0 * a),   # U(-1/sqrt(a), 1/sqrt(a)), PyTorch's Linear default
+    "kaiming": lambda a, b: 2.0 / a,         # N(0, 2/a), He et al. (fan-in, ReLU gain)
+    "xavier": lambda a, b: 2.0 / (a + b),    # N(0, 2/(a+b)), Glorot & Bengio
+    "normal": lambda a, b: 1.0 / a,          # N(0, 1/a)
+}
+
+
+def init_variance(sizes, init: str = "torch") -> list[float]:
+    """Variance ``sigma_k^2`` of the weights between layers ``k, k+1`` under an initialisation law.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Widths ``N_0..N_L``.
+    init : {"torch", "kaiming", "xavier", "normal"}
+        See :data:`INITS`.
+    """
+    from spinscope._validation import as_int_tuple
+    from spinscope.errors import InputError
+
+    if init not in INITS:
+        raise InputError(f"init must be one of {sorted(INITS)}, got {init!r}")
+    sizes = as_int_tuple(sizes, "sizes", minimum=1)
+    if len(sizes) < 2:
+        raise InputError(f"a network needs at least two layers, got sizes={sizes}")
+    return [INITS[init](sizes[k], sizes[k + 1]) for k in range(len(sizes) - 1)]
+
+
+def random_weights(sizes, *, init: str = "torch", seed: SeedLike = None) -> list[np.ndarray]:
+    """Weights ``(N_k, N_{k+1})`` of a freshly initialised network (the random layered ensemble).
+
+    ``"torch"`` draws uniformly, the others from a Gaussian, with the variances of :func:`init_variance`.
+    """
+    from spinscope._validation import make_rng
+
+    var = init_variance(sizes, init)
+    rng = make_rng(seed)
+    out = []
+    for k, v in enumerate(var):
+        shape = (int(sizes[k]), int(sizes[k + 1]))
+        if init == "torch":
+            a = np.sqrt(3.0 * v)
+            out.append(rng.uniform(-a, a, size=shape))
+        else:
+            out.append(rng.standard_normal(shape) * np.sqrt(v))
+    return out
 
 
 @dataclass
@@ -173,3 +222,68 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
                            crossing=st.crossing, betas=st.betas, lambda_min=st.lambda_min,
                            replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
                            spectrum=spec_d, tap=tap_d, timings=timings)
+
+
+def plot_analysis(result: NetworkAnalysis, out_dir, *, overwrite: bool = False) -> list:
+    """Write the figures of an analysis as PNG files into ``out_dir`` (created if missing).
+
+    ``stability.png`` (``lambda_min(beta)`` with the replica curve and ``T_c``), ``spectrum.png``
+    (eigenvalue histogram of ``J`` with the bulk edge) and, with TAP solutions, ``tap_overlaps.png``.
+    Existing files are refused unless ``overwrite``. Returns the written paths.
+    """
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spinscope.models.io import atomic_write
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(fig, name):
+        written.append(atomic_write(out / name, lambda p: fig.savefig(p, format="png", dpi=120),
+                                    overwrite=overwrite, suffix=".png"))
+        plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(result.betas, result.lambda_min, label="instance: $I-\\beta J+\\beta^2 D$")
+    if result.replica_lambda_min is not None:
+        ax.plot(result.betas, result.replica_lambda_min, "--", label="replica: $1-\\beta^2\\lambda_{max}(A)$")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.axvline(result.beta_c, color="r", lw=0.8, label=f"$T_c$ = {result.tc:.4g} ({result.crossing})")
+    ax.set_xlabel("$\\beta = 1/T$")
+    ax.set_ylabel("$\\lambda_{min}$")
+    lo = min(-0.2, float(np.min(result.lambda_min)) - 0.05)
+    ax.set_ylim(lo, 1.05)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    save(fig, "stability.png")
+
+    if result.spectrum is not None and "eigenvalues" in result.spectrum:
+        ev = np.asarray(result.spectrum["eigenvalues"])
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        ax.hist(ev, bins=80, density=True, color="0.6")
+        edge = result.spectrum["bulk_edge"]
+        for x in (-edge, edge):
+            ax.axvline(x, color="r", lw=0.8)
+        ax.set_yscale("log")
+        ax.set_xlabel("eigenvalue of $J$")
+        ax.set_ylabel("density")
+        ax.set_title(f"bulk edge {edge:.4g}, {result.spectrum['n_outliers']} outliers", fontsize=9)
+        fig.tight_layout()
+        save(fig, "spectrum.png")
+
+    if result.tap is not None and result.tap["n_solutions"] > 1:
+        q = np.asarray(result.tap["overlaps"])
+        d = np.sqrt(np.clip(np.diag(q), 1e-300, None))
+        fig, ax = plt.subplots(figsize=(4, 3.5))
+        im = ax.imshow(q / np.outer(d, d), vmin=-1, vmax=1, cmap="RdBu_r")
+        fig.colorbar(im, ax=ax, label="$q_{ab}/\\sqrt{q_{aa}q_{bb}}$")
+        ax.set_title(f"{result.tap['n_solutions']} TAP solutions", fontsize=9)
+        fig.tight_layout()
+        save(fig, "tap_overlaps.png")
+    return written

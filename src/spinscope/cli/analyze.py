@@ -1,0 +1,117 @@
+"""``spinscope analyze``: a network (weights file or random ensemble) as a spin model.
+
+Thin wrapper of :func:`spinscope.nn.analyze_network` (and :func:`spinscope.nn.analysis.plot_analysis`).
+"""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from spinscope.cli._common import emit, get_options, parse_int_list
+from spinscope.errors import InputError
+
+__all__ = ["command"]
+
+
+def _parse_betas(text: str) -> np.ndarray:
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            a, b, c = text.split(":")
+            vals = np.linspace(float(a), float(b), int(c))
+        else:
+            vals = np.array([float(x) for x in text.split(",") if x.strip()])
+    except ValueError:
+        raise InputError(f"--betas {text!r}: use start:stop:count (e.g. 0.1:4:200) or a comma list "
+                         "of inverse temperatures") from None
+    if vals.size < 3 or not np.all(np.isfinite(vals)) or np.any(vals <= 0):
+        raise InputError(f"--betas {text!r}: need at least 3 finite inverse temperatures > 0")
+    return vals
+
+
+def _human(d: dict) -> str:
+    def f(v):
+        return "-" if v is None else f"{v:.5g}"
+
+    lines = [f"network: layers {'-'.join(map(str, d['layers']))} (n = {d['n']} spins)"]
+    if d.get("ensemble"):
+        e = d["ensemble"]
+        lines.append(f"random ensemble: init {e['init']}; replica T_c = {f(e['replica_tc'])}")
+    lines.append(f"T_c (TAP stability) = {f(d['tc'])}  [{d['crossing']}; lambda_min at T_c = "
+                 f"{d['lambda_min_at_tc']:.3g}]")
+    lines.append(f"T_c (replica, same widths and mean-square weights) = {f(d['replica_tc'])}")
+    b, lam = np.asarray(d["betas"]), np.asarray(d["lambda_min"])
+    i = int(np.argmin(lam))
+    lines.append(f"lambda_min(beta): {len(b)} points, beta in [{b[0]:.4g}, {b[-1]:.4g}]; "
+                 f"min {lam[i]:.4g} at beta = {b[i]:.4g}; lambda_min(beta_max) = {lam[-1]:.4g}")
+    s = d.get("spectrum")
+    if s:
+        out = ", ".join(f"{x:.4g}" for x in s["outliers"][:5])
+        lines.append(f"spectrum: largest {s['largest_eigenvalue']:.5g}, bulk edge {s['bulk_edge']:.5g}, "
+                     f"{s['n_outliers']} outliers{(' (' + out + ')') if out else ''}; tail exponent "
+                     f"{s['tail_exponent']:.3g} [{s['tail_exponent_ci'][0]:.3g}, {s['tail_exponent_ci'][1]:.3g}]")
+    t = d.get("tap")
+    if t:
+        fe = t["free_energies"]
+        lines.append(f"TAP at T = {t['temperature']:.4g}: {t['n_solutions']} distinct solution(s) from "
+                     f"{t['n_starts']} starts ({t['n_valid']} satisfy Plefka, {t['n_unconverged']} "
+                     f"unconverged); f = {min(fe):.6g}..{max(fe):.6g}; q_EA max "
+                     f"{max(t['self_overlaps']):.4g}; max |cos| with leading eigenvectors "
+                     f"{f(t.get('max_eigvec_overlap'))}")
+    if d.get("plots"):
+        lines.append("plots: " + ", ".join(d["plots"]))
+    return "\n".join(lines)
+
+
+@click.command("analyze", context_settings={"show_default": True})
+@click.argument("weights_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--random", "random_sizes", default=None,
+              help="Analyse a freshly initialised network with these widths instead, e.g. 784,256,256,10.")
+@click.option("--init", type=click.Choice(["torch", "kaiming", "xavier", "normal"]), default="torch",
+              help="Initialisation law of --random (torch: U(-1/sqrt(fan_in), 1/sqrt(fan_in))).")
+@click.option("--betas", default=None,
+              help="Inverse temperatures of the lambda_min curve: start:stop:count or a comma list "
+                   "[default: 200 points up to twice the natural scale].")
+@click.option("--n-betas", type=click.IntRange(min=3), default=200, help="Points of the default grid.")
+@click.option("--tap-starts", type=click.IntRange(min=1), default=64, help="Random starts of the TAP solver.")
+@click.option("--tap-beta", type=float, default=None, help="Inverse temperature of the TAP solutions [default: 1.25 beta_c].")
+@click.option("--no-tap", is_flag=True, help="Skip the TAP solutions.")
+@click.option("--no-spectrum", is_flag=True, help="Skip the spectrum of the bond matrix.")
+@click.option("--no-biases", is_flag=True, help="Ignore the biases (zero fields).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Directory for the plots (PNG).")
+def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_beta, no_tap, no_spectrum,
+            no_biases, out) -> None:
+    """Map a network to its layered spin Hamiltonian; report T_c, lambda_min(beta), spectrum, TAP.
+
+    WEIGHTS_FILE is a .safetensors file or a torch checkpoint saved with torch.save(state_dict)
+    (read with weights_only=True). Couplings are the weights; temperatures are in weight units.
+    """
+    from spinscope.meanfield import layered_tc
+    from spinscope.nn.analysis import analyze_network, init_variance, plot_analysis, random_weights
+
+    opts = get_options()
+    if (weights_file is None) == (random_sizes is None):
+        raise InputError("give either a WEIGHTS_FILE or --random WIDTHS (e.g. --random 784,256,256,10), not both or neither")
+    if tap_beta is not None and not (np.isfinite(tap_beta) and tap_beta > 0):
+        raise InputError(f"--tap-beta must be a positive inverse temperature, got {tap_beta}")
+    grid = _parse_betas(betas) if betas is not None else None
+    ensemble = None
+    if random_sizes is not None:
+        sizes = parse_int_list(random_sizes, "--random")
+        if len(sizes) < 2:
+            raise InputError(f"--random {random_sizes!r} needs at least two widths")
+        obj = random_weights(sizes, init=init, seed=np.random.SeedSequence(opts.seed).spawn(2)[0])
+        var = init_variance(sizes, init)
+        ensemble = {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
+    else:
+        obj = weights_file
+    res = analyze_network(obj, betas=grid, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
+                          seed=opts.seed, spectrum=not no_spectrum, tap=not no_tap,
+                          biases=not no_biases)
+    d = res.to_dict()
+    d["ensemble"] = ensemble
+    d["seed"] = opts.seed
+    if out is not None:
+        d["plots"] = [str(p) for p in plot_analysis(res, out)]
+    emit(d, None if opts.quiet and opts.json else _human(d))
