@@ -122,7 +122,7 @@ def analyze_checkpoint(path: str | os.PathLike, *, seed: int, n_betas: int = 200
     weights = load_checkpoint_weights(path)
     res = analyze_network(weights, n_betas=n_betas, tap_starts=tap_starts, seed=seed)
     out = to_jsonable(res.to_dict())
-    if eigenvalues:
+    if eigenvalues and "eigenvalues" not in (out.get("spectrum") or {}):
         out["eigenvalues"] = _bond_eigenvalues(weights)
     return out
 
@@ -179,7 +179,7 @@ def _row(net: str, metrics: dict, a: dict) -> dict:
         "largest_eigenvalue": spec.get("largest_eigenvalue", spec.get("lambda_max")),
         "tail_exponent": spec.get("tail_exponent"),
         "n_tap_solutions": tap.get("n_solutions"), "tap_beta": tap.get("beta"),
-        "tap_max_overlap": tap.get("max_overlap"),
+        "tap_max_overlap": tap.get("max_overlap"), "tap_max_eigvec_overlap": tap.get("max_eigvec_overlap"),
         "checkpoint": metrics["checkpoint"],
     }
 
