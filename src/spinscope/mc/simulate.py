@@ -1,0 +1,446 @@
+"""``simulate``: a complete Monte Carlo study (thermalise, measure, estimate with error bars),
+optionally in a run directory that survives Ctrl-C / ``kill`` and resumes bit for bit.
+
+The run is a deterministic function of its configuration and ``seed``: the chain RNG is
+counter based, tempering swaps are keyed by the sweep number, and measurements happen at fixed
+sweep numbers (every ``measure_every`` sweeps after ``therm``), so a run interrupted at any
+point and resumed from its checkpoint produces exactly the same result as an uninterrupted run.
+
+Output (one row per temperature and replica; pooled summary per temperature): energy per spin,
+``|m|``, ``m^2``, ``m^4``, specific heat, susceptibility and Binder cumulant with errors from
+autocorrelation-aware binning/jackknife (:mod:`spinscope.analysis`), integrated autocorrelation
+times, a thermalisation check (first vs second half of the measurements); for Ising models on
+periodic hypercubic lattices the second-moment correlation length; with ``replicas >= 2`` the
+replica overlap ``q`` of replica pairs ``(0,1), (2,3), ...``, its distribution ``P(q)``, the
+spin-glass susceptibility ``n <q^2>`` and the link overlap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from spinscope._validation import check_int, check_temperatures
+from spinscope.analysis.observables import overlap_distribution, thermo_estimates
+from spinscope.analysis.statistics import estimate_mean, jackknife, thermalization_check
+from spinscope.errors import InputError, ResumeError, SpinscopeTypeError
+from spinscope.mc.sampler import ChainState, MonteCarlo
+from spinscope.mc.tempering import ParallelTempering
+
+__all__ = ["SimulationResult", "model_fingerprint", "simulate"]
+
+CHECKPOINT = "checkpoint.safetensors"
+_CHECKPOINT_SECONDS = 60.0
+_Q_BINS = 41
+
+
+def model_fingerprint(model) -> dict:
+    """Kind, size and a SHA-256 of the couplings and fields: identifies a model in run configs."""
+    import scipy.sparse as sp
+
+    h = hashlib.sha256()
+    c = model.couplings
+    if sp.issparse(c):
+        c = sp.csr_array(c)
+        c.sort_indices()
+        for a in (c.indptr, c.indices, c.data):
+            h.update(np.ascontiguousarray(a).tobytes())
+    else:
+        h.update(np.ascontiguousarray(c, dtype=np.float64).tobytes())
+    if model.fields is not None:
+        h.update(np.ascontiguousarray(model.fields, dtype=np.float64).tobytes())
+    kind = getattr(model, "kind", "ising")
+    out = {"kind": kind, "name": model.name, "n": model.n, "sha256": h.hexdigest()}
+    if kind != "ising":
+        out["q"] = model.q
+    return out
+
+
+def _lattice(model) -> tuple[int, ...] | None:
+    g = getattr(model, "graph", None)
+    if g is not None and g.kind == "hypercubic" and g.periodic and g.shape is not None:
+        return tuple(g.shape)
+    return None
+
+
+def _is_ising(model) -> bool:
+    from spinscope.models import IsingModel
+
+    return isinstance(model, IsingModel)
+
+
+class _Measure:
+    """Extra measurements at each measurement point (plain numpy on the CPU)."""
+
+    def __init__(self, model, n_temps: int, replicas: int):
+        self.n, self.T, self.rep = model.n, n_temps, replicas
+        self.pairs = replicas // 2 if _is_ising(model) else 0
+        g = getattr(model, "graph", None)
+        self.edges = g.edges if g is not None and g.num_edges else None
+        if self.edges is None and _is_ising(model) and not model.is_dense:
+            c = model.sparse_couplings().tocoo()
+            up = c.row < c.col
+            self.edges = np.stack([c.row[up], c.col[up]], axis=1) if up.any() else None
+        shape = _lattice(model) if _is_ising(model) else None
+        self.phases = None
+        if shape is not None:
+            coords = np.indices(shape).reshape(len(shape), -1)
+            self.phases = np.stack([np.exp(2j * np.pi * coords[a] / shape[a]) for a in range(len(shape))])
+            self.kmin = float(np.mean([2 * np.pi / L for L in shape]))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.pairs or self.phases is not None)
+
+    def __call__(self, spins: np.ndarray) -> dict[str, np.ndarray]:
+        out = {}
+        s = spins.astype(np.float64)
+        if self.pairs:
+            r = s.reshape(self.T, self.rep, self.n)
+            a, b = r[:, 0: 2 * self.pairs: 2], r[:, 1: 2 * self.pairs: 2]
+            out["q"] = (a * b).mean(-1)                                       # (T, P)
+            if self.edges is not None:
+                e0, e1 = self.edges[:, 0], self.edges[:, 1]
+                out["q_link"] = (a[..., e0] * a[..., e1] * b[..., e0] * b[..., e1]).mean(-1)
+            else:  # all pairs coupled (dense): q_l = (n^2 q^2 - n) / (n (n - 1))
+                out["q_link"] = (self.n**2 * out["q"] ** 2 - self.n) / (self.n * (self.n - 1))
+        if self.phases is not None:
+            out["sf0"] = s.sum(1) ** 2 / self.n
+            out["sfk"] = (np.abs(s @ self.phases.T) ** 2).mean(1) / self.n
+        return out
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outcome of :func:`simulate`.
+
+    Attributes
+    ----------
+    config : dict
+        Everything that determined the run (model fingerprint, temperatures, algorithm, seed...).
+    rows : list of dict
+        One row per temperature and replica (see :meth:`to_pandas` for the columns).
+    summary_rows : list of dict
+        One row per temperature, replicas pooled, plus overlaps, correlation length, swaps.
+    overlap_q : ndarray (bins,) or None
+        Bin centres of ``P(q)``.
+    overlap_density : ndarray (T, bins) or None
+        ``P(q)`` at each temperature (density on ``[-1, 1]``).
+    final_spins : ndarray int8 (R, n)
+        Final configurations, chain ``r = t * replicas + k``.
+    series : dict of ndarray
+        Raw measurement series: ``energy`` and ``magnetization`` of shape ``(M, R)``, and the
+        extras (``q``, ``q_link`` ``(M, T, P)``, ``sf0``, ``sfk`` ``(M, R)``).
+    run_dir : str or None
+    """
+
+    config: dict
+    rows: list
+    summary_rows: list
+    overlap_q: np.ndarray | None
+    overlap_density: np.ndarray | None
+    final_spins: np.ndarray = field(repr=False)
+    series: dict = field(repr=False)
+    run_dir: str | None = None
+
+    def to_pandas(self):
+        """Tidy table, one row per temperature/replica: columns ``model, n, L, T, beta, replica,
+        energy, energy_err, abs_m, abs_m_err, m2, m2_err, m4, m4_err, specific_heat(_err),
+        susceptibility(_err), binder(_err), tau_energy, tau_abs_m, thermalized, changes_per_spin``."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def summary(self):
+        """Per-temperature table (replicas pooled) with overlap, ``xi`` and swap columns."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary_rows)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (no raw series or configurations)."""
+        d = {"config": self.config, "rows": self.rows, "summary": self.summary_rows,
+             "run_dir": self.run_dir}
+        if self.overlap_q is not None:
+            d["overlap_distribution"] = {"q": self.overlap_q.tolist(),
+                                         "density": self.overlap_density.tolist()}
+        return d
+
+
+def _estimates_row(e, m, beta, n) -> dict:
+    est = thermo_estimates(e, m, beta=beta, n=n)
+    row = {}
+    for k in ("energy", "abs_m", "m2", "m4", "specific_heat", "susceptibility", "binder"):
+        row[k], row[f"{k}_err"] = est[k].value, est[k].error
+    row["tau_energy"] = est["energy"].tau_int
+    row["tau_abs_m"] = est["abs_m"].tau_int
+    row["thermalized"] = thermalization_check(e).passed if np.shape(e)[-1] >= 8 else None
+    return row
+
+
+def _analyse(config: dict, model, series: dict, final_spins: np.ndarray, changes: np.ndarray,
+             swaps: tuple[np.ndarray, np.ndarray] | None, run_dir) -> SimulationResult:
+    temps = np.asarray(config["temperatures"], dtype=float)
+    rep, n = config["replicas"], model.n
+    T = temps.size
+    e = series["energy"].T.reshape(T, rep, -1)          # (T, rep, M)
+    m = series["magnetization"].T.reshape(T, rep, -1)
+    M = e.shape[-1]
+    shape = _lattice(model)
+    base = {"model": config["model"]["name"], "n": n, "L": shape[0] if shape else None}
+    nsweeps = max(config["sweeps"] + config["therm"], 1)
+    rows, summary = [], []
+    if M < 4:
+        raise InputError(f"only {M} measurements were taken; use more sweeps or a smaller "
+                         "measure_every (at least 4 measurements per chain)")
+    for t in range(T):
+        beta = 1.0 / temps[t]
+        for k in range(rep):
+            row = {**base, "T": temps[t], "beta": beta, "replica": k}
+            row.update(_estimates_row(e[t, k], m[t, k], beta, n))
+            row["changes_per_spin"] = float(changes[t * rep + k] / (n * nsweeps))
+            rows.append(row)
+        srow = {**base, "T": temps[t], "beta": beta, "replicas": rep}
+        srow.update(_estimates_row(e[t], m[t], beta, n))
+        if "sf0" in series:
+            a = series["sf0"].T.reshape(T, rep, -1)[t]
+            b = series["sfk"].T.reshape(T, rep, -1)[t]
+            kmin = float(np.mean([2 * np.pi / L for L in shape]))
+
+            def xi(a_, b_, kmin=kmin):
+                return np.sqrt(a_ / b_ - 1.0) / (2 * np.sin(kmin / 2)) if a_ > b_ > 0 else np.nan
+
+            est = jackknife(xi, a, b, n_blocks=min(20, M))
+            srow["xi"], srow["xi_err"] = est.value, est.error
+        if "q" in series:
+            q = series["q"][:, t, :].T                     # (P, M)
+            q2 = estimate_mean(q**2)
+            srow["q2"], srow["q2_err"] = q2.value, q2.error
+            srow["chi_sg"], srow["chi_sg_err"] = n * q2.value, n * q2.error
+            ql = estimate_mean(series["q_link"][:, t, :].T)
+            srow["q_link"], srow["q_link_err"] = ql.value, ql.error
+        if swaps is not None and t < T - 1:
+            acc, att = swaps
+            srow["swap_acceptance_to_next"] = float(acc[t] / att[t]) if att[t] else None
+        summary.append(srow)
+    oq = od = None
+    if "q" in series:
+        dens = []
+        for t in range(T):
+            oq, d = overlap_distribution(series["q"][:, t, :], bins=_Q_BINS)
+            dens.append(d)
+        od = np.array(dens)
+    return SimulationResult(config, rows, summary, oq, od, final_spins, series,
+                            None if run_dir is None else str(run_dir.path))
+
+
+def _seed_value(seed) -> int:
+    if seed is None:
+        return secrets.randbits(63)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
+        raise InputError(f"seed must be a non-negative integer (recorded in the run), got {seed!r}")
+    return int(seed)
+
+
+def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int = 1000,
+             therm: int | None = None, replicas: int = 1, measure_every: int = 1,
+             seed: int | None = None, backend: str = "numba", device: str = "cpu",
+             tempering: bool = False, swap_every: int = 1, clusters_per_sweep: int = 1,
+             out=None, resume=None, progress: bool | Callable[[int, int], None] = False,
+             _interrupt_after: int | None = None) -> SimulationResult:
+    """Run a Monte Carlo simulation at several temperatures and estimate the observables.
+
+    Parameters
+    ----------
+    model : IsingModel, PottsModel or ClockModel
+    temperatures : float or sequence of float
+        Temperatures ``T > 0`` in units of ``J / k_B`` (``beta = 1/T``).
+    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang", "multispin", "block"}
+    sweeps : int
+        Measurement sweeps per chain (after thermalisation).
+    therm : int, optional
+        Thermalisation sweeps (default ``sweeps // 5``).
+    replicas : int
+        Independent chains per temperature (>= 2 enables overlaps ``q``; multiple of 64 for
+        ``multispin``).
+    measure_every : int
+        Sweeps between measurements.
+    seed : int, optional
+        The one seed of the run (drawn and recorded if ``None``).
+    backend : {"numba", "torch"}
+    device : str
+        Torch device for the torch backend (``"cpu"``, ``"cuda"``).
+    tempering : bool
+        Replica exchange between neighbouring temperatures every ``swap_every`` sweeps.
+    swap_every : int
+    clusters_per_sweep : int
+        Wolff clusters per sweep.
+    out : path, optional
+        New run directory to write (``config.json``, ``results.csv``, ``summary.csv``,
+        ``result.json``, ``final.safetensors``, checkpoints). Refused if it exists and is not
+        empty.
+    resume : path, optional
+        Continue the run in this directory (same configuration required); mutually exclusive
+        with ``out``.
+    progress : bool or callable
+        ``True`` shows a progress bar on stderr; a callable gets ``(sweeps_done, total)``.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C (or SIGTERM inside the CLI); with a run directory a checkpoint is saved first
+        and ``simulate(..., resume=dir)`` continues exactly.
+    """
+    from spinscope.models import IsingModel, PottsModel
+
+    if not isinstance(model, (IsingModel, PottsModel)):
+        raise SpinscopeTypeError(f"simulate needs an IsingModel, PottsModel or ClockModel, got {type(model).__name__}")
+    temps = check_temperatures(temperatures, "temperatures")
+    sweeps = check_int(sweeps, "sweeps", minimum=1)
+    therm = sweeps // 5 if therm is None else check_int(therm, "therm", minimum=0)
+    replicas = check_int(replicas, "replicas", minimum=1)
+    measure_every = check_int(measure_every, "measure_every", minimum=1)
+    if sweeps // measure_every < 4:
+        raise InputError(f"sweeps={sweeps} with measure_every={measure_every} gives fewer than 4 "
+                         "measurements; increase sweeps or lower measure_every")
+    if tempering and temps.size < 2:
+        raise InputError("tempering needs at least two temperatures")
+    if out is not None and resume is not None:
+        raise InputError("give either out (a new run) or resume (an existing run), not both")
+    sampler = MonteCarlo(algorithm=algorithm, backend=backend, device=device,
+                         clusters_per_sweep=clusters_per_sweep)
+    runner = ParallelTempering(sampler, swap_every=swap_every) if tempering else sampler
+    config = {"model": model_fingerprint(model), "temperatures": temps.tolist(),
+              "algorithm": algorithm, "backend": backend, "device": device,
+              "sweeps": sweeps, "therm": therm, "replicas": replicas,
+              "measure_every": measure_every, "tempering": bool(tempering),
+              "swap_every": swap_every if tempering else None,
+              "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None}
+    from spinscope.io import RunDirectory
+
+    rd = None
+    series: dict[str, list] = {}
+    changes = np.zeros(temps.size * replicas)
+    swaps = np.zeros((2, max(temps.size - 1, 0)), dtype=np.int64)
+    if resume is not None:
+        stored = RunDirectory.resume(resume, command="simulate", config=None).config
+        if seed is None:
+            seed = stored.get("seed")
+        config["seed"] = _seed_value(seed)
+        rd = RunDirectory.resume(resume, command="simulate", config=config)
+        if not rd.exists(CHECKPOINT):
+            raise ResumeError(f"cannot resume {rd.path}: it has no {CHECKPOINT}")
+        arrays, _meta = rd.load_arrays(CHECKPOINT)
+        state = sampler.restore(model, {k[6:]: v for k, v in arrays.items() if k.startswith("state.")})
+        series = {k[7:]: list(v) for k, v in arrays.items() if k.startswith("series.")}
+        changes = arrays["changes"].astype(float)
+        swaps = arrays["swaps"].astype(np.int64)
+    else:
+        config["seed"] = _seed_value(seed)
+        if out is not None:
+            rd = RunDirectory.create(out, command="simulate", config=config)
+        state = runner.init(model, betas=1.0 / temps, replicas=replicas, seed=config["seed"])
+
+    meas = _Measure(model, temps.size, replicas)
+    total = therm + sweeps
+    chunk = measure_every * max(1, 64 // measure_every)
+
+    def save(st: ChainState) -> None:
+        if rd is None:
+            return
+        arrs = {f"state.{k}": v for k, v in st.arrays().items()}
+        for k, v in series.items():
+            arrs[f"series.{k}"] = np.array(v)
+        arrs["changes"], arrs["swaps"] = changes, swaps
+        rd.save_arrays(CHECKPOINT, arrs, metadata={"sweeps_done": st.sweeps, "total": total})
+
+    bar = _progress(progress, total)
+    last_save = time.monotonic()
+    try:
+        while state.sweeps < total:
+            if state.sweeps < therm:
+                step = min(chunk, therm - state.sweeps)
+                state, st = runner.run(state, sweeps=step)
+            else:
+                step = min(chunk, total - state.sweeps)
+                state, st = runner.run(state, sweeps=step, measure_every=measure_every,
+                                       measure=meas if meas.active else None)
+            run = st.run if tempering else st
+            if tempering:
+                swaps = swaps + np.stack([st.accepted, st.attempted])
+            changes = changes + run.changes
+            if state.sweeps > therm:
+                series.setdefault("energy", []).extend(run.energy)
+                series.setdefault("magnetization", []).extend(run.magnetization)
+                for k, v in run.extra.items():
+                    series.setdefault(k, []).extend(v)
+            bar(state.sweeps)
+            if rd is not None and time.monotonic() - last_save > _CHECKPOINT_SECONDS:
+                save(state)
+                last_save = time.monotonic()
+            if _interrupt_after is not None and state.sweeps >= _interrupt_after:
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        save(state)
+        raise
+    finally:
+        bar(None)
+    save(state)
+    arr_series = {k: np.array(v) for k, v in series.items()}
+    result = _analyse(config, model, arr_series, state.spins_numpy(), changes,
+                      (swaps[0], swaps[1]) if tempering else None, rd)
+    if rd is not None:
+        _write_outputs(rd, result, state)
+    return result
+
+
+def _write_outputs(rd, result: SimulationResult, state: ChainState) -> None:
+    rd.write_table("results.csv", result.to_pandas())
+    rd.write_table("summary.csv", result.summary())
+    rd.write_json("result.json", result.to_dict())
+    rd.save_arrays("final.safetensors", {"spins": result.final_spins, "betas": state.betas},
+                   metadata={"layout": "chain r = t * replicas + k", "config": result.config})
+    try:
+        from spinscope.report.mc_plots import plot_observables
+
+        plot_observables(result.summary(), rd.file("observables.png"))
+        if result.overlap_density is not None:
+            from spinscope.report.mc_plots import plot_overlap_distribution
+
+            plot_overlap_distribution(result, rd.file("overlap_distribution.png"))
+    except ImportError:  # pragma: no cover - plotting is optional
+        pass
+
+
+def _progress(progress: Any, total: int) -> Callable[[int | None], None]:
+    """A progress reporter: a rich bar on stderr, the user's callable, or nothing."""
+    if callable(progress):
+        return lambda done: None if done is None else progress(done, total)
+    if not progress:
+        return lambda done: None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    p = Progress("[progress.description]{task.description}", BarColumn(),
+                 "{task.completed}/{task.total} sweeps", TimeRemainingColumn(),
+                 console=Console(stderr=True), transient=True)
+    task = p.add_task("simulate", total=total)
+    p.start()
+
+    def update(done):
+        if done is None:
+            p.stop()
+        else:
+            p.update(task, completed=done)
+
+    return update
