@@ -13,9 +13,17 @@ from spinscope.meanfield.replica import (
     sk_tc,
 )
 from spinscope.meanfield.stability import StabilityResult, beta_scale, stability_curve, stability_tc
+from spinscope.meanfield.tap import (
+    TapResult,
+    tap_free_energy,
+    tap_hessian_min_eig,
+    tap_residual,
+    tap_solve,
+)
 
 __all__ = [
     "StabilityResult",
+    "TapResult",
     "beta_scale",
     "layered_A",
     "layered_tc",
@@ -24,4 +32,8 @@ __all__ = [
     "sk_tc",
     "stability_curve",
     "stability_tc",
+    "tap_free_energy",
+    "tap_hessian_min_eig",
+    "tap_residual",
+    "tap_solve",
 ]

@@ -14,6 +14,11 @@ import numpy as np
 
 def solve_spin(a: np.ndarray, b: np.ndarray, iters: int = 40) -> np.ndarray:
     """``tanh(x)`` for the root of ``x + a tanh(x) = b`` (elementwise, ``a >= 0``)."""
+    return np.tanh(solve_spin_x(a, b, iters))
+
+
+def solve_spin_x(a: np.ndarray, b: np.ndarray, iters: int = 40) -> np.ndarray:
+    """The root ``x`` of ``x + a tanh(x) = b`` (elementwise, ``a >= 0``)."""
     lo, hi = b - a, b + a
     x = b / (1.0 + a)
     for _ in range(iters):
@@ -28,7 +33,7 @@ def solve_spin(a: np.ndarray, b: np.ndarray, iters: int = 40) -> np.ndarray:
             x = xn
             break
         x = xn
-    return np.tanh(x)
+    return x
 
 
 @numba.njit(cache=True, inline="always")
@@ -56,14 +61,17 @@ def _solve1(a: float, b: float) -> float:
 
 @numba.njit(cache=True, parallel=True)
 def gauss_seidel_sweeps(M, J, J2, h, beta, sweeps):  # pragma: no cover - compiled
-    """In place: ``sweeps`` sequential exact coordinate minimisations of every start (row of M)."""
+    """In place: ``sweeps`` sequential exact coordinate minimisations of every start (row of M).
+
+    ``h`` has shape ``(B, n)``: one field vector per start.
+    """
     B, n = M.shape
     b2 = beta * beta
     for r in numba.prange(B):
         m = M[r]
         for _ in range(sweeps):
             for i in range(n):
-                H = h[i]
+                H = h[r, i]
                 c = 0.0
                 for j in range(n):
                     H += J[i, j] * m[j]

@@ -49,7 +49,7 @@ def _negentropy(m: np.ndarray) -> np.ndarray:
 
 
 def _free_energy(cp: Couplings, h: np.ndarray, M: np.ndarray, beta: float) -> np.ndarray:
-    MJ = cp.apply(M)
+    MJ = cp.apply(M)  # h: (n,) only
     w = 1.0 - M * M
     ons = np.einsum("bi,bi->b", cp.apply_sq(w), w)
     F = -(M @ h) - 0.5 * np.einsum("bi,bi->b", MJ, M) - beta / 4.0 * ons \
@@ -233,11 +233,12 @@ def _descend(cp: Couplings, h: np.ndarray, M: np.ndarray, counts: np.ndarray, be
         if masks is not None:
             for _ in range(step):
                 for parity, g in enumerate(masks):
-                    H = h[g] + cp.apply_half(M, parity)
+                    H = h[..., g] + cp.apply_half(M, parity)
                     c = cp.apply_half(1.0 - M * M, parity, squared=True)
                     M[:, g] = solve_spin(onsager * beta**2 * c, beta * H)
         else:
-            gauss_seidel_sweeps(M, dense[0], onsager * dense[1], h, beta, step)
+            hb = np.ascontiguousarray(np.broadcast_to(h, M.shape))
+            gauss_seidel_sweeps(M, dense[0], onsager * dense[1], hb, beta, step)
         it += step
         if merge_tol > 0 and M.shape[0] > 1:
             M, counts = _merge(M, counts, merge_tol, flip)
