@@ -1,0 +1,80 @@
+"""Bond-matrix spectrum (spinscope.analysis.spectrum): exact eigenvalues, Dyson edge, tail fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spinscope.analysis.spectrum import (
+    bond_spectrum,
+    ensemble_edge,
+    layer_variances,
+    power_law_tail,
+    spectrum_summary,
+)
+from spinscope.errors import InputError
+from spinscope.models import IsingModel, layered_sk, sk
+
+
+def test_block_svd_spectrum_equals_dense_eigh():
+    m = layered_sk([30, 20, 25, 5], [0.03, 0.05, 0.04], seed=1)
+    ev, top = bond_spectrum(m, vectors=4)
+    J = m.dense_couplings()
+    np.testing.assert_allclose(ev, np.linalg.eigvalsh(J), atol=1e-10)
+    for k in range(4):
+        np.testing.assert_allclose(J @ top[k], ev[-1 - k] * top[k], atol=1e-10)
+        assert abs(np.linalg.norm(top[k]) - 1) < 1e-12
+
+
+def test_non_layered_spectrum():
+    m = sk(40, seed=2)
+    ev, top = bond_spectrum(m, vectors=1)
+    np.testing.assert_allclose(ev, np.linalg.eigvalsh(m.couplings), atol=1e-12)
+    np.testing.assert_allclose(np.abs(top[0] @ np.linalg.eigh(m.couplings)[1][:, -1]), 1, atol=1e-10)
+
+
+@pytest.mark.parametrize("n0,n1,var", [(500, 500, 1 / 500), (400, 100, 1 / 400), (64, 900, 0.01)])
+def test_edge_two_layers_is_marchenko_pastur(n0, n1, var):
+    # singular values of an n0 x n1 Gaussian block: edge sigma (sqrt n0 + sqrt n1)
+    assert abs(ensemble_edge([n0, n1], var) / (np.sqrt(var) * (np.sqrt(n0) + np.sqrt(n1))) - 1) < 1e-5
+
+
+def test_edge_matches_large_random_instance():
+    sizes = (1000, 500, 500, 250)
+    var = [1 / (3 * s) for s in sizes[:-1]]
+    ev, _ = bond_spectrum(layered_sk(sizes, var, seed=4))
+    # finite-size threshold: largest eigenvalue within 3% of the limiting edge at n = 2250
+    assert abs(ev[-1] / ensemble_edge(sizes, var) - 1) < 0.03
+
+
+def test_outliers_random_vs_planted():
+    sizes = (300, 200, 100)
+    rnd = layered_sk(sizes, [1 / 900, 1 / 600], seed=3)
+    assert spectrum_summary(rnd).n_outliers == 0
+    rng = np.random.default_rng(0)
+    u = [rng.choice([-1.0, 1.0], s) for s in sizes]
+    ws = [w + 3 * np.outer(u[k], u[k + 1]) / np.sqrt(sizes[k] * sizes[k + 1])
+          for k, w in enumerate(rnd.layer_weights())]
+    s = spectrum_summary(IsingModel.from_layers(ws))
+    assert s.n_outliers >= 1 and s.outliers[0] > s.edge_threshold
+    d = s.to_dict()
+    assert d["n_outliers"] == s.n_outliers and len(d["eigenvalues"]) == rnd.n
+    assert np.allclose(layer_variances(rnd), [np.mean(w * w) for w in rnd.layer_weights()])
+
+
+def test_hill_estimator_on_pareto_samples():
+    rng = np.random.default_rng(1)
+    x = rng.pareto(3.0, 40000) + 1.0  # P(X > t) = t^-3
+    fit = power_law_tail(x, k=4000)
+    # threshold: 4 standard errors (alpha / sqrt(k) = 0.047)
+    assert abs(fit["alpha"] - 3.0) < 0.19
+    assert fit["alpha_ci"][0] < 3.0 < fit["alpha_ci"][1]
+
+
+def test_bad_input():
+    with pytest.raises(InputError):
+        ensemble_edge([10], 0.1)
+    with pytest.raises(InputError):
+        power_law_tail([1.0, 2.0])
+    with pytest.raises(InputError):
+        spectrum_summary(sk(20, seed=0))
