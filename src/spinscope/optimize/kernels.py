@@ -4,7 +4,8 @@ Energy convention ``H(s) = -1/2 s^T J s - h^T s``; the local field is ``f_i = su
 and flipping spin ``i`` changes the energy by ``dE = 2 s_i f_i``. After an accepted flip only the
 fields of the neighbours of ``i`` change (``f_j += 2 s_i' J_ji``), so a flip costs O(degree) and
 a rejected proposal O(1). Couplings are CSR arrays ``(indptr, indices, data)`` of the full
-symmetric matrix.
+symmetric matrix, or a dense C-contiguous ``(n, n)`` array (:func:`anneal_sweeps_dense`, used
+for dense problems such as SK, where the contiguous row update vectorises).
 
 Chain state (mutated in place; R chains, n spins)::
 
@@ -24,7 +25,7 @@ from numba import njit, prange
 
 from spinscope.mc.kernels.rng import draw, stream_start, uniform53
 
-__all__ = ["anneal_sweeps", "pt_sweeps", "random_spins"]
+__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "pt_sweeps", "random_spins"]
 
 _MAX_EXPONENT = 40.0  # exp(-40) < 2**-53: such moves are never accepted
 
@@ -44,6 +45,26 @@ def _sweep(indptr, indices, data, s, f, e, beta, stream):
         two = 2.0 * s[i]
         for p in range(indptr[i], indptr[i + 1]):
             f[indices[p]] += two * data[p]
+        e += de
+    return e
+
+
+@njit(inline="always", cache=True)
+def _sweep_dense(J, s, f, e, beta, stream):
+    n = s.shape[0]
+    for i in range(n):
+        de = 2.0 * s[i] * f[i]
+        if de > 0.0:
+            x = beta * de
+            if x > _MAX_EXPONENT:
+                continue
+            if uniform53(draw(stream, i)) >= np.exp(-x):
+                continue
+        s[i] = -s[i]
+        two = 2.0 * s[i]
+        row = J[i]
+        for j in range(n):
+            f[j] += two * row[j]
         e += de
     return e
 
@@ -77,6 +98,28 @@ def anneal_sweeps(indptr, indices, data, betas, spins, fields, energy, best_spin
                 break
             stream = stream_start(keys[r], counter0 + np.uint64(k))
             e = _sweep(indptr, indices, data, s, f, e, betas[r, k], stream)
+            _keep_best(s, e, counter0 + np.uint64(k), best_spins, best_energy, best_sweep, r)
+            done[r] += 1
+        energy[r] = e
+    return done
+
+
+@njit(parallel=True, cache=True)
+def anneal_sweeps_dense(J, betas, spins, fields, energy, best_spins, best_energy, best_sweep,
+                        keys, counter0, target):
+    """:func:`anneal_sweeps` for a dense (n, n) coupling matrix (contiguous row updates, SIMD)."""
+    R = spins.shape[0]
+    S = betas.shape[1]
+    done = np.zeros(R, dtype=np.int64)
+    for r in prange(R):
+        s = spins[r]
+        f = fields[r]
+        e = energy[r]
+        for k in range(S):
+            if best_energy[r] <= target:
+                break
+            stream = stream_start(keys[r], counter0 + np.uint64(k))
+            e = _sweep_dense(J, s, f, e, betas[r, k], stream)
             _keep_best(s, e, counter0 + np.uint64(k), best_spins, best_energy, best_sweep, r)
             done[r] += 1
         energy[r] = e

@@ -86,6 +86,9 @@ class _Run:
         self.target = float(e_target + 1e-9 * max(1.0, abs(e_target))) if target is not None else -np.inf
         self.callback = callback
         self.csr = problem.csr()
+        m = problem.model
+        dense = m.is_dense and self.csr[2].size > 0.25 * m.n * m.n
+        self.dense = np.ascontiguousarray(m.couplings, dtype=np.float64) if dense else None
         n = problem.n
         self.spins = np.empty((R, n), dtype=np.int8)
         self.fields = np.empty((R, n))
@@ -96,6 +99,18 @@ class _Run:
         self.global_best = np.inf
         self.time_to_best = 0.0
         self.seed = seed
+
+    def anneal(self, betas: np.ndarray, keys: np.ndarray, counter0: int) -> None:
+        """Metropolis sweeps at ``betas`` (R, S) with the dense or the CSR kernel."""
+        if self.dense is not None:
+            _k.anneal_sweeps_dense(self.dense, betas, self.spins, self.fields, self.energy,
+                                   self.best_spins, self.best_energy, self.best_sweep, keys,
+                                   np.uint64(counter0), self.target)
+        else:
+            indptr, indices, data = self.csr
+            _k.anneal_sweeps(indptr, indices, data, betas, self.spins, self.fields, self.energy,
+                             self.best_spins, self.best_energy, self.best_sweep, keys,
+                             np.uint64(counter0), self.target)
 
     def init_states(self, keys: np.ndarray, round_: int) -> None:
         self.spins[:] = _k.random_spins(keys, _INIT_COUNTER + np.uint64(round_), self.problem.n)
@@ -179,7 +194,6 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
     run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
     run.t_start = time.perf_counter()
-    indptr, indices, data = run.csr
     stopped, round_, total, per_sweep = "completed", 0, 0, None
     while True:
         run.init_states(keys, round_)
@@ -188,9 +202,7 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
             c = run.chunk(per_sweep, S - k)
             bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
             t1 = time.perf_counter()
-            _k.anneal_sweeps(indptr, indices, data, bet, run.spins, run.fields, run.energy,
-                             run.best_spins, run.best_energy, run.best_sweep, keys,
-                             np.uint64(round_ * S + k), run.target)
+            run.anneal(bet, keys, round_ * S + k)
             per_sweep = (time.perf_counter() - t1) / c
             k += c
             total += c
@@ -286,7 +298,6 @@ def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: i
     run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
     run.t_start = time.perf_counter()
-    indptr, indices, data = run.csr
     stopped, round_, total = "completed", 0, 0
     while True:
         run.init_states(keys, round_)
@@ -301,10 +312,7 @@ def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: i
             run.fields[:] = run.fields[idx]
             run.energy[:] = run.energy[idx]
             prev = betas[k]
-            bet = np.full((R, M), betas[k])
-            _k.anneal_sweeps(indptr, indices, data, bet, run.spins, run.fields, run.energy,
-                             run.best_spins, run.best_energy, run.best_sweep, keys,
-                             np.uint64((round_ * K + k) * M), run.target)
+            run.anneal(np.full((R, M), betas[k]), keys, (round_ * K + k) * M)
             total += M
             reason = run.update(total, round_)
             if reason:
