@@ -53,3 +53,14 @@ def test_bad_input_exit_2_without_traceback(cli_run, tmp_path, capsys):
         err = capsys.readouterr().err
         assert msg in err and "Traceback" not in err, (argv, err)
     assert (cli_run / "metrics.csv").read_bytes() == before
+
+
+def test_cli_defaults_match_the_python_api():
+    import inspect
+
+    from spinscope.cli.track import _DEFAULTS
+    from spinscope.nn.track import track
+
+    sig = inspect.signature(track)
+    for key, value in _DEFAULTS.items():
+        assert sig.parameters[key].default == value, key

@@ -1,5 +1,6 @@
 """Slow: on digits with the paper's learning rate, training turns the glass into hidden order and
-T_c(t) grows (measured with the default settings: T_c 0.77 -> 4.1 (ReLU), 2.0 (binary) by step 1800)."""
+T_c(t) grows (measured on the default run, seed 0: T_c 0.788 at step 0, hidden order from step 223,
+T_c 4.98 (ReLU) and 2.65 (binary) at step 4500)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ from spinscope.cli._common import emit, get_options, parse_int_list
 
 __all__ = ["command"]
 
-_DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": 40,
-             "checkpoints": 20, "init_scale": 1.0}
+# the defaults of spinscope.nn.track.track (tests/test_cli_track.py checks they agree)
+_DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": 100,
+             "checkpoints": 30, "init_scale": 1.0}
 
 
 def _human(res) -> str:

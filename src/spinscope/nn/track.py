@@ -219,8 +219,8 @@ def _row(net: str, metrics: dict, a: dict) -> dict:
 # ----------------------------------------------------------------------------- the command
 def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os.PathLike | None = None,
           architecture: Sequence[int] | None = None, activations: Sequence[str] = ("relu", "binary"),
-          optimizer: str = "adam", lr: float = 1e-4, batch_size: int = 32, epochs: int = 40,
-          checkpoints: int = 20, init_scale: float = 1.0, n_betas: int = 200, tap_starts: int = 64,
+          optimizer: str = "adam", lr: float = 1e-4, batch_size: int = 32, epochs: int = 100,
+          checkpoints: int = 30, init_scale: float = 1.0, n_betas: int = 200, tap_starts: int = 64,
           out: str | os.PathLike | None = None, resume: str | os.PathLike | None = None,
           seed: int | None = None, device: str = "cpu", workers: int | None = None,
           progress: bool | ProgressFn = False) -> TrackResult:
