@@ -253,7 +253,7 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
              seed: int | None = None, backend: str = "numba", device: str = "cpu",
              tempering: bool = False, swap_every: int = 1, clusters_per_sweep: int = 1,
              out=None, resume=None, progress: bool | Callable[[int, int], None] = False,
-             _interrupt_after: int | None = None) -> SimulationResult:
+             metadata: dict | None = None, _interrupt_after: int | None = None) -> SimulationResult:
     """Run a Monte Carlo simulation at several temperatures and estimate the observables.
 
     Parameters
@@ -290,6 +290,9 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         with ``out``.
     progress : bool or callable
         ``True`` shows a progress bar on stderr; a callable gets ``(sweeps_done, total)``.
+    metadata : dict, optional
+        JSON-ready extra configuration stored in the run (e.g. how the CLI built the model);
+        part of the configuration a resume must match.
 
     Returns
     -------
@@ -325,7 +328,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
               "sweeps": sweeps, "therm": therm, "replicas": replicas,
               "measure_every": measure_every, "tempering": bool(tempering),
               "swap_every": swap_every if tempering else None,
-              "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None}
+              "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None,
+              "meta": metadata}
     from spinscope.io import RunDirectory
 
     rd = None
@@ -337,7 +341,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         if seed is None:
             seed = stored.get("seed")
         config["seed"] = _seed_value(seed)
-        rd = RunDirectory.resume(resume, command="simulate", config=config)
+        # "meta" (how a caller built the model) is not compared: the model's fingerprint is
+        rd = RunDirectory.resume(resume, command="simulate", config=config, ignore=("meta",))
         if not rd.exists(CHECKPOINT):
             raise ResumeError(f"cannot resume {rd.path}: it has no {CHECKPOINT}")
         arrays, _meta = rd.load_arrays(CHECKPOINT)
@@ -347,9 +352,9 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         swaps = arrays["swaps"].astype(np.int64)
     else:
         config["seed"] = _seed_value(seed)
-        if out is not None:
-            rd = RunDirectory.create(out, command="simulate", config=config)
         state = runner.init(model, betas=1.0 / temps, replicas=replicas, seed=config["seed"])
+        if out is not None:  # after every check, so bad input never leaves a directory behind
+            rd = RunDirectory.create(out, command="simulate", config=config)
 
     meas = _Measure(model, temps.size, replicas)
     total = therm + sweeps
