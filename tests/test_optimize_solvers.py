@@ -38,6 +38,8 @@ SETTINGS = {
     "pa": {"num_reads": 64, "num_steps": 30, "sweeps_per_step": 5},
     "sb": {"num_reads": 64, "num_steps": 300, "dtype": "float64"},
     "dsb": {"num_reads": 64, "num_steps": 300, "variant": "discrete", "dtype": "float64"},
+    "sb-numba": {"num_reads": 64, "num_steps": 300, "backend": "numba"},
+    "dsb-numba": {"num_reads": 64, "num_steps": 300, "variant": "discrete", "backend": "numba"},
 }
 
 
@@ -46,7 +48,7 @@ SETTINGS = {
 def test_finds_exact_ground_state(solver, name):
     """Threshold: the best energy equals the enumerated minimum to 1e-9 (fixed seed)."""
     p = PROBLEMS[name]
-    r = solve(p, solver=solver.replace("dsb", "sb"), seed=11, **SETTINGS[solver])
+    r = solve(p, solver=solver.split("-")[0].replace("dsb", "sb"), seed=11, **SETTINGS[solver])
     assert r.best_energy == pytest.approx(ground_energy(p), abs=1e-9)
     # every reported number is recomputed from the returned states
     np.testing.assert_allclose(r.energies, p.energy(r.states))
@@ -125,3 +127,14 @@ def test_unknown_setting_and_bad_values_are_errors():
         solve(p, solver="sa", num_reads=0)
     with pytest.raises(InputError, match="time_limit"):
         solve(p, solver="sa", time_limit=-1)
+
+
+@pytest.mark.parametrize("variant", ["ballistic", "discrete"])
+def test_sb_numba_and_torch_backends_integrate_the_same_dynamics(variant):
+    """Same seed, float64: the two backends give the same best states (threshold: equal energies)."""
+    p = PROBLEMS["maxcut"]
+    kw = {"variant": variant, "num_reads": 6, "num_steps": 40, "check_every": 7, "seed": 9}
+    a = solve(p, solver="sb", backend="numba", **kw)
+    b = solve(p, solver="sb", backend="torch", dtype="float64", **kw)
+    np.testing.assert_allclose(a.energies, b.energies)
+    assert a.settings["c0"] == b.settings["c0"] and a.settings["dt"] == b.settings["dt"]

@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from spinscope.mc.kernels.rng import draw, stream_start, uniform53
 
-__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "pt_sweeps", "random_spins"]
+__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "pt_sweeps", "random_spins", "sb_steps"]
 
 _MAX_EXPONENT = 40.0  # exp(-40) < 2**-53: such moves are never accepted
 
@@ -191,3 +191,37 @@ def random_spins(keys, counter, n):
         for i in range(n):
             out[r, i] = 1 if (draw(stream, i) >> np.uint64(63)) else -1
     return out
+
+
+@njit(parallel=True, cache=True)
+def sb_steps(indptr, indices, data, h, x, y, c0, a0, dt, k0, M, nsteps, discrete):
+    """``nsteps`` simulated-bifurcation steps ``k0 .. k0+nsteps-1`` of a run of ``M`` steps.
+
+    ``x, y`` float64[R, n] (mutated); reads run in parallel threads, each with its own force
+    buffer, so there is no barrier per step. Same update as
+    :func:`spinscope.optimize.bifurcation.simulated_bifurcation` (``sign(0) = 0`` as in torch).
+    """
+    R, n = x.shape
+    for r in prange(R):
+        xr = x[r]
+        yr = y[r]
+        force = np.empty(n)
+        for k in range(k0, k0 + nsteps):
+            pump = a0 - a0 * k / M
+            for i in range(n):
+                acc = h[i]
+                for p in range(indptr[i], indptr[i + 1]):
+                    z = xr[indices[p]]
+                    if discrete:
+                        z = 1.0 if z > 0.0 else (-1.0 if z < 0.0 else 0.0)
+                    acc += data[p] * z
+                force[i] = acc
+            for i in range(n):
+                yr[i] += dt * (c0 * force[i] - pump * xr[i])
+                xr[i] += a0 * dt * yr[i]
+                if xr[i] > 1.0:
+                    xr[i] = 1.0
+                    yr[i] = 0.0
+                elif xr[i] < -1.0:
+                    xr[i] = -1.0
+                    yr[i] = 0.0
