@@ -220,11 +220,13 @@ def _merge(M: np.ndarray, counts: np.ndarray, tol: float, flip: bool) -> tuple[n
 
 def _descend(cp: Couplings, h: np.ndarray, M: np.ndarray, counts: np.ndarray, beta: float,
              max_iter: int, tol: float, masks, dense, onsager: float = 1.0,
-             merge_tol: float = 0.0, flip: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+             merge_tol: float = 0.0, flip: bool = False, snap: float = 0.0
+             ) -> tuple[np.ndarray, np.ndarray, int]:
     """Block-coordinate descent until every row's residual < tol or ``max_iter`` sweeps.
 
     Every few sweeps rows closer than ``merge_tol`` are merged (they descend to the same point), so
-    starts falling into one basin cost one row.
+    starts falling into one basin cost one row. With ``snap > 0`` (only used when ``h = 0`` and
+    ``m = 0`` is a strict local minimum) rows with ``rms(m) < snap`` are set to the exact solution 0.
     """
     check_every = 5
     it = 0
@@ -240,6 +242,8 @@ def _descend(cp: Couplings, h: np.ndarray, M: np.ndarray, counts: np.ndarray, be
             hb = np.ascontiguousarray(np.broadcast_to(h, M.shape))
             gauss_seidel_sweeps(M, dense[0], onsager * dense[1], hb, beta, step)
         it += step
+        if snap > 0:
+            M[np.sqrt(np.mean(M * M, axis=1)) < snap] = 0.0
         if merge_tol > 0 and M.shape[0] > 1:
             M, counts = _merge(M, counts, merge_tol, flip)
         if np.all(_residual(cp, h, M, beta, onsager) < tol):
@@ -263,7 +267,7 @@ def tap_solve(model: IsingModel, *, beta: float, starts: int = 64, seed: SeedLik
         Seed of the starts.
     anneal : int
         Number of annealing stages (1: none): ``beta`` rises linearly from ``0.8 beta`` and the
-        Onsager term from 0 to 1; the intermediate stages run at most 50 sweeps each.
+        Onsager term from 0 to 1; the intermediate stages run at most 20 sweeps each.
     max_iter : int
         Maximum number of sweeps (each spin updated once per sweep) at the final ``beta``.
     tol : float
@@ -297,10 +301,16 @@ def tap_solve(model: IsingModel, *, beta: float, starts: int = 64, seed: SeedLik
     with blas_threads(1):
         for s in range(anneal - 1):  # homotopy: Onsager term switched on while beta rises to its value
             frac = s / (anneal - 1)
-            M, counts0, _ = _descend(cp, h, M, counts0, beta * (0.8 + 0.2 * frac), 50, tol, masks,
+            M, counts0, _ = _descend(cp, h, M, counts0, beta * (0.8 + 0.2 * frac), 20, tol, masks,
                                      dense, onsager=frac, merge_tol=mt, flip=flip)
+        snap = 0.0
+        if flip:  # m = 0 solves TAP exactly; snap to it when it is a strict local minimum
+            from spinscope.meanfield.stability import _MinEig
+
+            if _MinEig(cp).lanczos(beta, np.ones(cp.n), tol=1e-6)[0] > 1e-2:
+                snap = 1e-3
         M, counts0, iters = _descend(cp, h, M, counts0, beta, max_iter, tol, masks, dense,
-                                     merge_tol=mt, flip=flip)
+                                     merge_tol=mt, flip=flip, snap=snap)
         res = _residual(cp, h, M, beta)
         ok = res < max(tol, 1e-6)
         F = _free_energy(cp, h, M, beta)
