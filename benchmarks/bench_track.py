@@ -7,8 +7,9 @@ Measures
   one randomly initialised 784-256-256-10 checkpoint, in this process with all threads; median
   of ``--repeats`` runs.
 * ``parallel_vs_serial``: analysing ``--batch`` such checkpoints one after the other in this process
-  (baseline) against a spawn pool of ``--workers`` single-threaded processes (what ``track`` does);
-  pool start-up included.
+  (baselines: with all threads, and with one thread as ``track --workers 0`` does) against a spawn
+  pool of ``--workers`` single-threaded processes (what ``track`` does); the pool's start-up
+  (spawn, imports, one small warm-up analysis per worker) is reported separately.
 * ``default_track`` (with ``--full``): wall time of ``spinscope track`` with no arguments
   (digits, both networks, default settings), run once as a subprocess.
 
@@ -31,14 +32,14 @@ import time
 from pathlib import Path
 
 
-def _checkpoints(tmp: Path, n: int) -> list[Path]:
+def _checkpoints(tmp: Path, n: int, arch=(784, 256, 256, 10)) -> list[Path]:
     from spinscope.io import RunDirectory
     from spinscope.nn.networks import build_network
 
     rd = RunDirectory.create(tmp / "bench", command="bench", config={})
     paths = []
     for k in range(n):
-        net = build_network((784, 256, 256, 10), seed=k)
+        net = build_network(arch, seed=k)
         paths.append(rd.save_arrays(f"ck/step_{k:08d}.safetensors",
                                     {f"model.{n}": v for n, v in net.state_dict().items()}))
     return paths
@@ -56,6 +57,7 @@ def main() -> None:
     out: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory() as tmp:
         paths = _checkpoints(Path(tmp), max(args.batch, 1))
+        small = _checkpoints(Path(tmp) / "small", 1, (64, 16, 10))[0]
         analyze_checkpoint(paths[0], seed=0)  # warm-up: imports, numba compilation
         times = []
         for r in range(args.repeats):
@@ -68,16 +70,30 @@ def main() -> None:
         for k, p in enumerate(paths):
             analyze_checkpoint(p, seed=k)
         serial = time.perf_counter() - t0
+        from spinscope.nn.track import _single_threaded
+
+        with _single_threaded():
+            t0 = time.perf_counter()
+            for k, p in enumerate(paths):
+                analyze_checkpoint(p, seed=k)
+            serial1 = time.perf_counter() - t0
         t0 = time.perf_counter()
         with cf.ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
                                     initializer=_init_worker) as pool:
+            # warm-up: one small analysis per worker (imports, numba cache loading)
+            for f in [pool.submit(analyze_checkpoint, str(small), seed=0) for _ in range(args.workers)]:
+                f.result()
+            startup = time.perf_counter() - t0
+            t0 = time.perf_counter()
             futures = [pool.submit(analyze_checkpoint, str(p), seed=k) for k, p in enumerate(paths)]
             for f in futures:
                 f.result()
-        parallel = time.perf_counter() - t0
-        out["parallel_vs_serial"] = {"checkpoints": len(paths), "serial_s": serial,
-                                     "pool_workers": args.workers, "pool_s": parallel,
-                                     "speedup": serial / parallel}
+            parallel = time.perf_counter() - t0
+        out["parallel_vs_serial"] = {"checkpoints": len(paths), "serial_all_threads_s": serial,
+                                     "serial_1_thread_s": serial1, "pool_workers": args.workers,
+                                     "pool_startup_s": startup, "pool_s": parallel,
+                                     "speedup_vs_all_threads": serial / parallel,
+                                     "speedup_vs_1_thread": serial1 / parallel}
         if args.full:
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "spinscope", "--quiet", "track", "--out",
