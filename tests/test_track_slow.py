@@ -27,3 +27,32 @@ def test_tc_grows_after_the_first_epochs(tmp_path):
     # and T_c keeps growing over the hidden-order checkpoints (allowing 2% wiggles)
     assert np.all(np.diff(tc[late]) > -0.02 * tc[late][:-1])
     assert df["val_error"].iloc[-1] < 0.2
+
+
+@pytest.mark.slow
+def test_cli_killed_by_sigterm_resumes_to_the_same_metrics(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    from spinscope.cli.main import main
+
+    args = ["track", "--architecture", "64,24,10", "--activation", "relu", "--epochs", "30", "--checkpoints", "10",
+            "--lr", "1e-3", "--workers", "0"]
+    assert main(["--seed", "4", "--quiet", *args, "--out", str(tmp_path / "full")]) == 0
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "spinscope", "--seed", "4", "--quiet", *args, "--out", str(cut)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((cut / "analysis" / "relu").glob("*.json"))) < 4:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert not (cut / "metrics.csv").exists()
+    assert main(["--quiet", "track", "--resume", str(cut), "--workers", "0"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(cut / "metrics.csv"), pd.read_csv(tmp_path / "full" / "metrics.csv"))
