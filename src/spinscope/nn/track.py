@@ -193,6 +193,8 @@ def _rich_progress() -> tuple[ProgressFn, Callable[[], None]]:
         if key not in tasks:
             label = f"train {net}" if event == "train" else f"analyse {net} checkpoints"
             tasks[key] = prog.add_task(label, total=total)
+            if event == "train":
+                tasks[("analysis", net)] = prog.add_task(f"analyse {net} checkpoints", total=None)
         prog.update(tasks[key], completed=done, total=total)
 
     return update, prog.stop
@@ -397,6 +399,9 @@ def _finish(rd: RunDirectory, config: dict, data: Dataset, activations: Sequence
         tc = np.array([np.nan if x["tc"] is None else x["tc"] for x in r], dtype=float)
         hidden = np.array([x["crossing"] == "cross" for x in r])
         fits[act] = fit_power_law(steps, tc, use=hidden, seed=_seed_int(seed, 3, k))
+        if fits[act].exponent is None:
+            fits[act].verdict = (f"only {int(hidden.sum())} checkpoint(s) in the hidden-order regime "
+                                 "(λ_min crossing zero); a power-law fit needs 4 — train longer")
         f = fits[act]
         summary[act] = {"final_accuracy": 1.0 - r[-1]["val_error"], "final_val_error": r[-1]["val_error"],
                         "tc0": r[0]["tc"], "replica_tc0": theory_tc0, "tc_final": r[-1]["tc"],
