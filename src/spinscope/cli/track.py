@@ -99,7 +99,8 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
                 workers=workers, progress=opts.show_progress and not opts.json)
     summary = {"run_dir": str(res.run_dir), "report": str(res.report), "seed": res.config["seed"],
                "networks": {net: {"final_accuracy": s["final_accuracy"], "tc0": s["tc0"],
-                                  "replica_tc0": s["replica_tc0"], "tc_final": s["tc_final"],
+                                  "replica_tc0": s["replica_tc0"], "tc0_rel_deviation": s["tc0_rel_deviation"],
+                                  "tc_final": s["tc_final"], "first_hidden_order_step": s["first_hidden_order_step"],
                                   "exponent": s["exponent"], "exponent_ci": s["exponent_ci"],
                                   "power_law_fits": s["power_law_fits"]}
                             for net, s in res.summary.items()}}

@@ -69,8 +69,9 @@ class TrackResult:
         Per network, the :class:`~spinscope.nn.track_fit.PowerLawFit` of T_c(t) over the
         hidden-order checkpoints.
     summary : dict
-        Per network: final validation accuracy, T_c(0), replica T_c(0), T_c(final), exponent
-        and its 95% interval, whether a power law fits.
+        Per network: final validation accuracy, T_c(0), the replica T_c of the initial weight law
+        (``init_scale^2 / (3 N_k)``) and the relative deviation of T_c(0) from it, T_c(final),
+        the first hidden-order step, the exponent and its 95% interval, whether a power law fits.
     report : Path
         The ``report.html``.
     """
@@ -404,7 +405,9 @@ def _finish(rd: RunDirectory, config: dict, data: Dataset, activations: Sequence
                                  "(λ_min crossing zero); a power-law fit needs 4 — train longer")
         f = fits[act]
         summary[act] = {"final_accuracy": 1.0 - r[-1]["val_error"], "final_val_error": r[-1]["val_error"],
-                        "tc0": r[0]["tc"], "replica_tc0": theory_tc0, "tc_final": r[-1]["tc"],
+                        "tc0": r[0]["tc"], "replica_tc0": theory_tc0,
+                        "tc0_rel_deviation": (r[0]["tc"] / theory_tc0 - 1) if r[0]["tc"] is not None else None,
+                        "tc_final": r[-1]["tc"],
                         "tc_max": float(np.nanmax(tc)) if np.isfinite(tc).any() else None,
                         "first_hidden_order_step": int(steps[hidden][0]) if hidden.any() else None,
                         "exponent": f.exponent, "exponent_ci": list(f.exponent_ci) if f.exponent_ci else None,

@@ -36,6 +36,10 @@ def _fmt(v) -> str:
     return html.escape(str(v))
 
 
+def _pct(v) -> str:
+    return "–" if v is None else f"{100 * v:+.1f}%"
+
+
 def _table(rows: Sequence[Mapping], cols: Sequence[str] | None = None) -> str:
     if not rows:
         return "<p>(empty)</p>"
@@ -48,6 +52,21 @@ def _table(rows: Sequence[Mapping], cols: Sequence[str] | None = None) -> str:
 def _kv(d: Mapping) -> str:
     return "<table>" + "".join(f'<tr><th class="l">{html.escape(str(k))}</th><td class="l">{_fmt(v)}</td></tr>'
                                for k, v in d.items()) + "</table>"
+
+
+def _reproduce(config: Mapping) -> str:
+    """The ``spinscope track`` command line that repeats this run (named datasets)."""
+    parts = [f"spinscope --seed {config.get('seed')} track"]
+    flags = {"dataset": "--dataset", "optimizer": "--optimizer", "lr": "--lr", "batch_size": "--batch-size",
+             "epochs": "--epochs", "checkpoints": "--checkpoints", "init_scale": "--init-scale"}
+    for key, flag in flags.items():
+        if key in config:
+            parts.append(f"{flag} {config[key]}")
+    if "architecture" in config:
+        parts.append("--architecture " + ",".join(map(str, config["architecture"])))
+    if "activations" in config:
+        parts.append("--activation " + ",".join(config["activations"]))
+    return " ".join(parts)
 
 
 def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[str, Mapping],
@@ -74,12 +93,14 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
         "H(σ) = −Σ<sub>k</sub> Σ<sub>ij</sub> W<sup>(k)</sup><sub>ij</sub> σ<sup>(k−1)</sup><sub>i</sub> σ<sup>(k)</sup><sub>j</sub> "
         "(no fields) and analysed: T_c is the highest temperature at which the least eigenvalue of the TAP "
         "stability matrix I − M of the paramagnet reaches zero.</p>"
+        f"<p>Reproduce: <code>{html.escape(_reproduce(config))}</code></p>"
         f"<h3>Configuration</h3>{_kv(config)}</section>")
     srows = [{"network": n, **{k: (v if not isinstance(v, list) else ", ".join(f"{x:.3g}" for x in v))
                                for k, v in s.items() if k != "fit_verdict"}} for n, s in summary.items()]
     parts.append("<section id='summary'><h2>Summary</h2>" + _table(srows) + "<ul>" +
                  "".join(f"<li><b>{html.escape(n)}</b>: accuracy {_fmt(s.get('final_accuracy'))}; "
-                         f"T_c from {_fmt(s.get('tc0'))} (replica prediction {_fmt(s.get('replica_tc0'))}) "
+                         f"T_c from {_fmt(s.get('tc0'))} at step 0 (replica prediction for the initial weight law "
+                         f"{_fmt(s.get('replica_tc0'))}, deviation {_pct(s.get('tc0_rel_deviation'))}) "
                          f"to {_fmt(s.get('tc_final'))}; hidden order from step {_fmt(s.get('first_hidden_order_step'))}; "
                          f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.</li>"
                          for n, s in summary.items()) + "</ul></section>")
