@@ -72,3 +72,12 @@ def test_random_inits_differ(capsys):
         res[init] = json.loads(out)["ensemble"]["replica_tc"]
     # kaiming: sigma^2 = 2/50, xavier: 2/100 -> T_c = sqrt(sigma^2 * 50)
     assert np.isclose(res["kaiming"], np.sqrt(2.0)) and np.isclose(res["xavier"], 1.0)
+
+
+@pytest.mark.slow
+def test_mc_check_json(capsys):
+    rc, out, err = _run(capsys, "--seed", "2", "--json", "analyze", "--random", "30,20,10", "--mc-check",
+                        "--mc-sweeps", "200", "--no-tap", "--n-betas", "20")
+    assert rc == 0, err
+    mc = json.loads(out)["mc_check"]
+    assert len(mc["p_q_below"]) == len(mc["q"]) and mc["temperatures"][0] < mc["tc"] < mc["temperatures"][-1]

@@ -58,3 +58,19 @@ def test_options_and_bad_input():
         analyze_network(ws, tap_starts=0)
     with pytest.raises(InputError):
         analyze_network(ws, tap_beta=-1.0)
+
+
+@pytest.mark.slow
+def test_mc_check_overlap_distribution_narrows_above_tc():
+    from spinscope.models import IsingModel
+    from spinscope.nn.analysis import mc_check
+
+    model = IsingModel.from_layers(random_weights((40, 30, 20), seed=4))
+    tc = analyze_network(model, tap=False, spectrum=False).tc
+    d = mc_check(model, tc=tc, t_ratios=(0.5, 1.8), n_temps=6, sweeps=1500, seed=1)
+    q, below, above = (np.asarray(d[k]) for k in ("q", "p_q_below", "p_q_above"))
+    dq = q[1] - q[0]
+    # thresholds: above T_c at n = 90 the overlap is Gaussian of width ~ 1/sqrt(n) ≈ 0.1
+    assert (above[np.abs(q) < 0.35] * dq).sum() > 0.9
+    assert d["q2"][0] > 2 * d["q2"][-1]
+    assert (below[np.abs(q) < 0.35] * dq).sum() < (above[np.abs(q) < 0.35] * dq).sum()

@@ -59,6 +59,12 @@ def _human(d: dict) -> str:
                      f"unconverged); f = {min(fe):.6g}..{max(fe):.6g}; q_EA max "
                      f"{max(t['self_overlaps']):.4g}; max |cos| with leading eigenvectors "
                      f"{f(t.get('max_eigvec_overlap'))}")
+    mc = d.get("mc_check")
+    if mc:
+        q = np.asarray(mc["q"])
+        width = [float(np.sqrt(np.sum(q * q * np.asarray(mc[k])) * (q[1] - q[0]))) for k in ("p_q_below", "p_q_above")]
+        lines.append(f"Monte Carlo (parallel tempering, {mc['sweeps']} sweeps): rms q = {width[0]:.3g} at "
+                     f"T = {mc['temperatures'][0]:.4g}, {width[1]:.3g} at T = {mc['temperatures'][-1]:.4g}")
     if d.get("plots"):
         lines.append("plots: " + ", ".join(d["plots"]))
     return "\n".join(lines)
@@ -79,16 +85,21 @@ def _human(d: dict) -> str:
 @click.option("--no-tap", is_flag=True, help="Skip the TAP solutions.")
 @click.option("--no-spectrum", is_flag=True, help="Skip the spectrum of the bond matrix.")
 @click.option("--no-biases", is_flag=True, help="Ignore the biases (zero fields).")
+@click.option("--mc-check", is_flag=True,
+              help="Also run parallel tempering and report P(q) below and above T_c (slow).")
+@click.option("--mc-sweeps", type=click.IntRange(min=10), default=2000, help="Sweeps of --mc-check.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Directory for the plots (PNG).")
 def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_beta, no_tap, no_spectrum,
-            no_biases, out) -> None:
+            no_biases, mc_check, mc_sweeps, out) -> None:
     """Map a network to its layered spin Hamiltonian; report T_c, lambda_min(beta), spectrum, TAP.
 
     WEIGHTS_FILE is a .safetensors file or a torch checkpoint saved with torch.save(state_dict)
     (read with weights_only=True). Couplings are the weights; temperatures are in weight units.
     """
     from spinscope.meanfield import layered_tc
+    from spinscope.nn import network_to_model
     from spinscope.nn.analysis import analyze_network, init_variance, plot_analysis, random_weights
+    from spinscope.nn.analysis import mc_check as run_mc
 
     opts = get_options()
     if (weights_file is None) == (random_sizes is None):
@@ -106,12 +117,15 @@ def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_be
         ensemble = {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
     else:
         obj = weights_file
-    res = analyze_network(obj, betas=grid, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
+    model = network_to_model(obj, biases=not no_biases)
+    res = analyze_network(model, betas=grid, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
                           seed=opts.seed, spectrum=not no_spectrum, tap=not no_tap,
                           biases=not no_biases)
     d = res.to_dict()
     d["ensemble"] = ensemble
     d["seed"] = opts.seed
+    if mc_check:
+        d["mc_check"] = run_mc(model, tc=res.tc, sweeps=mc_sweeps, seed=opts.seed)
     if out is not None:
         d["plots"] = [str(p) for p in plot_analysis(res, out)]
     emit(d, None if opts.quiet and opts.json else _human(d))

@@ -22,12 +22,14 @@ import numpy as np
 
 from spinscope._validation import SeedLike, check_int, check_positive, spawn_seeds
 from spinscope.analysis.spectrum import layer_variances, spectrum_summary
+from spinscope.errors import InputError
 from spinscope.meanfield import layered_tc, replica_hessian_min_eig, stability_tc
 from spinscope.meanfield.tap import tap_solve
 from spinscope.models import IsingModel
 from spinscope.nn.mapping import network_to_model
 
-__all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "plot_analysis", "random_weights"]
+__all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "mc_check", "plot_analysis",
+           "random_weights"]
 
 #: Initialisation laws of :func:`random_weights` and the variance of ``W`` between widths ``(a, b)``.
 INITS = {
@@ -49,7 +51,6 @@ def init_variance(sizes, init: str = "torch") -> list[float]:
         See :data:`INITS`.
     """
     from spinscope._validation import as_int_tuple
-    from spinscope.errors import InputError
 
     if init not in INITS:
         raise InputError(f"init must be one of {sorted(INITS)}, got {init!r}")
@@ -222,6 +223,45 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
                            crossing=st.crossing, betas=st.betas, lambda_min=st.lambda_min,
                            replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
                            spectrum=spec_d, tap=tap_d, timings=timings)
+
+
+def mc_check(model: IsingModel, *, tc: float, t_ratios=(0.6, 1.6), n_temps: int = 8,
+             sweeps: int = 2000, replicas: int = 2, algorithm: str = "metropolis",
+             seed: SeedLike = None) -> dict:
+    """Monte Carlo cross-check of ``T_c``: ``P(q)`` above and below it from parallel tempering.
+
+    Runs :func:`spinscope.mc.simulate.simulate` with replica exchange on ``n_temps`` temperatures
+    geometrically spaced from ``t_ratios[0] * tc`` to ``t_ratios[1] * tc``, ``replicas`` independent
+    replica sets (overlaps ``q`` between them).
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``q2`` and ``chi_sg`` per temperature, ``q`` (bin centres) and the ``P(q)``
+        densities at the lowest (``p_q_below``) and highest (``p_q_above``) temperature.
+    """
+    from spinscope.mc.simulate import simulate
+
+    tc = check_positive(tc, "tc")
+    lo, hi = (check_positive(x, "t_ratios") for x in t_ratios)
+    if not lo < 1.0 < hi:
+        raise InputError(f"t_ratios must bracket 1 (below and above T_c), got {t_ratios}")
+    temps = np.geomspace(lo * tc, hi * tc, check_int(n_temps, "n_temps", minimum=2))
+    (ss,) = spawn_seeds(seed, 1)
+    res = simulate(model, temperatures=temps,
+                   algorithm=algorithm, sweeps=check_int(sweeps, "sweeps", minimum=10),
+                   replicas=check_int(replicas, "replicas", minimum=2), tempering=True,
+                   seed=int(ss.generate_state(1)[0]))
+    summ = res.summary_rows
+    order = np.argsort([r["T"] for r in summ])
+    dens = np.asarray(res.overlap_density)
+    t_rows = np.asarray([r["T"] for r in summ])
+    return {"temperatures": t_rows[order].tolist(), "tc": tc,
+            "q2": [summ[i]["q2"] for i in order], "chi_sg": [summ[i]["chi_sg"] for i in order],
+            "q": np.asarray(res.overlap_q).tolist(),
+            "p_q_below": dens[int(np.argmin(t_rows))].tolist(),
+            "p_q_above": dens[int(np.argmax(t_rows))].tolist(),
+            "sweeps": sweeps, "replicas": replicas, "algorithm": algorithm}
 
 
 def plot_analysis(result: NetworkAnalysis, out_dir, *, overwrite: bool = False) -> list:
