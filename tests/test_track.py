@@ -121,6 +121,8 @@ def test_bad_input_leaves_earlier_results_untouched(tmp_path, tiny_data, tiny_ru
     assert (tiny_run.run_dir / "metrics.csv").read_bytes() == before
     with pytest.raises(InputError, match="64 pixels"):
         track(dataset=tiny_data, out=tmp_path / "x", **{**TINY, "architecture": (100, 10, 10)})
+    with pytest.raises(InputError, match="3 pixels"):  # (X, y) arrays are accepted and checked
+        track(dataset=(np.zeros((40, 3)), np.arange(40) % 10), out=tmp_path / "z", **TINY)
     with pytest.raises(InputError, match="activations"):
         track(dataset=tiny_data, out=tmp_path / "y", **{**TINY, "activations": ("tanh",)})
     blocker = tmp_path / "file"

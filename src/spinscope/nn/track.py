@@ -38,7 +38,7 @@ from spinscope._jsonutil import to_jsonable
 from spinscope._validation import as_int_tuple, check_int, check_positive
 from spinscope.errors import InputError
 from spinscope.io import RunDirectory, sigterm_as_interrupt
-from spinscope.nn.data import Dataset, load_dataset
+from spinscope.nn.data import Dataset, dataset_from_arrays, load_dataset
 from spinscope.nn.networks import ACTIVATIONS, build_network, check_architecture, init_variances
 from spinscope.nn.track_fit import PowerLawFit, fit_power_law
 from spinscope.nn.training import (
@@ -220,7 +220,7 @@ def _row(net: str, metrics: dict, a: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------- the command
-def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os.PathLike | None = None,
+def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: str | os.PathLike | None = None,
           architecture: Sequence[int] | None = None, activations: Sequence[str] = ("relu", "binary"),
           optimizer: str = "adam", lr: float = 1e-4, batch_size: int = 32, epochs: int = 100,
           checkpoints: int = 30, init_scale: float = 1.0, n_betas: int = 200, tap_starts: int = 64,
@@ -231,8 +231,9 @@ def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os
 
     Parameters
     ----------
-    dataset : {"digits", "mnist", "fashion-mnist"}, path or Dataset
-        See :func:`spinscope.nn.data.load_dataset` (``data_dir`` for MNIST files).
+    dataset : {"digits", "mnist", "fashion-mnist"}, path, Dataset or ``(X, y)`` arrays
+        See :func:`spinscope.nn.data.load_dataset` (``data_dir`` for MNIST files); arrays go
+        through :func:`spinscope.nn.data.dataset_from_arrays` (seeded 80/20 stratified split).
     architecture : sequence of int, optional
         Widths ``(N_0, ..., N_L)``; ``N_0`` must equal the number of pixels and ``N_L`` the
         number of classes. Default ``(n_pixels, 128, 128, 10)`` for digits,
@@ -288,7 +289,12 @@ def track(*, dataset: str | os.PathLike | Dataset = "digits", data_dir: str | os
         seed = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
     seed = check_int(seed, "seed", minimum=0)
 
-    data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset, data_dir=data_dir, seed=seed)
+    if isinstance(dataset, Dataset):
+        data = dataset
+    elif isinstance(dataset, tuple) and len(dataset) == 2:
+        data = dataset_from_arrays(*dataset, seed=seed)
+    else:
+        data = load_dataset(dataset, data_dir=data_dir, seed=seed)
     arch = _default_architecture(data) if architecture is None else check_architecture(as_int_tuple(architecture, "architecture"))
     if arch[0] != data.n_features:
         raise InputError(f"architecture {','.join(map(str, arch))} starts with {arch[0]} inputs but the "
