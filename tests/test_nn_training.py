@@ -101,3 +101,17 @@ def test_training_learns_and_checkpoints_hold_weights(tmp_path, small_data):
     ws = load_checkpoint_weights(rd.path / rows[-1]["checkpoint"])
     assert [w.shape for w in ws] == [(64, 32), (32, 10)]
     np.testing.assert_allclose(ws[0], net[0].weight.detach().numpy().T, rtol=0, atol=0)
+
+
+def test_init_scale_moves_between_rich_and_lazy(tmp_path, small_data):
+    # relative weight change of the first layer after the same training: large init scale -> lazy
+    # (weights move little relative to their size). Measured: 0.264 vs 0.040 (ratio 6.7); require > 3.
+    settings = TrainSettings(lr=1e-3, epochs=2, checkpoints=2)
+    change = {}
+    for a in (0.5, 4.0):
+        net = build_network((64, 32, 10), init_scale=a, seed=0)
+        w0 = net[0].weight.detach().clone()
+        rd = RunDirectory.create(tmp_path / f"s{a}", command="test", config={})
+        train(net, small_data, settings, rundir=rd, prefix="ck", seed=0)
+        change[a] = float((net[0].weight.detach() - w0).norm() / w0.norm())
+    assert change[0.5] > 3 * change[4.0]
