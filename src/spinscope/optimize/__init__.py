@@ -1,10 +1,16 @@
 """Ising-machine solvers: ground states of Ising, QUBO and Max-Cut problems.
 
 Problems (:mod:`.problems`, :mod:`.gset`, :mod:`.problem_files`) are converted exactly to one
-objective ``E(s) = H(s) + offset`` over ±1 spins; solvers (:mod:`.solvers`, :mod:`.bifurcation`)
-minimise it and return a :class:`~spinscope.optimize.sampleset.SolveResult`.
+objective ``E(s) = H(s) + offset`` over ±1 spins; solvers (:mod:`.solvers`: simulated annealing,
+parallel tempering, population annealing; :mod:`.bifurcation`: simulated bifurcation) minimise
+it and return a :class:`~spinscope.optimize.sampleset.SolveResult`; :func:`solve` dispatches by
+name and :class:`SpinscopeSampler` offers dimod's ``sample_ising`` / ``sample_qubo``. Conventions
+and formulas: ``docs/optimize.md``.
 """
 
+from spinscope.optimize.bifurcation import simulated_bifurcation
+from spinscope.optimize.gset import read_gset
+from spinscope.optimize.problem_files import load_problem, write_assignment
 from spinscope.optimize.problems import (
     Problem,
     ising_problem,
@@ -16,15 +22,35 @@ from spinscope.optimize.problems import (
     qubo_to_ising,
     sk_problem,
 )
+from spinscope.optimize.sampleset import SolveResult, SpinscopeSampler
+from spinscope.optimize.solve import SOLVERS, solve
+from spinscope.optimize.solvers import (
+    default_beta_range,
+    parallel_tempering,
+    population_annealing,
+    simulated_annealing,
+)
 
 __all__ = [
+    "SOLVERS",
     "Problem",
+    "SolveResult",
+    "SpinscopeSampler",
+    "default_beta_range",
     "ising_problem",
     "ising_to_qubo",
+    "load_problem",
     "maxcut_from_edges",
     "maxcut_from_graph",
     "maxcut_from_matrix",
+    "parallel_tempering",
+    "population_annealing",
     "qubo_problem",
     "qubo_to_ising",
+    "read_gset",
+    "simulated_annealing",
+    "simulated_bifurcation",
     "sk_problem",
+    "solve",
+    "write_assignment",
 ]
