@@ -14,7 +14,7 @@ from spinscope.cli._common import emit, get_options, parse_int_list
 __all__ = ["command"]
 
 # the defaults of spinscope.nn.track.track (tests/test_cli_track.py checks they agree)
-_DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": 100,
+_DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": None,
              "checkpoints": 30, "init_scale": 1.0}
 
 
@@ -45,7 +45,8 @@ def _human(res) -> str:
 @click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default=_DEFAULTS["optimizer"])
 @click.option("--lr", type=float, default=_DEFAULTS["lr"], help="Learning rate (the paper's 1e-4).")
 @click.option("--batch-size", type=int, default=_DEFAULTS["batch_size"])
-@click.option("--epochs", type=int, default=_DEFAULTS["epochs"])
+@click.option("--epochs", type=int, default=_DEFAULTS["epochs"],
+              help="Training epochs [default: 100 for digits, 3 for MNIST-sized datasets].")
 @click.option("--checkpoints", type=int, default=_DEFAULTS["checkpoints"],
               help="Log-spaced checkpoints per network (step 0 and the last step included).")
 @click.option("--init-scale", type=float, default=_DEFAULTS["init_scale"],
