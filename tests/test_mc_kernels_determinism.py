@@ -63,8 +63,8 @@ def test_chain_parallel_and_site_parallel_paths_agree():
         ctr = np.zeros(R, np.uint64)
         tab = lo.ising_tables(plan, np.array([0.3, 0.5]), False)
         H = la.to_halves(s, plan.rows, plan.row_len, plan.row_par)
-        la.half_sweeps(H, tab, K.make_keys(1, R), ctr, plan.row_len, plan.row_nbr, plan.row_par,
-                       plan.z, 4, par)
+        la.half_sweeps(H, tab, K.make_keys(1, R), ctr, plan.row_len,
+                       la.padded_row_nbr(plan.row_nbr, plan.rows), plan.row_par, plan.z, 4, par)
         out.append(H)
     np.testing.assert_array_equal(*out)
     out = []

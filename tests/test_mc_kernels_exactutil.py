@@ -18,6 +18,19 @@ from scipy import stats
 P_MIN = 1e-4  # threshold on Fisher-combined chi-square p-values
 
 
+@pytest.fixture
+def one_thread():
+    """Run a statistical test with one numba thread. Results do not depend on the thread count
+    (test_mc_kernels_determinism.py checks that); one thread keeps the many small-chain calls
+    fast on a busy shared machine."""
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(old)
+
+
 def all_states(n: int, values) -> np.ndarray:
     """Every configuration of ``n`` sites with the given site values, int8 ``(len^n, n)``."""
     return np.array(list(itertools.product(values, repeat=n)), dtype=np.int8)

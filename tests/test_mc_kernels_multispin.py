@@ -15,15 +15,18 @@ from scipy import stats
 import spinscope.mc.kernels as K
 from spinscope.errors import InputError
 from spinscope.models import IsingModel, edwards_anderson, hypercubic
-from test_mc_kernels_exactutil import (
+from test_mc_kernels_exactutil import (  # noqa: F401  (one_thread is a fixture)
     P_MIN,
     all_states,
     boltzmann,
     chi2_pvalue,
     fisher,
     ising_em,
+    one_thread,
     sample_exact,
 )
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 CASES = {
     "ferro4x4": IsingModel.from_graph(hypercubic((4, 4)), 1.0),

@@ -23,35 +23,28 @@ from numba import njit, prange
 
 from spinscope.mc.kernels.rng import draw, stream_start
 
-__all__ = ["from_halves", "half_sweeps", "to_halves"]
+__all__ = ["from_halves", "half_sweeps", "padded_row_nbr", "to_halves"]
 
 _S32 = np.uint64(32)
-_ROW_BLOCK = 8
-
-
-@njit(cache=True)
-def _split_row(src, ev, od):
-    for k in range(ev.shape[0]):
-        ev[k] = src[2 * k]
-        od[k] = src[2 * k + 1]
-
-
-@njit(cache=True)
-def _merge_row(dst, ev, od):
-    for k in range(ev.shape[0]):
-        dst[2 * k] = ev[k]
-        dst[2 * k + 1] = od[k]
 
 
 @njit(parallel=True, cache=True)
 def to_halves(spins, rows, row_len, row_par):
-    """``int8[R, n]`` -> ``int8[2, R, rows, row_len/2]`` sublattice layout."""
+    """``int8[R, n]`` -> ``int8[2, R, rows + 1, row_len/2]`` sublattice layout.
+
+    Row ``rows`` of each half is all zeros: it pads the neighbour-row table of lattices with
+    fewer than 3 dimensions, so the inner loop always adds four neighbouring rows.
+    """
     R = spins.shape[0]
-    H = np.empty((2, R, rows, row_len // 2), dtype=np.int8)
+    half = row_len // 2
+    H = np.zeros((2, R, rows + 1, half), dtype=np.int8)
     for r in range(R):
         for x in prange(rows):
             p = row_par[x]
-            _split_row(spins[r, x * row_len:(x + 1) * row_len], H[p, r, x], H[1 - p, r, x])
+            base = x * row_len
+            for k in range(half):
+                H[p, r, x, k] = spins[r, base + 2 * k]
+                H[1 - p, r, x, k] = spins[r, base + 2 * k + 1]
     return H
 
 
@@ -59,10 +52,21 @@ def to_halves(spins, rows, row_len, row_par):
 def from_halves(H, spins, rows, row_len, row_par):
     """Inverse of :func:`to_halves`, written into ``spins``."""
     R = spins.shape[0]
+    half = row_len // 2
     for r in range(R):
         for x in prange(rows):
             p = row_par[x]
-            _merge_row(spins[r, x * row_len:(x + 1) * row_len], H[p, r, x], H[1 - p, r, x])
+            base = x * row_len
+            for k in range(half):
+                spins[r, base + 2 * k] = H[p, r, x, k]
+                spins[r, base + 2 * k + 1] = H[1 - p, r, x, k]
+
+
+def padded_row_nbr(row_nbr: np.ndarray, rows: int) -> np.ndarray:
+    """Neighbour-row table padded to 4 columns with the zero row ``rows``."""
+    out = np.full((row_nbr.shape[0], 4), rows, dtype=np.int64)
+    out[:, : row_nbr.shape[1]] = row_nbr
+    return out
 
 
 @njit(inline="always", cache=True)
@@ -79,82 +83,73 @@ def _pick(j, t0, t1, t2, t3, t4, t5, t6):
 
 
 @njit(inline="always", cache=True)
-def _site(own, k, S, base, z, st, tm, tp):
-    si = np.int32(own[k])
+def _site(H, c, r, x, k, S, base, z, st, tm, tp):
+    si = np.int32(H[c, r, x, k])
     j = (S + z) >> 1
     t = (_pick(j, tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]) if si > 0
          else _pick(j, tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], tm[6]))
     u = draw(st, np.uint64(base + 2 * k)) >> _S32
     new = 2 * np.int32(u < t) - 1
-    own[k] = np.int8(new)
+    H[c, r, x, k] = np.int8(new)
     return np.int32(new != si)
 
 
 @njit(inline="always", cache=True)
-def _nsum(a0, a1, a2, a3, m0, m1, k):
-    return (np.int32(a0[k]) + np.int32(a1[k]) + np.int32(a2[k]) + np.int32(a3[k])
-            + np.int32(m0) + np.int32(m1))
+def _nsum(H, o, r, x, n0, n1, n2, n3, k, km):
+    return (np.int32(H[o, r, n0, k]) + np.int32(H[o, r, n1, k]) + np.int32(H[o, r, n2, k])
+            + np.int32(H[o, r, n3, k]) + np.int32(H[o, r, x, k]) + np.int32(H[o, r, x, km]))
 
 
 @njit(cache=True)
-def _row(own, mid, a0, a1, a2, a3, y0, base, tab, z, st):
-    """Update the colour-``c`` sites of one row. ``own``: their spins; ``mid``: the other
-    colour in the same row; ``a0..a3``: the other colour in neighbouring rows (zero rows pad
-    lower dimensions). ``base + 2k`` is the row-major index of site ``k`` (``base`` includes
-    ``y0``, the column offset of the colour in this row). ``tab``: (2, 7) thresholds."""
-    half = own.shape[0]
-    tm = (tab[0, 0], tab[0, 1], tab[0, 2], tab[0, 3], tab[0, 4], tab[0, 5], tab[0, 6])
-    tp = (tab[1, 0], tab[1, 1], tab[1, 2], tab[1, 3], tab[1, 4], tab[1, 5], tab[1, 6])
+def _row(H, c, r, x, nbr, y0, base, tables, z, st):
+    """Update the colour-``c`` sites of row ``x`` of chain ``r``. Their neighbours: the other
+    colour ``o`` at the same ``k`` in the four rows ``nbr[x]`` (zero rows pad lower
+    dimensions) and in row ``x`` at ``k`` and ``k -/+ 1``. ``base + 2k`` is the row-major index
+    of site ``k`` (``base`` includes the column offset ``y0`` of the colour in this row).
+    Works on the full arrays with indices (no array views: views would touch the shared
+    reference count from every thread)."""
+    half = H.shape[3]
+    o = 1 - c
+    n0, n1, n2, n3 = nbr[x, 0], nbr[x, 1], nbr[x, 2], nbr[x, 3]
+    tm = (tables[r, 0, 0], tables[r, 0, 1], tables[r, 0, 2], tables[r, 0, 3], tables[r, 0, 4],
+          tables[r, 0, 5], tables[r, 0, 6])
+    tp = (tables[r, 1, 0], tables[r, 1, 1], tables[r, 1, 2], tables[r, 1, 3], tables[r, 1, 4],
+          tables[r, 1, 5], tables[r, 1, 6])
     acc = 0
     if y0 == 1:  # in-row neighbours at k and k + 1
         for k in range(half - 1):
-            S = _nsum(a0, a1, a2, a3, mid[k], mid[k + 1], k)
-            acc += _site(own, k, S, base, z, st, tm, tp)
+            S = _nsum(H, o, r, x, n0, n1, n2, n3, k, k + 1)
+            acc += _site(H, c, r, x, k, S, base, z, st, tm, tp)
         k = half - 1
-        S = _nsum(a0, a1, a2, a3, mid[k], mid[0], k)
-        acc += _site(own, k, S, base, z, st, tm, tp)
+        S = _nsum(H, o, r, x, n0, n1, n2, n3, k, 0)
+        acc += _site(H, c, r, x, k, S, base, z, st, tm, tp)
     else:  # in-row neighbours at k - 1 and k
-        S = _nsum(a0, a1, a2, a3, mid[0], mid[half - 1], 0)
-        acc += _site(own, 0, S, base, z, st, tm, tp)
+        S = _nsum(H, o, r, x, n0, n1, n2, n3, 0, half - 1)
+        acc += _site(H, c, r, x, 0, S, base, z, st, tm, tp)
         for k in range(1, half):
-            S = _nsum(a0, a1, a2, a3, mid[k], mid[k - 1], k)
-            acc += _site(own, k, S, base, z, st, tm, tp)
-    return acc
-
-
-@njit(cache=True)
-def _color_rows(H, r, c, x_lo, x_hi, row_len, row_nbr, row_par, tab, z, st, zero):
-    own_all = H[c, r]
-    oth = H[1 - c, r]
-    nrow = row_nbr.shape[1]
-    acc = 0
-    for x in range(x_lo, x_hi):
-        a0 = oth[row_nbr[x, 0]] if nrow > 0 else zero
-        a1 = oth[row_nbr[x, 1]] if nrow > 1 else zero
-        a2 = oth[row_nbr[x, 2]] if nrow > 2 else zero
-        a3 = oth[row_nbr[x, 3]] if nrow > 3 else zero
-        y0 = (c + row_par[x]) & 1
-        acc += _row(own_all[x], oth[x], a0, a1, a2, a3, y0, x * row_len + y0, tab, z, st)
+            S = _nsum(H, o, r, x, n0, n1, n2, n3, k, k - 1)
+            acc += _site(H, c, r, x, k, S, base, z, st, tm, tp)
     return acc
 
 
 @njit(parallel=True, cache=True)
-def half_sweeps(H, tables, keys, counters, row_len, row_nbr, row_par, z, sweeps,
-                chains_parallel):
-    """Checkerboard sweeps on the sublattice layout; returns spin changes per chain."""
+def half_sweeps(H, tables, keys, counters, row_len, nbr, row_par, z, sweeps, chains_parallel):
+    """Checkerboard sweeps on the sublattice layout; returns spin changes per chain.
+
+    ``nbr`` is the neighbour-row table padded by :func:`padded_row_nbr`.
+    """
     R = H.shape[1]
-    rows = H.shape[2]
-    zero = np.zeros(H.shape[3], dtype=np.int8)
+    rows = H.shape[2] - 1
     acc = np.zeros(R, dtype=np.int64)
-    nblk = (rows + _ROW_BLOCK - 1) // _ROW_BLOCK
     if chains_parallel:
         for r in prange(R):
             a = 0
             for t in range(sweeps):
                 st = stream_start(keys[r], counters[r] + np.uint64(t))
                 for c in range(2):
-                    a += _color_rows(H, r, c, 0, rows, row_len, row_nbr, row_par, tables[r], z,
-                                     st, zero)
+                    for x in range(rows):
+                        y0 = (c + row_par[x]) & 1
+                        a += _row(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st)
             acc[r] = a
     else:
         for r in range(R):
@@ -162,10 +157,9 @@ def half_sweeps(H, tables, keys, counters, row_len, row_nbr, row_par, z, sweeps,
                 st = stream_start(keys[r], counters[r] + np.uint64(t))
                 for c in range(2):
                     a = 0
-                    for b in prange(nblk):
-                        a += _color_rows(H, r, c, b * _ROW_BLOCK,
-                                         min(rows, (b + 1) * _ROW_BLOCK), row_len, row_nbr,
-                                         row_par, tables[r], z, st, zero)
+                    for x in prange(rows):
+                        y0 = (c + row_par[x]) & 1
+                        a += _row(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st)
                     acc[r] += a
     for r in range(R):
         counters[r] += np.uint64(sweeps)

@@ -82,26 +82,36 @@ def _add_bit(c0, c1, c2, x):
     return c0, c1, c2
 
 
+@njit(inline="always", cache=True)
+def _level(c0, c1, c2, lev):
+    """Bit mask of the replicas whose count ``(c2 c1 c0)`` equals ``lev``."""
+    m = c0 if (lev & 1) else ~c0
+    m &= c1 if (lev & 2) else ~c1
+    m &= c2 if (lev & 4) else ~c2
+    return m
+
+
 @njit(cache=True)
-def _multispin_row(wd, x, color, rows, row_len, row_nbr, row_par, anti, masks, ferro, st):
+def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, ferro, st):
+    """Update the colour-``color`` sites of row ``x`` of word ``w`` (full arrays and indices,
+    no views or allocations, so threads never touch shared reference counts)."""
     d = anti.shape[1]
     nrow = row_nbr.shape[1]
-    nlev = masks.shape[1]
+    nlev = masks.shape[2]
     base = x * row_len
     y0 = (color + row_par[x]) & 1
     last = row_len - 1
     acc = 0
-    sel = np.empty(nlev, dtype=np.uint64)
     for y in range(y0, row_len, 2):
         i = base + y
-        bi = wd[i]
+        bi = words[w, i]
         il = base + (y - 1 if y > 0 else last)
         ir = base + (y + 1 if y < last else 0)
         c0 = _ZERO
         c1 = _ZERO
         c2 = _ZERO
-        xl = bi ^ wd[il]
-        xr = bi ^ wd[ir]
+        xl = bi ^ words[w, il]
+        xr = bi ^ words[w, ir]
         if not ferro:
             xl ^= _ZERO - np.uint64(anti[il, d - 1])
             xr ^= _ZERO - np.uint64(anti[i, d - 1])
@@ -109,30 +119,27 @@ def _multispin_row(wd, x, color, rows, row_len, row_nbr, row_par, anti, masks, f
         c0, c1, c2 = _add_bit(c0, c1, c2, xr)
         for k in range(nrow):
             j = row_nbr[x, k] * row_len + y
-            xb = bi ^ wd[j]
+            xb = bi ^ words[w, j]
             if not ferro:
                 a = k >> 1
                 xb ^= _ZERO - np.uint64(anti[j, a] if (k & 1) == 0 else anti[i, a])
             c0, c1, c2 = _add_bit(c0, c1, c2, xb)
-        pending = _ZERO
-        for lev in range(nlev):
-            m = _ALL
-            m &= c0 if (lev & 1) else ~c0
-            m &= c1 if (lev & 2) else ~c1
-            m &= c2 if (lev & 4) else ~c2
-            sel[lev] = m
-            pending |= m
+        # replicas with u < z/2 unsatisfied bonds need a random decision (at most 3 levels)
+        s0 = _level(c0, c1, c2, 0)
+        s1 = _level(c0, c1, c2, 1)
+        s2 = _level(c0, c1, c2, 2) if nlev > 2 else _ZERO
+        pending = s0 | s1 | s2
         flip = ~pending
         j = 0
         while pending != _ZERO and j < 32:
             rw = draw(st, 32 * i + j)
-            pb = _ZERO
-            for lev in range(nlev):
-                pb |= sel[lev] & masks[j, lev]
+            pb = (s0 & masks[w, j, 0]) | (s1 & masks[w, j, 1])
+            if nlev > 2:
+                pb |= s2 & masks[w, j, 2]
             flip |= pending & pb & ~rw
             pending &= ~(pb ^ rw)
             j += 1
-        wd[i] = bi ^ flip
+        words[w, i] = bi ^ flip
         acc += _popcount(flip)
     return acc
 
@@ -140,7 +147,10 @@ def _multispin_row(wd, x, color, rows, row_len, row_nbr, row_par, anti, masks, f
 @njit(parallel=True, cache=True)
 def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_par, anti, ferro,
                      sweeps, words_parallel):
-    """Checkerboard sweeps of bit-packed words; returns accepted flips per word (all 64 bits)."""
+    """Checkerboard sweeps of bit-packed words; returns accepted flips per word (all 64 bits).
+
+    ``masks``: ``uint64[W, 32, z/2]`` from :func:`threshold_masks` (z = 4 or 6).
+    """
     W = words.shape[0]
     acc = np.zeros(W, dtype=np.int64)
     if words_parallel:
@@ -150,8 +160,8 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
                 st = stream_start(keys[w], counters[w] + np.uint64(t))
                 for c in range(2):
                     for x in range(rows):
-                        a += _multispin_row(words[w], x, c, rows, row_len, row_nbr, row_par,
-                                            anti, masks[w], ferro, st)
+                        a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
+                                            masks, ferro, st)
             acc[w] = a
     else:
         for w in range(W):
@@ -160,8 +170,8 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
                 for c in range(2):
                     a = 0
                     for x in prange(rows):
-                        a += _multispin_row(words[w], x, c, rows, row_len, row_nbr, row_par,
-                                            anti, masks[w], ferro, st)
+                        a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
+                                            masks, ferro, st)
                     acc[w] += a
     for w in range(W):
         counters[w] += np.uint64(sweeps)
