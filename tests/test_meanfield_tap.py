@@ -93,3 +93,17 @@ def test_reproducible_with_seed():
 def test_bad_input(kw):
     with pytest.raises(InputError):
         tap_solve(sk(10, seed=0), **kw)
+
+
+@pytest.mark.slow
+def test_sk_below_tc_several_distinct_solutions():
+    m = sk(800, seed=2)
+    r = tap_solve(m, beta=1.3, starts=32, seed=0, hessian=False)
+    assert r.n_solutions >= 3
+    valid = r.solutions[r.valid & (r.self_overlaps > 0.1)]
+    assert valid.shape[0] >= 2  # at least two distinct physical (Plefka-valid) states
+    cos = np.abs(valid @ valid.T) / np.outer(*(2 * [np.linalg.norm(valid, axis=1)]))
+    assert np.all(cos[~np.eye(len(valid), dtype=bool)] < 0.99)
+    assert np.all(tap_residual(m, r.solutions, beta=1.3) < 1e-6)
+    para = r.self_overlaps < 1e-10
+    assert np.all(r.plefka[para] < 0)
