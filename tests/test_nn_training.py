@@ -115,3 +115,26 @@ def test_init_scale_moves_between_rich_and_lazy(tmp_path, small_data):
         train(net, small_data, settings, rundir=rd, prefix="ck", seed=0)
         change[a] = float((net[0].weight.detach() - w0).norm() / w0.norm())
     assert change[0.5] > 3 * change[4.0]
+
+
+def test_damaged_last_checkpoint_falls_back_to_the_previous_one(tmp_path, small_data):
+    settings = TrainSettings(lr=1e-3, epochs=2, checkpoints=6)
+    arch = (64, 16, 10)
+    full = build_network(arch, seed=2)
+    rows_full = train(full, small_data, settings, rundir=RunDirectory.create(tmp_path / "a", command="t", config={}),
+                      prefix="ck", seed=1)
+    rd = RunDirectory.create(tmp_path / "b", command="t", config={})
+
+    def interrupt(step, total):
+        if step == 12:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(build_network(arch, seed=2), small_data, settings, rundir=rd, prefix="ck", seed=1, on_step=interrupt)
+    last = sorted((rd.path / "ck").glob("step_*.safetensors"))[-1]
+    assert last.name == "step_00000009.safetensors"  # schedule 0,1,2,4,9,20: resume must fall back to 4
+    last.write_bytes(last.read_bytes()[:100])  # a torn file (e.g. disk full)
+    net = build_network(arch, seed=2)
+    assert train(net, small_data, settings, rundir=rd, prefix="ck", seed=1) == rows_full
+    for a, b in zip(_params(net), _params(full)):
+        assert torch.equal(a, b)
