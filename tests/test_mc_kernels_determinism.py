@@ -61,9 +61,9 @@ def test_chain_parallel_and_site_parallel_paths_agree():
     for par in (True, False):
         s = np.random.default_rng(0).choice(np.array([-1, 1], np.int8), (R, plan.n))
         ctr = np.zeros(R, np.uint64)
-        tab = lo.ising_tables(plan, np.array([0.3, 0.5]), False)
+        tab, mode = la.lattice_tables(plan, np.array([0.3, 0.5]), False)
         H = la.to_halves(s, plan.rows, plan.row_len, plan.row_par)
-        la.half_sweeps(H, tab, K.make_keys(1, R), ctr, plan.row_len,
+        la.half_sweeps(H, tab, mode, K.make_keys(1, R), ctr, plan.row_len,
                        la.padded_row_nbr(plan.row_nbr, plan.rows), plan.row_par, plan.z, 4, par)
         out.append(H)
     np.testing.assert_array_equal(*out)

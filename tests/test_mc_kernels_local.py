@@ -50,6 +50,8 @@ def _ising_cases():
         # name: (model, plan kind, beta, statistic: "em" (energy, M) or "state")
         "lattice4x4": (lat, "lattice", 0.4, "em"),
         "lattice_ring8_field": (ring, "lattice", 0.9, "state"),
+        "lattice4x4_antiferro": (IsingModel.from_graph(hypercubic((4, 4)), -1.0), "lattice", 0.4,
+                                 "em"),
         "lattice4x4_field": (lat_h, "lattice", 0.4, "em"),
         "lattice4x4_colored": (lat_h, "colored", 0.4, "em"),
         "pmJ_graph_fields": (pmj, "colored", 0.7, "state"),

@@ -154,11 +154,11 @@ def ising_sweeps(plan: IsingPlan, spins: np.ndarray, betas: np.ndarray, keys: np
     b = _check_state(spins, betas, keys, counters, plan.n)
     par = _lo.by_chain(spins.shape[0], plan.n)
     if plan.kind == "lattice":
-        tab = _lo.ising_tables(plan, b, heat)
+        tab, mode = _la.lattice_tables(plan, b, heat)
         H = _la.to_halves(spins, plan.rows, plan.row_len, plan.row_par)
         nbr = _la.padded_row_nbr(plan.row_nbr, plan.rows)
-        acc = _la.half_sweeps(H, tab, keys, counters, plan.row_len, nbr, plan.row_par, plan.z,
-                              sweeps, par)
+        acc = _la.half_sweeps(H, tab, mode, keys, counters, plan.row_len, nbr, plan.row_par,
+                              plan.z, sweeps, par)
         _la.from_halves(H, spins, plan.rows, plan.row_len, plan.row_par)
         return acc
     if plan.kind == "dense":

@@ -8,8 +8,16 @@ same ``k`` in the ``2(d-1)`` neighbouring rows and in its own row, plus ``k - 1`
 its own row. The inner loop is then branch-free over contiguous int8 arrays and vectorises
 (LLVM, AVX2/AVX-512), including the counter-based hash.
 
-Update: the new spin is ``+1`` iff a 32-bit uniform ``u < T[(s+1)/2, (S+z)/2]`` (see
-:func:`spinscope.mc.kernels.numba_local.ising_tables`), ``S`` the neighbour sum.
+Update (:func:`lattice_tables`): with ``S`` the sum of the ``z`` neighbouring spins and ``u``
+a 32-bit uniform, one of three equivalent threshold forms, chosen per call:
+
+- mode 1 (Metropolis, zero field): flip iff ``u < F[(s S + z)/2]``;
+- mode 2 (heat-bath): new spin ``+1`` iff ``u < P[(S + z)/2]``;
+- mode 0 (Metropolis with a field): new spin ``+1`` iff ``u < T[(s+1)/2, (S+z)/2]``.
+
+Thresholds are ``floor(2**32 p)``, so probabilities are exact to within ``2**-32``. The few
+thresholds are loop-invariant scalars picked by a chain of selects, which vectorises (a table
+gather does not).
 
 Random numbers: sweep ``t`` of chain ``r`` uses ``stream = stream_start(keys[r],
 counters[r] + t)``; site ``i`` (row-major index of the lattice) uses the top 32 bits of
@@ -21,9 +29,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from spinscope.mc.kernels.rng import draw, stream_start
+from spinscope.mc.kernels.plans import IsingPlan
+from spinscope.mc.kernels.rng import draw, stream_start, thresholds32
 
-__all__ = ["from_halves", "half_sweeps", "padded_row_nbr", "to_halves"]
+__all__ = ["from_halves", "half_sweeps", "lattice_tables", "padded_row_nbr", "to_halves"]
 
 _S32 = np.uint64(32)
 
@@ -82,58 +91,93 @@ def _pick(j, t0, t1, t2, t3, t4, t5, t6):
     return t
 
 
+def lattice_tables(plan: IsingPlan, betas: np.ndarray, heatbath: bool) -> tuple[np.ndarray, int]:
+    """Thresholds (uint64, shape (R, 2, 7), zero-padded) and the update mode (see module doc).
+
+    Mode 1 ``F[m]`` (row 0) is ``floor(2**32 min(1, exp(-2 beta J0 (2m - z))))``, the flip
+    probability when ``s S = 2m - z``; mode 2 ``P[j]`` (row 0) is
+    ``floor(2**32 / (1 + exp(-2 beta (J0 (2j - z) + h0))))``; mode 0 row ``(s+1)/2`` holds the
+    probability that the new spin is ``+1``: ``p_flip`` for ``s = -1`` and ``2**32 - p_flip``
+    for ``s = +1`` (so the flip probability is exactly the 32-bit threshold).
+    """
+    z = plan.z
+    S = np.arange(-z, z + 1, 2, dtype=np.float64)
+    b = np.asarray(betas, dtype=np.float64)[:, None]
+    out = np.zeros((b.shape[0], 2, 7), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        if heatbath:
+            out[:, 0, : z + 1] = thresholds32(0.5 * (1.0 + np.tanh(b * (plan.J0 * S + plan.h0))))
+            return out, 2
+        if plan.h0 == 0.0:
+            out[:, 0, : z + 1] = thresholds32(np.exp(np.minimum(-2.0 * b * plan.J0 * S, 0.0)))
+            return out, 1
+        for si, k in ((-1.0, 0), (1.0, 1)):
+            de = 2.0 * si * (plan.J0 * S + plan.h0)
+            pflip = thresholds32(np.exp(np.minimum(-b * de, 0.0)))
+            out[:, k, : z + 1] = pflip if si < 0 else np.uint64(2**32) - pflip
+    return out, 0
+
+
 @njit(inline="always", cache=True)
-def _site(H, c, r, x, k, S, base, z, st, tm, tp):
+def _site(H, c, o, r, x, k, km, n0, n1, n2, n3, base, z, st, tm, tp, mode):
+    S = (np.int32(H[o, r, n0, k]) + np.int32(H[o, r, n1, k]) + np.int32(H[o, r, n2, k])
+         + np.int32(H[o, r, n3, k]) + np.int32(H[o, r, x, k]) + np.int32(H[o, r, x, km]))
     si = np.int32(H[c, r, x, k])
-    j = (S + z) >> 1
-    t = (_pick(j, tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]) if si > 0
-         else _pick(j, tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], tm[6]))
     u = draw(st, np.uint64(base + 2 * k)) >> _S32
-    new = 2 * np.int32(u < t) - 1
+    if mode == 1:
+        t = _pick((si * S + z) >> 1, tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], tm[6])
+        new = si * (1 - 2 * np.int32(u < t))
+    elif mode == 2:
+        t = _pick((S + z) >> 1, tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], tm[6])
+        new = 2 * np.int32(u < t) - 1
+    else:
+        j = (S + z) >> 1
+        t = (_pick(j, tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]) if si > 0
+             else _pick(j, tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], tm[6]))
+        new = 2 * np.int32(u < t) - 1
     H[c, r, x, k] = np.int8(new)
     return np.int32(new != si)
 
 
 @njit(inline="always", cache=True)
-def _nsum(H, o, r, x, n0, n1, n2, n3, k, km):
-    return (np.int32(H[o, r, n0, k]) + np.int32(H[o, r, n1, k]) + np.int32(H[o, r, n2, k])
-            + np.int32(H[o, r, n3, k]) + np.int32(H[o, r, x, k]) + np.int32(H[o, r, x, km]))
+def _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, mode):
+    half = H.shape[3]
+    o = 1 - c
+    acc = 0
+    if y0 == 1:  # in-row neighbours at k and k + 1
+        for k in range(half - 1):
+            acc += _site(H, c, o, r, x, k, k + 1, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+        acc += _site(H, c, o, r, x, half - 1, 0, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+    else:  # in-row neighbours at k - 1 and k
+        acc += _site(H, c, o, r, x, 0, half - 1, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+        for k in range(1, half):
+            acc += _site(H, c, o, r, x, k, k - 1, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+    return acc
 
 
 @njit(cache=True)
-def _row(H, c, r, x, nbr, y0, base, tables, z, st):
+def _row(H, c, r, x, nbr, y0, base, tables, z, st, mode):
     """Update the colour-``c`` sites of row ``x`` of chain ``r``. Their neighbours: the other
-    colour ``o`` at the same ``k`` in the four rows ``nbr[x]`` (zero rows pad lower
-    dimensions) and in row ``x`` at ``k`` and ``k -/+ 1``. ``base + 2k`` is the row-major index
-    of site ``k`` (``base`` includes the column offset ``y0`` of the colour in this row).
-    Works on the full arrays with indices (no array views: views would touch the shared
-    reference count from every thread)."""
-    half = H.shape[3]
-    o = 1 - c
+    colour at the same ``k`` in the four rows ``nbr[x]`` (zero rows pad lower dimensions) and
+    in row ``x`` at ``k`` and ``k -/+ 1``. ``base + 2k`` is the row-major index of site ``k``
+    (``base`` includes the column offset ``y0`` of the colour in this row). Works on the full
+    arrays with indices: array views would touch the shared reference count from every thread.
+    The mode is passed as a literal to the inlined loops so that each is compiled branch-free."""
     n0, n1, n2, n3 = nbr[x, 0], nbr[x, 1], nbr[x, 2], nbr[x, 3]
     tm = (tables[r, 0, 0], tables[r, 0, 1], tables[r, 0, 2], tables[r, 0, 3], tables[r, 0, 4],
           tables[r, 0, 5], tables[r, 0, 6])
     tp = (tables[r, 1, 0], tables[r, 1, 1], tables[r, 1, 2], tables[r, 1, 3], tables[r, 1, 4],
           tables[r, 1, 5], tables[r, 1, 6])
-    acc = 0
-    if y0 == 1:  # in-row neighbours at k and k + 1
-        for k in range(half - 1):
-            S = _nsum(H, o, r, x, n0, n1, n2, n3, k, k + 1)
-            acc += _site(H, c, r, x, k, S, base, z, st, tm, tp)
-        k = half - 1
-        S = _nsum(H, o, r, x, n0, n1, n2, n3, k, 0)
-        acc += _site(H, c, r, x, k, S, base, z, st, tm, tp)
-    else:  # in-row neighbours at k - 1 and k
-        S = _nsum(H, o, r, x, n0, n1, n2, n3, 0, half - 1)
-        acc += _site(H, c, r, x, 0, S, base, z, st, tm, tp)
-        for k in range(1, half):
-            S = _nsum(H, o, r, x, n0, n1, n2, n3, k, k - 1)
-            acc += _site(H, c, r, x, k, S, base, z, st, tm, tp)
-    return acc
+    if mode == 1:
+        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 1)
+    if mode == 2:
+        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 2)
+    return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 0)
 
 
 @njit(parallel=True, cache=True)
-def half_sweeps(H, tables, keys, counters, row_len, nbr, row_par, z, sweeps, chains_parallel):
+def half_sweeps(H, tables, mode, keys, counters, row_len, nbr, row_par, z, sweeps,
+                chains_parallel):
     """Checkerboard sweeps on the sublattice layout; returns spin changes per chain.
 
     ``nbr`` is the neighbour-row table padded by :func:`padded_row_nbr`.
@@ -149,7 +193,7 @@ def half_sweeps(H, tables, keys, counters, row_len, nbr, row_par, z, sweeps, cha
                 for c in range(2):
                     for x in range(rows):
                         y0 = (c + row_par[x]) & 1
-                        a += _row(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st)
+                        a += _row(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st, mode)
             acc[r] = a
     else:
         for r in range(R):
@@ -159,7 +203,7 @@ def half_sweeps(H, tables, keys, counters, row_len, nbr, row_par, z, sweeps, cha
                     a = 0
                     for x in prange(rows):
                         y0 = (c + row_par[x]) & 1
-                        a += _row(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st)
+                        a += _row(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st, mode)
                     acc[r] += a
     for r in range(R):
         counters[r] += np.uint64(sweeps)

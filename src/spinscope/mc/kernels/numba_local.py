@@ -27,54 +27,24 @@ import numpy as np
 from numba import njit, prange
 
 from spinscope.mc.kernels.plans import IsingPlan, PottsPlan
-from spinscope.mc.kernels.rng import draw, stream_start, thresholds32, u32_hi, u32_lo, uniform53
+from spinscope.mc.kernels.rng import draw, stream_start, u32_hi, u32_lo, uniform53
 
 __all__ = [
     "colored_ising_sweeps",
     "dense_ising_sweeps",
     "ising_energies",
     "ising_magnetizations",
-    "ising_tables",
     "potts_colored_sweeps",
     "potts_energies",
     "potts_magnetizations",
 ]
 
 _INV32 = 1.0 / 4294967296.0
-_FOUR = np.uint64(4)
 
 
 def by_chain(R: int, n: int) -> bool:
     """Parallelise over chains (True) or over the sites of one colour (False)."""
     return R >= numba.get_num_threads() or n < 4096
-
-
-# ---------------------------------------------------------------------------- lattice kind
-def ising_tables(plan: IsingPlan, betas: np.ndarray, heatbath: bool) -> np.ndarray:
-    """Thresholds ``T[r, (s+1)/2, (S+z)/2]`` (uint64, shape (R, 2, 7), zero-padded beyond
-    ``z + 1``) for the lattice kind.
-
-    ``S`` is the sum of the ``z`` neighbouring spins; the new spin is ``+1`` iff a 32-bit
-    uniform ``u < T``. For Metropolis ``T = 2**32 - floor(2**32 p_flip)`` when ``s = +1`` and
-    ``floor(2**32 p_flip)`` when ``s = -1``, so the flip probability is exactly the 32-bit
-    threshold; for heat-bath ``T = floor(2**32 / (1 + exp(-2 beta h)))`` whatever ``s``.
-    """
-    z = plan.z
-    S = np.arange(-z, z + 1, 2, dtype=np.float64)
-    hl = plan.J0 * S + plan.h0                                  # (z+1,)
-    b = np.asarray(betas, dtype=np.float64)[:, None]
-    out = np.zeros((b.shape[0], 2, 7), dtype=np.uint64)
-    if heatbath:
-        up = thresholds32(0.5 * (1.0 + np.tanh(b * hl)))
-        out[:, 0, : z + 1] = up
-        out[:, 1, : z + 1] = up
-    else:
-        for si, k in ((-1.0, 0), (1.0, 1)):
-            de = 2.0 * si * hl
-            with np.errstate(over="ignore"):
-                pflip = thresholds32(np.exp(np.minimum(-b * de, 0.0)))
-            out[:, k, : z + 1] = pflip if si < 0 else np.uint64(2**32) - pflip
-    return out
 
 
 # ---------------------------------------------------------------------------- colored kind
@@ -139,11 +109,9 @@ def dense_ising_sweeps(spins, betas, keys, counters, J, h, heat, sweeps):
         beta = betas[r]
         loc = h.copy()
         for i in range(n):
-            if s[i] != 0:
-                row = J[i]
-                si = np.float64(s[i])
-                for j in range(n):
-                    loc[j] += row[j] * si
+            si = np.float64(s[i])
+            for j in range(n):
+                loc[j] += J[i, j] * si
         a = 0
         for t in range(sweeps):
             st = stream_start(keys[r], counters[r] + np.uint64(t))
@@ -161,9 +129,8 @@ def dense_ising_sweeps(spins, betas, keys, counters, J, h, heat, sweeps):
                     s[i] = new
                     a += 1
                     d = 2.0 * new
-                    row = J[i]
-                    for j in range(n):
-                        loc[j] += row[j] * d
+                    for j in range(n):  # J symmetric: column i = row i
+                        loc[j] += J[i, j] * d
         acc[r] = a
     for r in range(R):
         counters[r] += np.uint64(sweeps)
