@@ -10,14 +10,12 @@ and formulas: ``docs/optimize.md``.
 
 from spinscope.optimize.bifurcation import simulated_bifurcation
 from spinscope.optimize.gset import read_gset
+from spinscope.optimize.maxcut import maxcut_from_edges, maxcut_from_graph, maxcut_from_matrix
 from spinscope.optimize.problem_files import load_problem, write_assignment
 from spinscope.optimize.problems import (
     Problem,
     ising_problem,
     ising_to_qubo,
-    maxcut_from_edges,
-    maxcut_from_graph,
-    maxcut_from_matrix,
     qubo_problem,
     qubo_to_ising,
     sk_problem,

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from spinscope.errors import DataFileError
-from spinscope.optimize.problems import Problem, maxcut_from_edges
+from spinscope.optimize.maxcut import maxcut_from_edges
+from spinscope.optimize.problems import Problem
 
 __all__ = ["parse_gset", "read_gset"]
 

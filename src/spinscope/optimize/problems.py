@@ -34,16 +34,13 @@ import scipy.sparse as sp
 
 from spinscope._validation import SeedLike, check_finite, check_int
 from spinscope.errors import InputError, SpinscopeTypeError
-from spinscope.models import Graph, IsingModel, sk
+from spinscope.models import IsingModel, sk
 
 __all__ = [
     "PROBLEM_KINDS",
     "Problem",
     "ising_problem",
     "ising_to_qubo",
-    "maxcut_from_edges",
-    "maxcut_from_graph",
-    "maxcut_from_matrix",
     "qubo_problem",
     "qubo_to_ising",
     "sk_problem",
@@ -145,10 +142,10 @@ class Problem:
 
 
 # --------------------------------------------------------------------------- quadratic forms
-def _pairs_from_matrix(a: Any, name: str, n: int | None) -> tuple[int, sp.csr_array, np.ndarray]:
+def _pairs_from_matrix(a: Any, name: str) -> tuple[int, sp.csr_array, np.ndarray]:
     """Split a square matrix into (n, strictly-upper pair coefficients A_ij + A_ji, diagonal)."""
     if isinstance(a, dict):
-        return _pairs_from_dict(a, name, n)
+        return _pairs_from_dict(a, name)
     if sp.issparse(a):
         m = sp.csr_array(a, dtype=np.float64)
     else:
@@ -158,8 +155,6 @@ def _pairs_from_matrix(a: Any, name: str, n: int | None) -> tuple[int, sp.csr_ar
             raise SpinscopeTypeError(f"{name} must be a numeric square matrix or a dict {{(i, j): value}}") from None
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise InputError(f"{name} must be a square (n, n) matrix, got shape {m.shape}")
-    if n is not None and m.shape[0] != n:
-        raise InputError(f"{name} has shape {m.shape} but the problem has n={n} variables")
     check_finite(m.data if sp.issparse(m) else m, name)
     upper, lower = sp.triu(m, k=1, format="csr"), sp.tril(m, k=-1, format="csr")
     if upper.nnz and lower.nnz:
@@ -177,7 +172,7 @@ def _pairs_from_matrix(a: Any, name: str, n: int | None) -> tuple[int, sp.csr_ar
     return m.shape[0], pairs, np.asarray(m.diagonal(), dtype=np.float64)
 
 
-def _pairs_from_dict(d: dict, name: str, n: int | None) -> tuple[int, sp.csr_array, np.ndarray]:
+def _pairs_from_dict(d: dict, name: str) -> tuple[int, sp.csr_array, np.ndarray]:
     rows, cols, vals, diag = [], [], [], {}
     top = -1
     for key, v in d.items():
@@ -197,9 +192,7 @@ def _pairs_from_dict(d: dict, name: str, n: int | None) -> tuple[int, sp.csr_arr
             rows.append(min(i, j))
             cols.append(max(i, j))
             vals.append(v)
-    size = top + 1 if n is None else n
-    if top >= size:
-        raise InputError(f"{name} uses variable {top} but the problem has n={size} variables (0-based)")
+    size = top + 1
     pairs = sp.csr_array((vals, (rows, cols)), shape=(size, size), dtype=np.float64)
     pairs.sum_duplicates()
     d_arr = np.zeros(size)
@@ -208,7 +201,7 @@ def _pairs_from_dict(d: dict, name: str, n: int | None) -> tuple[int, sp.csr_arr
     return size, pairs, d_arr
 
 
-def _linear(h: Any, n: int | None, name: str = "h") -> np.ndarray | dict | None:
+def _linear(h: Any, name: str = "h") -> np.ndarray | dict | None:
     if h is None:
         return None
     if isinstance(h, dict):
@@ -254,8 +247,8 @@ def _h_size(h: Any) -> int | None:
 
 
 def _ising_parts(h: Any, J: Any) -> tuple[int, np.ndarray, sp.csr_array]:
-    h = _linear(h, None)
-    n_j, pairs, diag = _pairs_from_matrix({} if J is None else J, "J", None)
+    h = _linear(h)
+    n_j, pairs, diag = _pairs_from_matrix({} if J is None else J, "J")
     if np.any(diag != 0):
         k = int(np.flatnonzero(diag)[0])
         raise InputError(f"J[{k},{k}] = {diag[k]}: an Ising coupling needs two different spins; "
@@ -286,7 +279,7 @@ def qubo_to_ising(Q: Any, offset: float = 0.0) -> tuple[np.ndarray, sp.csr_array
     h : (n,) float64, C : scipy.sparse.csr_array (n, n), strictly upper, offset : float
         ``E(s) = h . s + sum_{i<j} C_ij s_i s_j + offset'`` equals the QUBO value for every ``s``.
     """
-    _, q, a = _pairs_from_matrix(Q, "Q", None)
+    _, q, a = _pairs_from_matrix(Q, "Q")
     off = _offset(offset)
     c = q / 4.0
     sym = c + c.T
@@ -344,90 +337,6 @@ def qubo_problem(Q: Any, *, offset: float = 0.0, name: str = "qubo") -> Problem:
     """QUBO problem ``E(x) = sum_ij Q_ij x_i x_j + offset`` over bits ``x = (1 + s) / 2``."""
     h, c, off = qubo_to_ising(Q, offset)
     return _from_dimod_ising(h.shape[0], h, c, off, "qubo", name)
-
-
-def _check_edges(n: int, edges: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if edges.ndim != 2 or edges.shape[1] != 2:
-        raise InputError(f"edges must have shape (E, 2), got {edges.shape}")
-    if weights.shape != (edges.shape[0],):
-        raise InputError(f"weights must have one value per edge ({edges.shape[0]}), got shape {weights.shape}")
-    check_finite(weights, "weights")
-    bad = np.flatnonzero((edges < 0).any(1) | (edges >= n).any(1))
-    if bad.size:
-        k = int(bad[0])
-        raise InputError(f"edge {k} = {tuple(edges[k].tolist())} has a vertex outside 0..{n - 1}")
-    loops = np.flatnonzero(edges[:, 0] == edges[:, 1])
-    if loops.size:
-        k = int(loops[0])
-        raise InputError(f"edge {k} = {tuple(edges[k].tolist())} is a self-loop; Max-Cut edges join two vertices")
-    canon = np.sort(edges, axis=1)
-    key = canon[:, 0] * n + canon[:, 1]
-    order = np.argsort(key, kind="stable")
-    dup = np.flatnonzero(np.diff(key[order]) == 0)
-    if dup.size:
-        a, b = int(order[dup[0]]), int(order[dup[0] + 1])
-        raise InputError(f"edges {a} and {b} both join vertices {tuple(canon[a].tolist())}; list each edge once")
-    return canon[order], weights[order]
-
-
-def maxcut_from_edges(edges: Any, weights: Any = None, *, n: int | None = None,
-                      name: str = "maxcut") -> Problem:
-    """Max-Cut of an undirected graph given as an edge list.
-
-    Parameters
-    ----------
-    edges : (E, 2) int array
-        0-based vertex pairs, each undirected edge once (no self-loops, no duplicates).
-    weights : (E,) array or float, optional
-        Edge weights ``w_ij`` (default 1).
-    n : int, optional
-        Number of vertices (default ``max(edges) + 1``).
-    """
-    e = np.asarray(edges)
-    if e.size == 0:
-        e = e.reshape(0, 2)
-    if e.dtype.kind not in "iu":
-        if e.dtype.kind == "f" and np.all(np.isfinite(e)) and np.all(e == np.round(e)):
-            e = e.astype(np.int64)
-        else:
-            raise InputError("edges must hold integer vertex indices")
-    e = e.astype(np.int64)
-    if n is None:
-        if e.size == 0:
-            raise InputError("an empty edge list needs n")
-        n = int(e.max()) + 1
-    n = check_int(n, "n", minimum=1)
-    w = np.ones(e.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.ndim == 0:
-        w = np.full(e.shape[0], float(w))
-    e, w = _check_edges(n, e, w)
-    j = sp.csr_array((np.concatenate([-w, -w]), (np.concatenate([e[:, 0], e[:, 1]]),
-                                                 np.concatenate([e[:, 1], e[:, 0]]))), shape=(n, n))
-    model = IsingModel(j, name=name)
-    return Problem(model, kind="maxcut", edges=e, weights=w, name=name)
-
-
-def maxcut_from_matrix(W: Any, *, name: str = "maxcut") -> Problem:
-    """Max-Cut of a symmetric weight matrix ``W`` (dense or scipy sparse, zero diagonal)."""
-    m = sp.csr_array(W, dtype=np.float64) if sp.issparse(W) else sp.csr_array(np.asarray(W, dtype=np.float64))
-    if m.ndim != 2 or m.shape[0] != m.shape[1]:
-        raise InputError(f"W must be a square matrix, got shape {m.shape}")
-    check_finite(m.data, "W")
-    if np.any(m.diagonal() != 0):
-        k = int(np.flatnonzero(m.diagonal())[0])
-        raise InputError(f"W[{k},{k}] = {m.diagonal()[k]}: Max-Cut weights need a zero diagonal (no self-loops)")
-    diff = (m - m.T).tocoo()
-    if diff.nnz and float(np.max(np.abs(diff.data))) > _TOL * max(1.0, float(abs(m).max())):
-        k = int(np.argmax(np.abs(diff.data)))
-        i, j = int(diff.row[k]), int(diff.col[k])
-        raise InputError(f"W must be symmetric; W[{i},{j}] = {m[i, j]} but W[{j},{i}] = {m[j, i]}")
-    up = sp.triu(m, k=1).tocoo()
-    return maxcut_from_edges(np.stack([up.row, up.col], 1), up.data, n=m.shape[0], name=name)
-
-
-def maxcut_from_graph(graph: Graph, weights: Any = 1.0, *, name: str | None = None) -> Problem:
-    """Max-Cut of a :class:`~spinscope.models.Graph` with one weight per edge (or a scalar)."""
-    return maxcut_from_edges(graph.edges, weights, n=graph.n, name=name or f"maxcut-{graph.kind}")
 
 
 def sk_problem(n: int, *, seed: SeedLike = None, J: float = 1.0) -> Problem:
