@@ -163,3 +163,18 @@ def test_bad_chain_state_is_refused():
         K.potts_sweeps(LATTICE_16, np.ones((R, 256), np.int8), b, keys, ctr)
     with pytest.raises(InputError, match="R must be"):
         K.make_keys(0, 0)
+
+
+def test_potts_block_parallel_path_agrees_with_chain_path():
+    """Potts heat-bath/Metropolis: the site-block-parallel and chain-parallel paths agree."""
+    g = hypercubic((64, 64))
+    pp = K.prepare_potts(PottsModel(3, g.adjacency(1.0), graph=g))
+    for heat in (True, False):
+        out = []
+        for par in (True, False):
+            s = np.random.default_rng(0).integers(0, 3, (2, g.n)).astype(np.int8)
+            lo.potts_colored_sweeps(s, np.array([0.8, 1.2]), K.make_keys(1, 2),
+                                    np.zeros(2, np.uint64), pp.q, pp.indptr, pp.indices, pp.data,
+                                    pp.fields, pp.pair, pp.color_ptr, pp.color_sites, heat, 3, par)
+            out.append(s)
+        np.testing.assert_array_equal(*out)

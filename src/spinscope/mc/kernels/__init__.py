@@ -47,7 +47,16 @@ Functions
 
 Threads: chains run in parallel when ``R >= numba.get_num_threads()`` or the system is small,
 else the sites of one colour (rows of a lattice) run in parallel. Set the thread count with
-``numba.set_num_threads``.
+``numba.set_num_threads``. Results are bitwise identical for any thread count and either
+strategy (tested). On a machine shared with other busy processes a single lattice may run
+faster with one thread: every half-sweep ends with a thread barrier.
+
+Cost notes: the lattice kind converts the spins to a sublattice layout and back once per call
+(O(n), small next to a sweep; pass ``sweeps > 1`` to amortise). The dense kind recomputes the
+local fields once per call (O(n^2)). Module map: :mod:`.rng` (counter-based RNG, keys),
+:mod:`.plans` (plans, colouring), :mod:`.numba_lattice` (lattice kind), :mod:`.numba_local`
+(colored/dense Ising, Potts/clock, observables), :mod:`.numba_cluster` (Wolff, SW),
+:mod:`.numba_multispin` (bit-packed).
 """
 
 from __future__ import annotations
