@@ -14,6 +14,8 @@ __all__ = ["to_jsonable"]
 
 def to_jsonable(obj: Any) -> Any:
     """Convert numpy scalars/arrays, dataclasses, paths and non-finite floats to JSON-ready data."""
+    if hasattr(obj, "to_dict") and callable(obj.to_dict) and not isinstance(obj, type):
+        return to_jsonable(obj.to_dict())  # an object's own summary wins over its raw fields
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
                 if not f.name.startswith("_")}
@@ -29,6 +31,4 @@ def to_jsonable(obj: Any) -> Any:
         return obj if math.isfinite(obj) else None
     if isinstance(obj, Path):
         return str(obj)
-    if hasattr(obj, "to_dict") and callable(obj.to_dict):
-        return to_jsonable(obj.to_dict())
     return obj
