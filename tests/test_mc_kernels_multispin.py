@@ -176,3 +176,16 @@ def test_multispin_refusals():
         K.prepare_multispin(IsingModel.from_graph(hypercubic((5, 5)), 1.0))
     with pytest.raises(InputError, match="periodic 2-D or 3-D"):
         K.prepare_multispin(IsingModel.from_graph(hypercubic((8,)), 1.0))
+
+
+def test_infinite_temperature_flips_every_spin():
+    """beta = 0: Metropolis accepts every flip (up to the 2**-32 precision)."""
+    plan = K.prepare_multispin(edwards_anderson((8, 8), seed=1))
+    words = K.pack_spins(np.ones((128, 64), np.int8))
+    acc = K.multispin_sweeps(plan, words, np.zeros(2), K.make_keys(0, 2), np.zeros(2, np.uint64))
+    np.testing.assert_array_equal(acc, 64 * 64)
+    assert np.all(K.unpack_spins(words) == -1)
+    lat = K.prepare_ising(IsingModel.from_graph(hypercubic((8, 8)), 1.0))
+    s = np.ones((2, 64), np.int8)
+    K.ising_sweeps(lat, s, np.zeros(2), K.make_keys(0, 2), np.zeros(2, np.uint64))
+    assert np.all(s == -1)

@@ -59,6 +59,9 @@ def threshold_masks(plan: MultispinPlan, betas: np.ndarray) -> np.ndarray:
     u = np.arange(z // 2, dtype=np.float64)
     de = 2.0 * plan.scale * (z - 2.0 * u)
     thr = thresholds32(np.exp(-np.asarray(betas, dtype=np.float64)[:, None] * de))  # (W, z/2)
+    # p = 1 (beta = 0) gives 2**32, which has no 32-bit pattern: use 2**32 - 1 (accept unless
+    # all 32 bits of U are one, probability 2**-32, the stated precision)
+    thr = np.minimum(thr, np.uint64(2**32 - 1))
     bitpos = np.arange(31, -1, -1, dtype=np.uint64)
     bits = (thr[:, None, :] >> bitpos[None, :, None]) & np.uint64(1)
     return np.where(bits == 1, _ALL, _ZERO).astype(np.uint64)
