@@ -101,3 +101,25 @@ def test_real_signal_saves_checkpoint_and_resume_matches(tmp_path, sig):
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "a" / "results.csv").read_text() == (tmp_path / "b" / "results.csv").read_text()
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", "ea", "--L", "4", "--T", "1.0,2.0", "--sweeps", "40", "--replicas", "2", "--tempering"],
+    ["simulate", "sk", "--n", "16", "--T", "0.5:1.5:3", "--sweeps", "40", "--replicas", "2"],
+    ["simulate", "clock", "--L", "4", "--T", "1.0", "--sweeps", "40", "--backend", "torch"],
+])
+def test_spin_glass_and_clock_models(tmp_path, capsys, argv):
+    rc, out, err = run(["--json", "--seed", "3", *argv, "--out", str(tmp_path / "r")], capsys)
+    assert rc == 0, err
+    d = json.loads(out)
+    assert len(d["summary"]) == len(d["config"]["temperatures"])
+
+
+def test_model_file(tmp_path, capsys):
+    from spinscope.models import PottsModel, hypercubic, save_model
+
+    save_model(tmp_path / "p.npz", PottsModel.from_graph(hypercubic((4, 4)), 3))
+    rc, out, err = run(["--json", "--seed", "1", "simulate", str(tmp_path / "p.npz"), "--T", "1.0",
+                        "--sweeps", "40", "--out", str(tmp_path / "r")], capsys)
+    assert rc == 0, err
+    assert json.loads(out)["config"]["model"]["kind"] == "potts"

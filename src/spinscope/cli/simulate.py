@@ -21,7 +21,7 @@ _STORED = ("lattice", "dim", "L", "n", "q", "T", "algorithm", "backend", "sweeps
            "replicas", "measure_every", "tempering", "clusters")
 
 
-def build_model(spec: str, *, lattice: str, dim: int | None, L: int, n: int, q: int | None,
+def build_model(spec: str, *, lattice: str | None, dim: int | None, L: int, n: int, q: int | None,
                 seed: int):
     """The model named on the command line (``ising``, ``potts``, ``clock``, ``ea``, ``sk``, or a file)."""
     from spinscope.models import (
@@ -42,7 +42,8 @@ def build_model(spec: str, *, lattice: str, dim: int | None, L: int, n: int, q: 
         return load_model(path)
     if spec == "sk":
         return sk(n, seed=seed)
-    d = dim if dim is not None else (3 if spec == "ea" and lattice == "square" else LATTICES[lattice])
+    lattice = lattice or ("cubic" if spec == "ea" else "square")
+    d = dim if dim is not None else LATTICES[lattice]
     if lattice == "triangular" and dim is None:
         graph = triangular((L, L))
     else:
@@ -84,8 +85,8 @@ def _summary_text(result) -> str:
 
 @click.command("simulate")
 @click.argument("model")
-@click.option("--lattice", type=click.Choice(list(LATTICES)), default="square", show_default=True,
-              help="Lattice of ising/potts/clock/ea.")
+@click.option("--lattice", type=click.Choice(list(LATTICES)), default=None,
+              help="Lattice of ising/potts/clock (default square) or ea (default cubic).")
 @click.option("--dim", type=click.IntRange(1, 3), default=None, help="Hypercubic dimension (overrides --lattice).")
 @click.option("--L", "L", type=click.IntRange(min=2), default=16, show_default=True, help="Linear lattice size.")
 @click.option("--n", "n", type=click.IntRange(min=2), default=64, show_default=True, help="Number of spins of sk.")
