@@ -1,0 +1,1 @@
+"""Figures (matplotlib, Agg backend) and the self-contained HTML report of ``spinscope track``."""
