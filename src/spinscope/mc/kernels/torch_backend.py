@@ -233,35 +233,43 @@ def _potts_class(plan: TorchPlan, s: torch.Tensor, betas: torch.Tensor, c: int, 
     return changed
 
 
-def _layer_field(plan: TorchPlan, s: torch.Tensor, layer: int) -> torch.Tensor:
+def _layer_field(plan: TorchPlan, sf: torch.Tensor, layer: int) -> torch.Tensor:
+    """Field on ``layer`` from float spins ``sf`` (R, n): ``b + s_{l-1} W_{l-1} + s_{l+1} W_l^T``."""
     o = plan.offsets
-    sf = s.to(plan.dtype)
-    f = plan.fields[o[layer]:o[layer + 1]].expand(s.shape[0], -1).clone()
+    bias = plan.fields[o[layer]:o[layer + 1]]
+    f = None
     if layer > 0:
-        f = f + sf[:, o[layer - 1]:o[layer]] @ plan.weights[layer - 1]
+        f = torch.addmm(bias, sf[:, o[layer - 1]:o[layer]], plan.weights[layer - 1])
     if layer + 1 < len(o) - 1:
-        f = f + sf[:, o[layer + 1]:o[layer + 2]] @ plan.weights[layer].T
-    return f
+        up = sf[:, o[layer + 1]:o[layer + 2]]
+        w = plan.weights[layer].T
+        f = torch.addmm(bias, up, w) if f is None else f.addmm_(up, w)
+    return f if f is not None else bias.expand(sf.shape[0], -1).clone()
 
 
-def _layered_sweep(plan: TorchPlan, s: torch.Tensor, betas: torch.Tensor, heat: bool,
-                   gen: torch.Generator) -> torch.Tensor:
+def _layered_sweeps(plan: TorchPlan, s: torch.Tensor, betas: torch.Tensor, heat: bool,
+                    gen: torch.Generator, key: int, counter: int, sweeps: int) -> torch.Tensor:
+    """``sweeps`` block sweeps; spins are kept as floats in between and written back once."""
     o = plan.offsets
     nl = len(o) - 1
-    b = betas.to(plan.dtype)[:, None]
+    sf = s.to(plan.dtype)
+    b2 = 2.0 * betas.to(plan.dtype)[:, None]
     changed = torch.zeros(s.shape[0], dtype=torch.int64, device=s.device)
-    for parity in (0, 1):
-        layers = list(range(parity, nl, 2))
-        fields = [_layer_field(plan, s, k) for k in layers]   # all from the same configuration
-        for k, loc in zip(layers, fields):
-            cur = s[:, o[k]:o[k + 1]].to(plan.dtype)
-            u = torch.rand(loc.shape, generator=gen, device=s.device, dtype=plan.dtype)
-            if heat:
-                new = torch.where(u < torch.sigmoid(2.0 * b * loc), 1.0, -1.0)
-            else:
-                new = torch.where(u < torch.exp(-2.0 * b * cur * loc), -cur, cur)
-            changed += (new != cur).sum(dim=1)
-            s[:, o[k]:o[k + 1]] = new.to(s.dtype)
+    for t in range(sweeps):
+        gen.manual_seed(sweep_seed(key, counter + t))
+        for parity in (0, 1):
+            layers = list(range(parity, nl, 2))
+            fields = [_layer_field(plan, sf, k) for k in layers]   # all from the same configuration
+            for k, loc in zip(layers, fields):
+                cur = sf[:, o[k]:o[k + 1]]
+                u = torch.rand(loc.shape, generator=gen, device=s.device, dtype=plan.dtype)
+                if heat:   # s = +1 with probability sigmoid(2 beta h)
+                    new = torch.where(u < torch.sigmoid(b2 * loc), 1.0, -1.0).to(plan.dtype)
+                else:      # flip with probability min(1, exp(-2 beta s h))
+                    new = torch.where(u < torch.exp(-b2 * cur * loc), -cur, cur)
+                changed += (new != cur).sum(dim=1)
+                sf[:, o[k]:o[k + 1]] = new
+    s.copy_(sf.to(s.dtype))
     return changed
 
 
@@ -293,11 +301,10 @@ def torch_sweeps(plan: TorchPlan, spins: torch.Tensor, betas: torch.Tensor, *, k
     heat = rule == "heatbath"
     gen = torch.Generator(device=spins.device)
     changed = torch.zeros(spins.shape[0], dtype=torch.int64, device=spins.device)
+    if plan.kind == "layered":
+        return _layered_sweeps(plan, spins, betas, heat, gen, key, counter, int(sweeps))
     for t in range(int(sweeps)):
         gen.manual_seed(sweep_seed(key, counter + t))
-        if plan.kind == "layered":
-            changed += _layered_sweep(plan, spins, betas, heat, gen)
-            continue
         upd = _ising_class if plan.kind == "ising" else _potts_class
         for c in range(len(plan.classes)):
             changed += upd(plan, spins, betas, c, heat, gen)
