@@ -133,12 +133,16 @@ def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, f
         s2 = _level(c0, c1, c2, 2) if nlev > 2 else _ZERO
         pending = s0 | s1 | s2
         flip = ~pending
-        j = 0
+        # the first 4 bit-planes branch-free (independent hashes overlap), then as needed
+        for j in range(4):
+            rw = draw(st, 32 * i + j)
+            pb = (s0 & masks[w, j, 0]) | (s1 & masks[w, j, 1]) | (s2 & masks[w, j, nlev - 1])
+            flip |= pending & pb & ~rw
+            pending &= ~(pb ^ rw)
+        j = 4
         while pending != _ZERO and j < 32:
             rw = draw(st, 32 * i + j)
-            pb = (s0 & masks[w, j, 0]) | (s1 & masks[w, j, 1])
-            if nlev > 2:
-                pb |= s2 & masks[w, j, 2]
+            pb = (s0 & masks[w, j, 0]) | (s1 & masks[w, j, 1]) | (s2 & masks[w, j, nlev - 1])
             flip |= pending & pb & ~rw
             pending &= ~(pb ^ rw)
             j += 1
