@@ -332,6 +332,12 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
               "meta": metadata}
     from spinscope.io import RunDirectory
 
+    if out is not None or resume is not None:
+        # checkpoints are written with safetensors/torch: import them now, so that a Ctrl-C
+        # never lands inside a half-done import when the checkpoint is being saved
+        import safetensors.torch  # noqa: F401
+        import torch  # noqa: F401
+
     rd = None
     series: dict[str, list] = {}
     changes = np.zeros(temps.size * replicas)
@@ -395,18 +401,33 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
                 last_save = time.monotonic()
             if _interrupt_after is not None and state.sweeps >= _interrupt_after:
                 raise KeyboardInterrupt
+        save(state)
     except KeyboardInterrupt:
         save(state)
         raise
+    except SystemError as exc:  # Ctrl-C inside numba's lazy loading surfaces as SystemError
+        if not _caused_by_interrupt(exc):
+            raise
+        save(state)
+        raise KeyboardInterrupt from exc
     finally:
         bar(None)
-    save(state)
     arr_series = {k: np.array(v) for k, v in series.items()}
     result = _analyse(config, model, arr_series, state.spins_numpy(), changes,
                       (swaps[0], swaps[1]) if tempering else None, rd)
     if rd is not None:
         _write_outputs(rd, result, state)
     return result
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _write_outputs(rd, result: SimulationResult, state: ChainState) -> None:
