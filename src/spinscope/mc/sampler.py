@@ -102,8 +102,8 @@ class RunStats:
     extra : dict of ndarray (M, ...)
         Values returned by the ``measure`` callback, stacked.
     changes : ndarray (R,)
-        Spin changes (local rules), mean cluster sizes (Wolff) or clusters per sweep (SW),
-        summed over the run.
+        Spin changes summed over the run (local rules, multispin, Wolff: the sizes of the
+        flipped clusters); for Swendsen–Wang the number of clusters built.
     sweeps : int
         Sweeps done in this run.
     """
@@ -291,7 +291,9 @@ class MonteCarlo:
         if self.algorithm == "wolff":
             tot = np.zeros(spins.shape[0])
             for _ in range(sweeps):
-                tot += k.wolff_updates(plan, spins, b, state.keys, counters, clusters=self.clusters_per_sweep)
+                # mean cluster size x clusters = spins flipped in this sweep
+                tot += self.clusters_per_sweep * k.wolff_updates(
+                    plan, spins, b, state.keys, counters, clusters=self.clusters_per_sweep)
             return tot
         if self.algorithm == "swendsen-wang":
             return k.swendsen_wang_sweeps(plan, spins, b, state.keys, counters, sweeps=sweeps) * sweeps

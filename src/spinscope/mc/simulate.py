@@ -152,7 +152,9 @@ class SimulationResult:
     def to_pandas(self):
         """Tidy table, one row per temperature/replica: columns ``model, n, L, T, beta, replica,
         energy, energy_err, abs_m, abs_m_err, m2, m2_err, m4, m4_err, specific_heat(_err),
-        susceptibility(_err), binder(_err), tau_energy, tau_abs_m, thermalized, changes_per_spin``."""
+        susceptibility(_err), binder(_err), tau_energy, tau_abs_m, thermalized, changes_per_spin``
+        (spin changes per spin and sweep, thermalisation included; for Swendsen–Wang the
+        clusters built per spin and sweep). Errors are one standard error."""
         import pandas as pd
 
         return pd.DataFrame(self.rows)
