@@ -173,6 +173,10 @@ def test_multispin_and_block_via_simulate():
                  measure_every=2)
     row = r.summary().iloc[0]
     assert abs(row.energy - ferdinand_fisher(8, 8, 2.6).energy) < 4 * row.energy_err
+    # tempering swaps unpacked configurations between words of different temperature
+    r = simulate(m, temperatures=[2.4, 2.6], algorithm="multispin", tempering=True, sweeps=200,
+                 replicas=64, seed=3)
+    assert r.summary().swap_acceptance_to_next.iloc[0] > 0.05
     lay = IsingModel.from_layers([np.full((4, 4), 0.2), np.full((4, 4), -0.1)])
     r = simulate(lay, temperatures=[1.0], algorithm="block", sweeps=100, replicas=4, seed=1)
     assert r.summary().shape[0] == 1

@@ -312,6 +312,8 @@ class MonteCarlo:
         else:
             from spinscope.mc import kernels as k
 
+            if isinstance(plan, k.MultispinPlan) and spins.dtype == np.int8:
+                spins = k.pack_spins(spins)       # the state keeps unpacked int8 spins
             e, m = k.energies(plan, spins), k.magnetizations(plan, spins)
         m = np.abs(m) if np.iscomplexobj(m) else m
         return np.asarray(e, dtype=np.float64) / n, np.asarray(m, dtype=np.float64)
