@@ -48,6 +48,18 @@ def test_energy_matches_ferdinand_fisher_8x8(torus8, algorithm, backend):
     assert {"T", "energy_err", "binder", "tau_energy"} <= set(df.columns)
 
 
+def test_hot_and_cold_starts_agree(torus8):
+    from spinscope.analysis import compare_starts
+
+    kw = dict(temperatures=[2.6], sweeps=2000, therm=200, replicas=2, seed=3)
+    hot = simulate(torus8, start="random", **kw)
+    cold = simulate(torus8, start="ordered", **kw)
+    chk = compare_starts(hot.series["energy"].T, cold.series["energy"].T)
+    assert chk.passed, chk.to_dict()  # within 3 combined standard errors
+    with pytest.raises(InputError, match="start"):
+        simulate(torus8, start="warm", **kw)
+
+
 def test_sampler_does_not_mutate_state_and_chunking_is_invisible(torus8):
     smp = MonteCarlo(algorithm="metropolis")
     st0 = smp.init(torus8, betas=[0.4, 0.5], replicas=3, seed=7)

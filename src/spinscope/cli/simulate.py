@@ -18,7 +18,7 @@ BUILTIN = ("ising", "potts", "clock", "ea", "sk")
 LATTICES = {"chain": 1, "square": 2, "cubic": 3, "triangular": 2}
 # options stored in the run so that ``--resume DIR`` alone continues it
 _STORED = ("lattice", "dim", "L", "n", "q", "T", "algorithm", "backend", "sweeps", "therm",
-           "replicas", "measure_every", "tempering", "clusters")
+           "replicas", "measure_every", "tempering", "clusters", "start")
 
 
 def build_model(spec: str, *, lattice: str | None, dim: int | None, L: int, n: int, q: int | None,
@@ -106,12 +106,14 @@ def _summary_text(result) -> str:
 @click.option("--clusters", type=click.IntRange(min=1), default=1, show_default=True,
               help="Wolff clusters per sweep.")
 @click.option("--tempering", is_flag=True, help="Parallel tempering between the temperatures.")
+@click.option("--start", type=click.Choice(["random", "ordered"]), default="random", show_default=True,
+              help="Hot or cold initial configurations.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="New run directory (default runs/simulate-<time>).")
 @click.option("--resume", type=click.Path(path_type=Path), default=None,
               help="Continue the interrupted run in this directory.")
 def command(model, lattice, dim, L, n, q, T, algorithm, backend, sweeps, therm, replicas,
-            measure_every, clusters, tempering, out, resume) -> None:
+            measure_every, clusters, tempering, start, out, resume) -> None:
     """Monte Carlo simulation of MODEL: ising, potts, clock, ea, sk or a model file (.npz)."""
     from spinscope.io import RunDirectory, sigterm_as_interrupt
     from spinscope.mc import simulate
@@ -120,7 +122,7 @@ def command(model, lattice, dim, L, n, q, T, algorithm, backend, sweeps, therm, 
     ctx = click.get_current_context()
     given = dict(lattice=lattice, dim=dim, L=L, n=n, q=q, T=T, algorithm=algorithm,
                  backend=backend, sweeps=sweeps, therm=therm, replicas=replicas,
-                 measure_every=measure_every, tempering=tempering, clusters=clusters)
+                 measure_every=measure_every, tempering=tempering, clusters=clusters, start=start)
     seed = opts.seed
     if resume is not None:
         if out is not None:
@@ -151,7 +153,8 @@ def command(model, lattice, dim, L, n, q, T, algorithm, backend, sweeps, therm, 
                               backend=given["backend"], device=opts.device, sweeps=given["sweeps"],
                               therm=given["therm"], replicas=given["replicas"],
                               measure_every=given["measure_every"], tempering=given["tempering"],
-                              clusters_per_sweep=given["clusters"], seed=seed, out=out,
+                              clusters_per_sweep=given["clusters"], start=given["start"],
+                              seed=seed, out=out,
                               resume=resume, metadata=meta,
                               progress=opts.show_progress and not opts.json,
                               _interrupt_after=_test_interrupt())

@@ -254,7 +254,7 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
              therm: int | None = None, replicas: int = 1, measure_every: int = 1,
              seed: int | None = None, backend: str = "numba", device: str = "cpu",
              tempering: bool = False, swap_every: int = 1, clusters_per_sweep: int = 1,
-             out=None, resume=None, progress: bool | Callable[[int, int], None] = False,
+             start: str = "random", out=None, resume=None, progress: bool | Callable[[int, int], None] = False,
              metadata: dict | None = None, _interrupt_after: int | None = None) -> SimulationResult:
     """Run a Monte Carlo simulation at several temperatures and estimate the observables.
 
@@ -283,6 +283,9 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
     swap_every : int
     clusters_per_sweep : int
         Wolff clusters per sweep.
+    start : {"random", "ordered"}
+        Hot or cold initial configurations; comparing the two
+        (:func:`spinscope.analysis.compare_starts`) is a thermalisation check.
     out : path, optional
         New run directory to write (``config.json``, ``results.csv``, ``summary.csv``,
         ``result.json``, ``final.safetensors``, checkpoints). Refused if it exists and is not
@@ -331,6 +334,7 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
               "measure_every": measure_every, "tempering": bool(tempering),
               "swap_every": swap_every if tempering else None,
               "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None,
+              "start": start,
               "meta": metadata}
     from spinscope.io import RunDirectory
 
@@ -360,7 +364,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         swaps = arrays["swaps"].astype(np.int64)
     else:
         config["seed"] = _seed_value(seed)
-        state = runner.init(model, betas=1.0 / temps, replicas=replicas, seed=config["seed"])
+        state = runner.init(model, betas=1.0 / temps, replicas=replicas, seed=config["seed"],
+                            start=start)
         if out is not None:  # after every check, so bad input never leaves a directory behind
             rd = RunDirectory.create(out, command="simulate", config=config)
 
