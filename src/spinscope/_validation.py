@@ -95,7 +95,7 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
     if bad.any():
         raise InputError(
             f"{name} must all be finite and > 0 (temperatures in units of J/k_B); "
-            f"got {t[bad][0]!r} at position {int(np.flatnonzero(bad)[0])}"
+            f"got {float(t[bad][0])!r} at position {int(np.flatnonzero(bad)[0])}"
         )
     return t
 

@@ -1,4 +1,4 @@
-"""Analyses of samples and models: observables, error bars (re-exports only)."""
+"""Analyses of samples and models: observables, error bars, bond-matrix spectra (re-exports only)."""
 
 from spinscope.analysis.observables import (
     binder_cumulant,
@@ -9,6 +9,14 @@ from spinscope.analysis.observables import (
     second_moment_correlation_length,
     spin_glass_susceptibility,
     thermo_estimates,
+)
+from spinscope.analysis.spectrum import (
+    SpectrumResult,
+    bond_spectrum,
+    ensemble_edge,
+    layer_variances,
+    power_law_tail,
+    spectrum_summary,
 )
 from spinscope.analysis.statistics import (
     AutocorrTime,
@@ -25,6 +33,12 @@ from spinscope.analysis.statistics import (
 
 __all__ = [
     "AutocorrTime",
+    "SpectrumResult",
+    "bond_spectrum",
+    "ensemble_edge",
+    "layer_variances",
+    "power_law_tail",
+    "spectrum_summary",
     "Estimate",
     "ThermalizationCheck",
     "autocorrelation",
