@@ -44,6 +44,7 @@ def test_writes_run_directory_and_json(tmp_path, capsys):
     (["simulate", "ising", "--L", "3.5"], "--L"),
     (["simulate", "ising", "--algorithm", "wolff", "--backend", "torch"], "backend='numba'"),
     (["simulate", "nosuchmodel"], "neither"),
+    (["simulate"], "MODEL is missing"),
 ])
 def test_bad_input_exit_2(tmp_path, capsys, argv, msg):
     rc, _, err = run([*argv, "--out", str(tmp_path / "x")], capsys)
@@ -72,8 +73,8 @@ def test_interrupt_hook_and_resume_match_uninterrupted(tmp_path, capsys, monkeyp
     rc, _, err = run(["--seed", "4", *ARGS, "--out", str(tmp_path / "b")], capsys)
     assert rc == 130 and "--resume" in err
     monkeypatch.delenv("SPINSCOPE_TEST_INTERRUPT_AFTER")
-    # options and seed come back from the run directory
-    assert run(["simulate", "ising", "--resume", str(tmp_path / "b")], capsys)[0] == 0
+    # model, options and seed come back from the run directory
+    assert run(["simulate", "--resume", str(tmp_path / "b")], capsys)[0] == 0
     for f in ("results.csv", "summary.csv"):
         assert (tmp_path / "a" / f).read_text() == (tmp_path / "b" / f).read_text()
 

@@ -84,7 +84,7 @@ def _summary_text(result) -> str:
 
 
 @click.command("simulate")
-@click.argument("model")
+@click.argument("model", required=False)
 @click.option("--lattice", type=click.Choice(list(LATTICES)), default=None,
               help="Lattice of ising/potts/clock (default square) or ea (default cubic).")
 @click.option("--dim", type=click.IntRange(1, 3), default=None, help="Hypercubic dimension (overrides --lattice).")
@@ -114,7 +114,10 @@ def _summary_text(result) -> str:
               help="Continue the interrupted run in this directory.")
 def command(model, lattice, dim, L, n, q, T, algorithm, backend, sweeps, therm, replicas,
             measure_every, clusters, tempering, start, out, resume) -> None:
-    """Monte Carlo simulation of MODEL: ising, potts, clock, ea, sk or a model file (.npz)."""
+    """Monte Carlo simulation of MODEL: ising, potts, clock, ea, sk or a model file (.npz).
+
+    MODEL may be left out with --resume DIR: the run's stored model and options are used.
+    """
     from spinscope.io import RunDirectory, sigterm_as_interrupt
     from spinscope.mc import simulate
 
@@ -134,9 +137,14 @@ def command(model, lattice, dim, L, n, q, T, algorithm, backend, sweeps, therm, 
         for k in _STORED:
             if ctx.get_parameter_source(k) == click.core.ParameterSource.DEFAULT:
                 given[k] = cli["options"][k]
+        if model is None:
+            model = cli["model"]
         if cli["model"] != model:
             raise ResumeError(f"cannot resume {resume}: it simulated {cli['model']!r}, not {model!r}")
         seed = stored["seed"] if seed is None else seed
+    elif model is None:
+        raise InputError("MODEL is missing: give ising, potts, clock, ea, sk or a model file (.npz), "
+                         "or --resume DIR to continue a run")
     elif seed is None:
         import secrets
 
