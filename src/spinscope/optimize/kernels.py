@@ -31,16 +31,23 @@ _MAX_EXPONENT = 40.0  # exp(-40) < 2**-53: such moves are never accepted
 
 
 @njit(inline="always", cache=True)
+def _metropolis_accept(de, beta, stream, i):
+    """Metropolis test of a move raising the energy by ``de`` (one draw, index ``i``)."""
+    if de <= 0.0:
+        return True
+    x = beta * de
+    if x > _MAX_EXPONENT:
+        return False
+    return uniform53(draw(stream, i)) < np.exp(-x)
+
+
+@njit(inline="always", cache=True)
 def _sweep(indptr, indices, data, s, f, e, beta, stream):
     n = s.shape[0]
     for i in range(n):
         de = 2.0 * s[i] * f[i]
-        if de > 0.0:
-            x = beta * de
-            if x > _MAX_EXPONENT:
-                continue
-            if uniform53(draw(stream, i)) >= np.exp(-x):
-                continue
+        if not _metropolis_accept(de, beta, stream, i):
+            continue
         s[i] = -s[i]
         two = 2.0 * s[i]
         for p in range(indptr[i], indptr[i + 1]):
@@ -54,12 +61,8 @@ def _sweep_dense(J, s, f, e, beta, stream):
     n = s.shape[0]
     for i in range(n):
         de = 2.0 * s[i] * f[i]
-        if de > 0.0:
-            x = beta * de
-            if x > _MAX_EXPONENT:
-                continue
-            if uniform53(draw(stream, i)) >= np.exp(-x):
-                continue
+        if not _metropolis_accept(de, beta, stream, i):
+            continue
         s[i] = -s[i]
         two = 2.0 * s[i]
         row = J[i]
