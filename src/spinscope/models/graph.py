@@ -78,8 +78,8 @@ class Graph:
     def sublattice(self) -> np.ndarray | None:
         """Two-colouring (0/1 per site) if the graph is a bipartite hypercubic lattice, else ``None``.
 
-        A periodic hypercubic lattice is bipartite when every side is even (or 2 is excluded
-        only by multi-edges, which are merged).
+        A periodic hypercubic lattice is bipartite when every side longer than 2 is even (a side
+        of 2 has a single bond per pair, a side of 1 none); open lattices always are.
         """
         if self.kind != "hypercubic" or self.shape is None:
             return None
