@@ -131,8 +131,9 @@ class IsingModel:
         h = np.zeros(n) if self.fields is None else self.fields
         if _is_torch(h):
             h = h.detach().cpu().numpy()
-        h = np.array(np.broadcast_to(np.asarray(h, dtype=np.float64), (n,))
-                     if np.ndim(h) == 0 else np.asarray(h, dtype=np.float64))
+        h = np.array(h, dtype=np.float64)  # a copy: the model never aliases the caller's array
+        if h.ndim == 0:
+            h = np.full(n, float(h))
         if h.shape != (n,):
             raise InputError(f"fields must have shape ({n},), got {h.shape}")
         check_finite(h, "fields")
