@@ -45,6 +45,8 @@ GROUP1 = ["G1", "G2", "G6", "G11", "G14", "G18", "G22", "G43"]
 GROUP2 = ["G32", "G35", "G39", "G55", "G60", "G70", "G81"]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gset"
 SA_SETTINGS = {"num_reads": 4, "num_sweeps": 10000, "beta_range": (0.1, 3.0)}
+PT_SETTINGS = {"num_replicas": 20, "num_reads": 2}  # default beta range (default_pt_beta_range)
+PT_SETTINGS_LARGE = {"num_replicas": 32, "num_reads": 4, "cluster_moves": True}
 
 
 def log(msg: str) -> None:
@@ -59,6 +61,8 @@ def quality(graphs: list[str], seeds: int, quick: bool, solver: str) -> dict:
         group1 = g in GROUP1
         limit = 10.0 if group1 else (20.0 if quick else 60.0)
         settings = dict(SA_SETTINGS) if solver == "sa" else {}
+        if solver == "pt":  # ladders: 2 (one per core); sparse big graphs: Houdayer moves, 2 pairs
+            settings = dict(PT_SETTINGS) if group1 else dict(PT_SETTINGS_LARGE)
         if solver == "sa" and not group1:  # big graphs: a round must fit in the time limit
             sweeps = int(min(10000, 2e7 / p.n)) if quick else (10000 if p.n <= 10000 else 25000)
             settings.update(num_reads=2, num_sweeps=sweeps)

@@ -126,3 +126,17 @@ def test_cli_solve_json_out_and_errors(tmp_path, capsys):
     assert d["best_value"] == -1 and sorted(d["best_assignment"]) == [0, 1] and d["target_reached"]
     assert main(["--seed", "1", "solve", str(f), "--solver", "sb", "--sweeps", "200"]) == 0
     assert "best cut 4" in capsys.readouterr().out
+
+
+def test_cli_solve_parallel_tempering_options(tmp_path, capsys):
+    f = _write(tmp_path, "sq.txt", SQUARE)
+    rc = main(["--seed", "2", "--json", "solve", str(f), "--solver", "pt", "--replicas", "4",
+               "--cluster-moves", "--reads", "2", "--sweeps", "50"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["best_value"] == 4
+    assert d["settings"]["num_replicas"] == 4 and d["settings"]["cluster_moves"] is True
+    assert main(["solve", str(f), "--solver", "pt", "--cluster-moves", "--reads", "3"]) == 2
+    assert "num_reads must be even" in capsys.readouterr().err
+    assert main(["solve", str(f), "--solver", "sa", "--replicas", "4"]) == 2
+    assert "--solver pt only" in capsys.readouterr().err

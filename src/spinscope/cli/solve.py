@@ -52,12 +52,18 @@ def _progress(enabled: bool, label: str):
               help="Independent reads (SA anneals, PT ladders, PA population, SB trajectories).")
 @click.option("--sweeps", type=click.IntRange(min=1), default=None,
               help="Sweeps per anneal (SA), sweeps (PT), SB steps; PA: temperature steps = sweeps/10.")
+@click.option("--replicas", type=click.IntRange(min=2), default=None,
+              help="Temperatures per parallel-tempering ladder (--solver pt; default 16).")
+@click.option("--cluster-moves", is_flag=True,
+              help="Parallel tempering with Houdayer cluster moves between paired ladders (--solver pt; "
+                   "needs an even --reads). Helps sparse, low-dimensional problems such as 2-D spin glasses.")
 @click.option("--target", type=float, default=None,
               help="Stop when reached: a cut value for maxcut (>=), an energy otherwise (<=).")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the best assignment here (one value per line).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
-def command(file, problem, solver, variant, time_limit, reads, sweeps, target, out, force) -> None:
+def command(file, problem, solver, variant, time_limit, reads, sweeps, replicas, cluster_moves, target, out,
+            force) -> None:
     """Find low-energy states (large cuts) of the problem in FILE."""
     from pathlib import Path
 
@@ -71,6 +77,8 @@ def command(file, problem, solver, variant, time_limit, reads, sweeps, target, o
         raise InputError(f"--out {out} already exists; choose another name or pass --force")
     if opts.device != "cpu" and solver != "sb":
         raise InputError(f"--device {opts.device} applies to --solver sb only; sa, pt and pa run on the CPU")
+    if (replicas is not None or cluster_moves) and solver != "pt":
+        raise InputError("--replicas and --cluster-moves apply to --solver pt only")
     seed = opts.seed if opts.seed is not None else int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     prob = load_problem(file, problem=problem)
     settings: dict = {"seed": seed, "time_limit": time_limit, "target": target}
@@ -78,6 +86,10 @@ def command(file, problem, solver, variant, time_limit, reads, sweeps, target, o
         settings.update(variant=variant, device=opts.device)
     if reads is not None:
         settings["num_reads"] = reads
+    if replicas is not None:
+        settings["num_replicas"] = replicas
+    if cluster_moves:
+        settings["cluster_moves"] = True
     if sweeps is not None:
         key = {"sa": "num_sweeps", "pt": "num_sweeps", "sb": "num_steps", "pa": "num_steps"}[solver]
         settings[key] = max(1, sweeps // 10) if solver == "pa" else sweeps

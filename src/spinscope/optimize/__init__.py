@@ -24,6 +24,7 @@ from spinscope.optimize.sampleset import SolveResult, SpinscopeSampler
 from spinscope.optimize.solve import SOLVERS, solve
 from spinscope.optimize.solvers import (
     default_beta_range,
+    default_pt_beta_range,
     parallel_tempering,
     population_annealing,
     simulated_annealing,
@@ -35,6 +36,7 @@ __all__ = [
     "SolveResult",
     "SpinscopeSampler",
     "default_beta_range",
+    "default_pt_beta_range",
     "ising_problem",
     "ising_to_qubo",
     "load_problem",

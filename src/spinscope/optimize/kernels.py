@@ -25,7 +25,8 @@ from numba import njit, prange
 
 from spinscope.mc.kernels.rng import draw, stream_start, uniform53
 
-__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "pt_sweeps", "random_spins", "sb_steps"]
+__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "houdayer_move", "pt_sweeps", "random_spins",
+           "sb_steps"]
 
 _MAX_EXPONENT = 40.0  # exp(-40) < 2**-53: such moves are never accepted
 
@@ -47,6 +48,24 @@ def _sweep(indptr, indices, data, s, f, e, beta, stream):
     for i in range(n):
         de = 2.0 * s[i] * f[i]
         if not _metropolis_accept(de, beta, stream, i):
+            continue
+        s[i] = -s[i]
+        two = 2.0 * s[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            f[indices[p]] += two * data[p]
+        e += de
+    return e
+
+
+@njit(inline="always", cache=True)
+def _sweep_table(indptr, indices, data, s, f, e, accept, stream):
+    """:func:`_sweep` for integer couplings and fields: ``dE = 2 s_i f_i`` is an even integer
+    and ``accept[k]`` is the Metropolis probability ``exp(-beta 2k)`` of a rise ``2k`` (k >= 1),
+    so no exponential is evaluated in the loop."""
+    n = s.shape[0]
+    for i in range(n):
+        de = 2.0 * s[i] * f[i]
+        if de > 0.0 and not uniform53(draw(stream, i)) < accept[np.int64(de) >> 1]:
             continue
         s[i] = -s[i]
         two = 2.0 * s[i]
@@ -82,12 +101,15 @@ def _keep_best(s, e, k, best_s, best_e, best_k, r):
 
 @njit(parallel=True, cache=True)
 def anneal_sweeps(indptr, indices, data, betas, spins, fields, energy, best_spins,
-                  best_energy, best_sweep, keys, counter0, target):
+                  best_energy, best_sweep, keys, counter0, target, kmax):
     """Run ``betas.shape[1]`` Metropolis sweeps on every chain, chain ``r`` at ``betas[r, k]``.
 
     ``counter0`` (uint64) is the RNG round of the first sweep (then ``counter0 + k``). A chain
-    stops early once its best energy is ``<= target`` (pass ``-inf`` for no target). Returns the
-    number of sweeps each chain did (int64[R]). Chains run in parallel.
+    stops early once its best energy is ``<= target`` (pass ``-inf`` for no target). For
+    integer problems pass ``kmax = K`` of :func:`~spinscope.optimize.solvers.acceptance_table`
+    (each sweep then tabulates ``exp(-2 k beta)``, ``k <= K``, once; the same decisions as
+    evaluating ``exp``), else ``-1``. Returns the number of sweeps each chain did (int64[R]).
+    Chains run in parallel.
     """
     R = spins.shape[0]
     S = betas.shape[1]
@@ -96,11 +118,17 @@ def anneal_sweeps(indptr, indices, data, betas, spins, fields, energy, best_spin
         s = spins[r]
         f = fields[r]
         e = energy[r]
+        table = np.empty(max(kmax + 1, 1))
         for k in range(S):
             if best_energy[r] <= target:
                 break
             stream = stream_start(keys[r], counter0 + np.uint64(k))
-            e = _sweep(indptr, indices, data, s, f, e, betas[r, k], stream)
+            if kmax >= 0:
+                for q in range(kmax + 1):
+                    table[q] = np.exp(-betas[r, k] * (2.0 * q))
+                e = _sweep_table(indptr, indices, data, s, f, e, table, stream)
+            else:
+                e = _sweep(indptr, indices, data, s, f, e, betas[r, k], stream)
             _keep_best(s, e, counter0 + np.uint64(k), best_spins, best_energy, best_sweep, r)
             done[r] += 1
         energy[r] = e
@@ -149,14 +177,15 @@ def _swap_round(energy, temp_of, chain_at, betas_t, key, counter, parity, accept
 @njit(parallel=True, cache=True)
 def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, energy,
               best_spins, best_energy, best_sweep, keys, swap_keys, counter0, nsweeps, target,
-              accepted):
+              accepted, accept):
     """Parallel tempering: ``nsweeps`` rounds of (one sweep of every chain, one swap round).
 
     ``G`` independent groups (ladders) of ``T`` chains; chain ``c`` of group ``g`` is row
     ``g*T + c``. ``temp_of`` int64[G*T] is the temperature index of each chain, ``chain_at``
     int64[G, T] the chain (within its group) at each temperature; ``betas_t`` float64[T]. Swaps
     alternate even/odd pairs by the parity of the global round. ``accepted`` int64[G, T-1]
-    counts swaps. Groups run in parallel threads (no barrier per sweep, which matters on busy
+    counts swaps. ``accept`` float64[T, K] is the table of :func:`acceptance_table` for integer
+    problems (shape ``(T, 0)`` otherwise: then ``exp`` is evaluated). Groups run in parallel threads (no barrier per sweep, which matters on busy
     machines); a group stops early once one of its chains reaches ``target``. Returns the
     rounds done by each group (int64[G]).
     """
@@ -170,8 +199,12 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
             for t in range(T):
                 r = g * T + t
                 stream = stream_start(keys[r], c)
-                e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
-                           betas_t[temp_of[r]], stream)
+                if accept.shape[1] > 0:
+                    e = _sweep_table(indptr, indices, data, spins[r], fields[r], energy[r],
+                                     accept[temp_of[r]], stream)
+                else:
+                    e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
+                               betas_t[temp_of[r]], stream)
                 energy[r] = e
                 _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
                 if best_energy[r] <= target:
@@ -181,6 +214,128 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
                 break
             _swap_round(energy[g * T:(g + 1) * T], temp_of[g * T:(g + 1) * T], chain_at[g],
                         betas_t, swap_keys[g], c, int(c % np.uint64(2)), accepted[g])
+    return done
+
+
+@njit(cache=True)
+def _flip_set(indptr, indices, data, s, f, e, sites, m):
+    """Flip ``sites[:m]`` one after the other (exact energy change); returns the new energy."""
+    for q in range(m):
+        i = sites[q]
+        e += 2.0 * s[i] * f[i]
+        s[i] = -s[i]
+        two = 2.0 * s[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            f[indices[p]] += two * data[p]
+    return e
+
+
+@njit(cache=True)
+def houdayer_move(indptr, indices, data, sa, sb, fa, fb, ea, eb, stream, index, queue, mark):
+    """Houdayer's cluster move between two replicas at the same temperature.
+
+    Sites where the replicas differ (``q_i = sa_i sb_i = -1``) form clusters (connected through
+    non-zero couplings); one site is drawn uniformly among them (draw ``index`` of ``stream``)
+    and its cluster is flipped in *both* replicas, which exchanges the cluster between them and
+    leaves ``E_a + E_b`` unchanged, so the move is always accepted (Houdayer 2001; with parallel
+    tempering the isoenergetic cluster moves of Zhu, Ochoa & Katzgraber 2015). ``queue``
+    int64[n] and ``mark`` uint8[n] (all zero) are work buffers. Returns ``(ea, eb, size)``.
+    """
+    n = sa.shape[0]
+    m = 0
+    for i in range(n):
+        if sa[i] != sb[i]:
+            m += 1
+    if m == 0:
+        return ea, eb, 0
+    pick = np.int64(draw(stream, index) % np.uint64(m))
+    i0 = 0
+    for i in range(n):
+        if sa[i] != sb[i]:
+            if pick == 0:
+                i0 = i
+                break
+            pick -= 1
+    queue[0] = i0
+    mark[i0] = 1
+    head, tail = 0, 1
+    while head < tail:
+        i = queue[head]
+        head += 1
+        for p in range(indptr[i], indptr[i + 1]):
+            u = indices[p]
+            if mark[u] == 0 and sa[u] != sb[u] and data[p] != 0.0:
+                mark[u] = 1
+                queue[tail] = u
+                tail += 1
+    for q in range(tail):
+        mark[queue[q]] = 0
+    ea = _flip_set(indptr, indices, data, sa, fa, ea, queue, tail)
+    eb = _flip_set(indptr, indices, data, sb, fb, eb, queue, tail)
+    return ea, eb, tail
+
+
+@njit(parallel=True, cache=True)
+def pt_icm_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, energy,
+                  best_spins, best_energy, best_sweep, keys, swap_keys, icm_keys, counter0,
+                  nsweeps, target, accepted, icm_from, cluster_sizes, accept):
+    """:func:`pt_sweeps` with Houdayer cluster moves between paired ladders.
+
+    Ladders ``2p`` and ``2p + 1`` (``G`` even) form pair ``p`` and run in one thread. A round is
+    one sweep of every chain of both ladders, then one :func:`houdayer_move` between the two
+    chains at each temperature index ``t >= icm_from`` (draw ``t`` of the stream
+    ``(icm_keys[p], round)``), then a swap round in each ladder. ``cluster_sizes``
+    float64[G // 2, T] accumulates the flipped cluster sizes. Returns the rounds done by each
+    pair (int64[G // 2]).
+    """
+    G = chain_at.shape[0]
+    T = chain_at.shape[1]
+    n = spins.shape[1]
+    done = np.zeros(G // 2, dtype=np.int64)
+    for pr in prange(G // 2):
+        queue = np.empty(n, dtype=np.int64)
+        mark = np.zeros(n, dtype=np.uint8)
+        g0 = 2 * pr
+        g1 = g0 + 1
+        for k in range(nsweeps):
+            c = counter0 + np.uint64(k)
+            hit = False
+            for g in range(g0, g1 + 1):
+                for t in range(T):
+                    r = g * T + t
+                    stream = stream_start(keys[r], c)
+                    if accept.shape[1] > 0:
+                        e = _sweep_table(indptr, indices, data, spins[r], fields[r], energy[r],
+                                         accept[temp_of[r]], stream)
+                    else:
+                        e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
+                                   betas_t[temp_of[r]], stream)
+                    energy[r] = e
+                    _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
+                    if best_energy[r] <= target:
+                        hit = True
+            done[pr] += 1
+            if hit:
+                break
+            stream = stream_start(icm_keys[pr], c)
+            for t in range(icm_from, T):
+                a = g0 * T + chain_at[g0, t]
+                b = g1 * T + chain_at[g1, t]
+                ea, eb, size = houdayer_move(indptr, indices, data, spins[a], spins[b],
+                                             fields[a], fields[b], energy[a], energy[b],
+                                             stream, t, queue, mark)
+                energy[a] = ea
+                energy[b] = eb
+                cluster_sizes[pr, t] += size
+                _keep_best(spins[a], ea, c, best_spins, best_energy, best_sweep, a)
+                _keep_best(spins[b], eb, c, best_spins, best_energy, best_sweep, b)
+                if best_energy[a] <= target or best_energy[b] <= target:
+                    hit = True
+            if hit:
+                break
+            for g in range(g0, g1 + 1):
+                _swap_round(energy[g * T:(g + 1) * T], temp_of[g * T:(g + 1) * T], chain_at[g],
+                            betas_t, swap_keys[g], c, int(c % np.uint64(2)), accepted[g])
     return done
 
 

@@ -31,7 +31,14 @@ from spinscope.optimize import kernels as _k
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.sampleset import SolveResult, make_result
 
-__all__ = ["default_beta_range", "parallel_tempering", "population_annealing", "simulated_annealing"]
+__all__ = [
+    "acceptance_table",
+    "default_beta_range",
+    "default_pt_beta_range",
+    "parallel_tempering",
+    "population_annealing",
+    "simulated_annealing",
+]
 
 _INIT_COUNTER = np.uint64(1 << 62)  # RNG rounds used for random initial states
 _CHUNK_SECONDS = 0.1
@@ -51,6 +58,47 @@ def default_beta_range(problem: Problem) -> tuple[float, float]:
     min_de = 2.0 * float(np.percentile(mags, 5))
     hot, cold = np.log(2.0) / max_de, np.log(100.0) / min_de
     return (float(hot), float(max(cold, hot * 1.0001)))
+
+
+def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
+    """``(beta_hot, beta_cold)`` of the parallel-tempering ladder, derived from the couplings.
+
+    The cold end is that of :func:`default_beta_range`. The hot end sits above the
+    mean-field spin-glass temperature ``T_c = sqrt(<sum_j J_ij^2 + h_i^2>)`` (1 for SK), at
+    ``beta_hot = 1.5 / T_c`` (capped at ``beta_cold / 2``): hotter replicas mix fast but no
+    longer help, and a ladder reaching infinite temperature (SA's hot end) wastes most of its
+    replicas. Measured on Gset G14, G18, G22 and G81 (docs/optimize.md).
+    """
+    hot_sa, cold = default_beta_range(problem)
+    j = problem.model.sparse_couplings()
+    h = np.asarray(problem.model.fields, dtype=np.float64)
+    row2 = np.asarray(j.multiply(j).sum(axis=1)).ravel() + h * h
+    tc = float(np.sqrt(row2.mean())) if row2.size else 0.0
+    if tc <= 0:
+        return hot_sa, cold
+    return (float(min(1.5 / tc, cold / 2.0)), cold)
+
+
+def acceptance_table(problem: Problem, betas: np.ndarray) -> np.ndarray:
+    """Metropolis probabilities ``exp(-2 k beta_t)``, shape ``(T, K + 1)``, for integer problems.
+
+    When every coupling and field is an integer, an energy change ``2 s_i f_i`` is an even
+    integer ``2k`` with ``0 <= k <= K = max_i (|h_i| + sum_j |J_ij|)``, and the kernels look the
+    probability up instead of evaluating ``exp`` (the same numbers, so the same decisions).
+    Returns an empty ``(T, 0)`` table for other problems or when ``K > 2**16``.
+    """
+    betas = np.asarray(betas, dtype=np.float64)
+    data = problem.csr()[2]
+    h = np.asarray(problem.model.fields, dtype=np.float64)
+    empty = np.zeros((betas.size, 0))
+    if not (np.all(data == np.rint(data)) and np.all(h == np.rint(h))):
+        return empty
+    j = abs(problem.model.sparse_couplings())
+    K = int(np.max(np.asarray(j.sum(axis=1)).ravel() + np.abs(h), initial=0.0))
+    if K > 1 << 16:
+        return empty
+    k = np.arange(K + 1, dtype=np.float64)
+    return np.exp(-betas[:, None] * (2.0 * k[None, :]))
 
 
 def _beta_range(problem: Problem, beta_range: Any) -> tuple[float, float]:
@@ -90,6 +138,9 @@ class _Run:
         dense = m.is_dense and self.csr[2].size > 0.25 * m.n * m.n
         self.dense = np.ascontiguousarray(m.couplings, dtype=np.float64) if dense else None
         n = problem.n
+        # integer problems with few distinct energy changes: tabulated acceptance probabilities
+        K = acceptance_table(problem, np.zeros(1)).shape[1] - 1
+        self.kmax = K if 0 <= K < n else -1
         self.spins = np.empty((R, n), dtype=np.int8)
         self.fields = np.empty((R, n))
         self.energy = np.empty(R)
@@ -110,7 +161,7 @@ class _Run:
             indptr, indices, data = self.csr
             _k.anneal_sweeps(indptr, indices, data, betas, self.spins, self.fields, self.energy,
                              self.best_spins, self.best_energy, self.best_sweep, keys,
-                             np.uint64(counter0), self.target)
+                             np.uint64(counter0), self.target, self.kmax)
 
     def init_states(self, keys: np.ndarray, round_: int) -> None:
         self.spins[:] = _k.random_spins(keys, _INIT_COUNTER + np.uint64(round_), self.problem.n)
@@ -221,25 +272,41 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
 
 def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 2,
                        num_sweeps: int = 1000, beta_range: tuple[float, float] | None = None,
-                       time_limit: float | None = None, target: float | None = None,
-                       seed: SeedLike = None,
+                       cluster_moves: bool = False, time_limit: float | None = None,
+                       target: float | None = None, seed: SeedLike = None,
                        callback: Callable[[dict], None] | None = None) -> SolveResult:
     """Parallel tempering (replica exchange) over a geometric ladder of ``num_replicas`` betas.
 
-    ``num_reads`` independent ladders run together (one thread each); each round is one Metropolis sweep of every
-    replica followed by exchange attempts between neighbouring temperatures (even and odd pairs
-    alternately), accepted with ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))``. With a
-    ``time_limit`` the chains continue past ``num_sweeps`` until it expires. The best state of
-    every replica (at any temperature) is kept. Swap acceptance rates are in ``settings``.
+    ``num_reads`` independent ladders run together (one thread each) between the inverse
+    temperatures ``beta_range`` (default: :func:`default_pt_beta_range`); each round is one
+    Metropolis sweep of every replica followed by exchange attempts between neighbouring
+    temperatures (even and odd pairs alternately), accepted with
+    ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))``. With a ``time_limit`` the chains
+    continue past ``num_sweeps`` until it expires. The best state of every replica (at any
+    temperature) is kept. Swap acceptance rates are in ``settings``.
+
+    ``cluster_moves=True`` pairs the ladders (``num_reads`` must be even; a pair runs in one
+    thread) and adds, after every sweep, a Houdayer cluster move between the two chains at each
+    temperature of the colder half of the ladder (:func:`~spinscope.optimize.kernels.houdayer_move`):
+    the connected cluster of sites where they differ is exchanged between them, at no cost in
+    total energy. These moves cross the wide barriers of sparse, low-dimensional problems (2-D
+    and toroidal spin glasses, planar-like Max-Cut graphs) that single flips cross slowly. The
+    mean flipped cluster size per temperature is in ``settings["cluster_size"]``.
     """
     t0 = time.perf_counter()
     T = check_int(num_replicas, "num_replicas", minimum=2)
     G = check_int(num_reads, "num_reads", minimum=1)
     S = check_int(num_sweeps, "num_sweeps", minimum=1)
-    b0, b1 = _beta_range(problem, beta_range)
+    b0, b1 = default_pt_beta_range(problem) if beta_range is None else _beta_range(problem, beta_range)
     betas_t = np.geomspace(b0, b1, T)
-    ss = spawn_seeds(seed, 2)
+    if cluster_moves and G % 2:
+        raise InputError(f"cluster_moves pairs the ladders: num_reads must be even, got {G}")
+    ss = spawn_seeds(seed, 3)
     keys, swap_keys = make_keys(ss[0], G * T), make_keys(ss[1], G)
+    icm_keys = make_keys(ss[2], max(G // 2, 1))
+    icm_from = T // 2
+    sizes = np.zeros((max(G // 2, 1), T))
+    accept = acceptance_table(problem, betas_t)
     run = _Run(problem, G * T, seed=seed, time_limit=time_limit, target=target, callback=callback)
     temp_of = np.tile(np.arange(T, dtype=np.int64), G)
     chain_at = np.tile(np.arange(T, dtype=np.int64), (G, 1))
@@ -255,9 +322,16 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
             break
         c = min(run.chunk(per_sweep, left), _REFRESH - total % _REFRESH)
         t1 = time.perf_counter()
-        done = _k.pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
-                            run.fields, run.energy, run.best_spins, run.best_energy, run.best_sweep,
-                            keys, swap_keys, np.uint64(total), c, run.target, accepted)
+        if cluster_moves:
+            done = _k.pt_icm_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
+                                    run.fields, run.energy, run.best_spins, run.best_energy,
+                                    run.best_sweep, keys, swap_keys, icm_keys, np.uint64(total), c,
+                                    run.target, accepted, icm_from, sizes, accept)
+        else:
+            done = _k.pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
+                                run.fields, run.energy, run.best_spins, run.best_energy,
+                                run.best_sweep, keys, swap_keys, np.uint64(total), c, run.target,
+                                accepted, accept)
         done = int(done.max())
         per_sweep = (time.perf_counter() - t1) / max(done, 1)
         total += done
@@ -269,7 +343,10 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
             break
     rates = accepted.sum(0) / max(G * (total / 2.0), 1.0)
     settings = {"num_replicas": T, "num_reads": G, "num_sweeps": S, "beta_range": (b0, b1),
-                "betas": betas_t, "swap_acceptance": rates, "time_limit": time_limit, "target": target}
+                "betas": betas_t, "swap_acceptance": rates, "cluster_moves": bool(cluster_moves),
+                "time_limit": time_limit, "target": target}
+    if cluster_moves:
+        settings["cluster_size"] = sizes.sum(0) / max(total * (G // 2), 1)
     return run.result("pt", sweeps=total, rounds=1, stopped_by=stopped, settings=settings,
                       t_setup=t_setup)
 
