@@ -27,6 +27,7 @@ from spinscope.optimize.solvers import (
     default_pt_beta_range,
     parallel_tempering,
     population_annealing,
+    recommended_pt_settings,
     simulated_annealing,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "qubo_problem",
     "qubo_to_ising",
     "read_gset",
+    "recommended_pt_settings",
     "simulated_annealing",
     "simulated_bifurcation",
     "sk_problem",

@@ -37,6 +37,7 @@ __all__ = [
     "default_pt_beta_range",
     "parallel_tempering",
     "population_annealing",
+    "recommended_pt_settings",
     "simulated_annealing",
 ]
 
@@ -65,9 +66,9 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
 
     The cold end is that of :func:`default_beta_range`. The hot end sits above the
     mean-field spin-glass temperature ``T_c = sqrt(<sum_j J_ij^2 + h_i^2>)`` (1 for SK), at
-    ``beta_hot = 1.5 / T_c`` (capped at ``beta_cold / 2``): hotter replicas mix fast but no
+    ``beta_hot = 1.7 / T_c`` (capped at ``beta_cold / 2``): hotter replicas mix fast but no
     longer help, and a ladder reaching infinite temperature (SA's hot end) wastes most of its
-    replicas. Measured on Gset G14, G18, G22 and G81 (docs/optimize.md).
+    replicas. Chosen by measurement on Gset G14 (docs/optimize.md).
     """
     hot_sa, cold = default_beta_range(problem)
     j = problem.model.sparse_couplings()
@@ -76,7 +77,25 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     tc = float(np.sqrt(row2.mean())) if row2.size else 0.0
     if tc <= 0:
         return hot_sa, cold
-    return (float(min(1.5 / tc, cold / 2.0)), cold)
+    return (float(min(1.7 / tc, cold / 2.0)), cold)
+
+
+def recommended_pt_settings(problem: Problem) -> dict:
+    """Settings of :func:`parallel_tempering` that worked best on Gset, chosen by the graph's degree.
+
+    Dense or planar-like problems (mean degree > 6: G1–G6, G14, G18, G22, G35, G39, G43):
+    2 ladders (one per core) of 20 replicas on :func:`default_pt_beta_range`. Sparse problems
+    (mean degree <= 6: toroidal grids G11, G32, G81, G55, G60, G70): Houdayer cluster moves
+    (2 pairs of ladders of 32 replicas), whose clusters do not percolate there, and a cold end
+    1.5 times colder, because cheap excitations (cost ``2 J_min``) are then many. Measurements
+    in docs/optimize.md. Pass the result as ``parallel_tempering(problem, **settings)``.
+    """
+    hot, cold = default_pt_beta_range(problem)
+    n = max(problem.n, 1)
+    degree = problem.csr()[2].size / n
+    if degree > 6.0:
+        return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, cold)}
+    return {"num_replicas": 32, "num_reads": 4, "cluster_moves": True, "beta_range": (hot, 1.5 * cold)}
 
 
 def acceptance_table(problem: Problem, betas: np.ndarray) -> np.ndarray:
