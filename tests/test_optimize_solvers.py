@@ -284,11 +284,10 @@ def test_cluster_moves_need_paired_ladders():
 def test_default_pt_beta_range_from_the_mean_field_temperature():
     from spinscope.optimize.solvers import default_pt_beta_range
 
-    # a ring of unit couplings: sum_j J_ij^2 = 2, T_mf = sqrt(2); cold end as in SA
-    n = 10
-    p = maxcut_from_edges([[i, (i + 1) % n] for i in range(n)])
+    # complete graph K5 with unit weights: sum_j J_ij^2 = 4, T_mf = 2; cold end as in SA
+    p = maxcut_from_edges([[i, j] for i in range(5) for j in range(i + 1, 5)])
     hot, cold = default_pt_beta_range(p)
-    assert hot == pytest.approx(1.7 / np.sqrt(2.0))
+    assert hot == pytest.approx(1.7 / 2.0)
     assert cold == pytest.approx(default_beta_range(p)[1])
     # one edge: T_mf = w, 1.7 / w is colder than half the cold end ln(100) / (2 w): capped
     hot, cold = default_pt_beta_range(maxcut_from_edges([[0, 1]], [3.0]))
