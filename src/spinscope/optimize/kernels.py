@@ -43,16 +43,22 @@ def _metropolis_accept(de, beta, stream, i):
 
 
 @njit(inline="always", cache=True)
+def _flip(indptr, indices, data, s, f, i):
+    """Flip spin ``i`` and update the fields of its neighbours (``f_j += 2 s_i' J_ji``)."""
+    s[i] = -s[i]
+    two = 2.0 * s[i]
+    for p in range(indptr[i], indptr[i + 1]):
+        f[indices[p]] += two * data[p]
+
+
+@njit(inline="always", cache=True)
 def _sweep(indptr, indices, data, s, f, e, beta, stream):
     n = s.shape[0]
     for i in range(n):
         de = 2.0 * s[i] * f[i]
         if not _metropolis_accept(de, beta, stream, i):
             continue
-        s[i] = -s[i]
-        two = 2.0 * s[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            f[indices[p]] += two * data[p]
+        _flip(indptr, indices, data, s, f, i)
         e += de
     return e
 
@@ -67,10 +73,7 @@ def _sweep_table(indptr, indices, data, s, f, e, accept, stream):
         de = 2.0 * s[i] * f[i]
         if de > 0.0 and not uniform53(draw(stream, i)) < accept[np.int64(de) >> 1]:
             continue
-        s[i] = -s[i]
-        two = 2.0 * s[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            f[indices[p]] += two * data[p]
+        _flip(indptr, indices, data, s, f, i)
         e += de
     return e
 
@@ -174,6 +177,27 @@ def _swap_round(energy, temp_of, chain_at, betas_t, key, counter, parity, accept
             accepted[t] += 1
 
 
+@njit(inline="always", cache=True)
+def _ladder_sweep(indptr, indices, data, betas_t, temp_of, spins, fields, energy, best_spins,
+                  best_energy, best_sweep, keys, c, target, accept, g, T):
+    """One sweep (round ``c``) of the ``T`` chains of ladder ``g``; True once one reaches ``target``."""
+    hit = False
+    for t in range(T):
+        r = g * T + t
+        stream = stream_start(keys[r], c)
+        if accept.shape[1] > 0:
+            e = _sweep_table(indptr, indices, data, spins[r], fields[r], energy[r],
+                             accept[temp_of[r]], stream)
+        else:
+            e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
+                       betas_t[temp_of[r]], stream)
+        energy[r] = e
+        _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
+        if best_energy[r] <= target:
+            hit = True
+    return hit
+
+
 @njit(parallel=True, cache=True)
 def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, energy,
               best_spins, best_energy, best_sweep, keys, swap_keys, counter0, nsweeps, target,
@@ -184,10 +208,11 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
     ``g*T + c``. ``temp_of`` int64[G*T] is the temperature index of each chain, ``chain_at``
     int64[G, T] the chain (within its group) at each temperature; ``betas_t`` float64[T]. Swaps
     alternate even/odd pairs by the parity of the global round. ``accepted`` int64[G, T-1]
-    counts swaps. ``accept`` float64[T, K] is the table of :func:`acceptance_table` for integer
-    problems (shape ``(T, 0)`` otherwise: then ``exp`` is evaluated). Groups run in parallel threads (no barrier per sweep, which matters on busy
-    machines); a group stops early once one of its chains reaches ``target``. Returns the
-    rounds done by each group (int64[G]).
+    counts swaps. ``accept`` float64[T, K] is the table of
+    :func:`spinscope.optimize.solvers.acceptance_table` for integer problems (shape ``(T, 0)``
+    otherwise: then ``exp`` is evaluated). Groups run in parallel threads (no barrier per sweep,
+    which matters on busy machines); a group stops early once one of its chains reaches
+    ``target``. Returns the rounds done by each group (int64[G]).
     """
     G = chain_at.shape[0]
     T = chain_at.shape[1]
@@ -195,20 +220,8 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
     for g in prange(G):
         for k in range(nsweeps):
             c = counter0 + np.uint64(k)
-            hit = False
-            for t in range(T):
-                r = g * T + t
-                stream = stream_start(keys[r], c)
-                if accept.shape[1] > 0:
-                    e = _sweep_table(indptr, indices, data, spins[r], fields[r], energy[r],
-                                     accept[temp_of[r]], stream)
-                else:
-                    e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
-                               betas_t[temp_of[r]], stream)
-                energy[r] = e
-                _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
-                if best_energy[r] <= target:
-                    hit = True
+            hit = _ladder_sweep(indptr, indices, data, betas_t, temp_of, spins, fields, energy,
+                                best_spins, best_energy, best_sweep, keys, c, target, accept, g, T)
             done[g] += 1
             if hit:
                 break
@@ -223,10 +236,7 @@ def _flip_set(indptr, indices, data, s, f, e, sites, m):
     for q in range(m):
         i = sites[q]
         e += 2.0 * s[i] * f[i]
-        s[i] = -s[i]
-        two = 2.0 * s[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            f[indices[p]] += two * data[p]
+        _flip(indptr, indices, data, s, f, i)
     return e
 
 
@@ -301,19 +311,9 @@ def pt_icm_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fiel
             c = counter0 + np.uint64(k)
             hit = False
             for g in range(g0, g1 + 1):
-                for t in range(T):
-                    r = g * T + t
-                    stream = stream_start(keys[r], c)
-                    if accept.shape[1] > 0:
-                        e = _sweep_table(indptr, indices, data, spins[r], fields[r], energy[r],
-                                         accept[temp_of[r]], stream)
-                    else:
-                        e = _sweep(indptr, indices, data, spins[r], fields[r], energy[r],
-                                   betas_t[temp_of[r]], stream)
-                    energy[r] = e
-                    _keep_best(spins[r], e, c, best_spins, best_energy, best_sweep, r)
-                    if best_energy[r] <= target:
-                        hit = True
+                if _ladder_sweep(indptr, indices, data, betas_t, temp_of, spins, fields, energy,
+                                 best_spins, best_energy, best_sweep, keys, c, target, accept, g, T):
+                    hit = True
             done[pr] += 1
             if hit:
                 break
