@@ -64,11 +64,12 @@ def default_beta_range(problem: Problem) -> tuple[float, float]:
 def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     """``(beta_hot, beta_cold)`` of the parallel-tempering ladder, derived from the couplings.
 
-    The cold end is that of :func:`default_beta_range`. The hot end sits above the
-    mean-field spin-glass temperature ``T_c = sqrt(<sum_j J_ij^2 + h_i^2>)`` (1 for SK), at
-    ``beta_hot = 1.7 / T_c`` (capped at ``beta_cold / 2``): hotter replicas mix fast but no
-    longer help, and a ladder reaching infinite temperature (SA's hot end) wastes most of its
-    replicas. Chosen by measurement on Gset G14 (docs/optimize.md).
+    The cold end is that of :func:`default_beta_range`. The hot end is the temperature
+    ``T_mf / 1.7``, below the mean-field spin-glass temperature
+    ``T_mf = sqrt(<sum_j J_ij^2 + h_i^2>)`` (1 for SK), i.e. ``beta_hot = 1.7 / T_mf``, capped
+    at ``beta_cold / 2``. On Gset G14 a hot end near ``T_mf`` reached the optimum less often,
+    and a ladder reaching almost infinite temperature (SA's hot end) wastes most of its
+    replicas (measurements in docs/optimize.md).
     """
     hot_sa, cold = default_beta_range(problem)
     j = problem.model.sparse_couplings()
@@ -83,11 +84,11 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
 def recommended_pt_settings(problem: Problem) -> dict:
     """Settings of :func:`parallel_tempering` that worked best on Gset, chosen by the graph's degree.
 
-    Dense or planar-like problems (mean degree > 6: G1–G6, G14, G18, G22, G35, G39, G43):
-    2 ladders (one per core) of 20 replicas on :func:`default_pt_beta_range`. Sparse problems
-    (mean degree <= 6: toroidal grids G11, G32, G81, G55, G60, G70): Houdayer cluster moves
-    (2 pairs of ladders of 32 replicas), whose clusters do not percolate there, and a cold end
-    1.5 times colder, because cheap excitations (cost ``2 J_min``) are then many. Measurements
+    Mean degree > 6 (G1–G6, G14, G18, G22, G35, G39, G43): 2 ladders (one per core) of 20
+    replicas on :func:`default_pt_beta_range`. Mean degree <= 6 (the toroidal grids G11, G32,
+    G81 and the sparse random graphs G55, G60, G70): Houdayer cluster moves (2 pairs of ladders
+    of 32 replicas), whose clusters do not percolate there, and a cold end 1.5 times colder,
+    because cheap excitations (cost ``2 J_min``) are then many. Measurements
     in docs/optimize.md. Pass the result as ``parallel_tempering(problem, **settings)``.
     """
     hot, cold = default_pt_beta_range(problem)
@@ -309,8 +310,9 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
     temperature of the colder half of the ladder (:func:`~spinscope.optimize.kernels.houdayer_move`):
     the connected cluster of sites where they differ is exchanged between them, at no cost in
     total energy. These moves cross the wide barriers of sparse, low-dimensional problems (2-D
-    and toroidal spin glasses, planar-like Max-Cut graphs) that single flips cross slowly. The
-    mean flipped cluster size per temperature is in ``settings["cluster_size"]``.
+    and toroidal spin glasses, sparse Max-Cut graphs) that single flips cross slowly; on denser
+    graphs the clusters percolate and the moves do not help (measured on Gset G14). The mean
+    flipped cluster size per temperature is in ``settings["cluster_size"]``.
     """
     t0 = time.perf_counter()
     T = check_int(num_replicas, "num_replicas", minimum=2)
