@@ -39,6 +39,23 @@ def test_edge_two_layers_is_marchenko_pastur(n0, n1, var):
     assert abs(ensemble_edge([n0, n1], var) / (np.sqrt(var) * (np.sqrt(n0) + np.sqrt(n1))) - 1) < 1e-5
 
 
+@pytest.mark.parametrize("sizes,var", [((784, 256, 256, 10), [1 / 784, 1 / 256, 1 / 256]),
+                                       ((1000, 500, 500, 250), [2 / 1000, 2 / 500, 2 / 500]),
+                                       ((5, 3000, 7), [1.0, 0.001]), ((10,) * 12, 0.1)])
+def test_edge_min_max_equals_bisection_of_the_dyson_iteration(sizes, var):
+    """The convex min-max edge equals the bisection on the iteration's convergence (rtol 1e-6)."""
+    from spinscope.analysis.spectrum import _edge_bisection, _variance_profile
+
+    slow = _edge_bisection(_variance_profile(sizes, var), 1e-7)
+    assert abs(ensemble_edge(sizes, var) / slow - 1) < 1e-6
+
+
+def test_edge_two_layers_closed_form_to_high_precision():
+    # 784 x 256 with sigma^2 = 1/784: (sqrt 784 + sqrt 256) / 28 = 44 / 28
+    assert ensemble_edge([784, 256], 1 / 784) == pytest.approx(44 / 28, rel=1e-9)
+    assert ensemble_edge([100, 100], 0.01) == pytest.approx(2.0, rel=1e-9)
+
+
 def test_edge_matches_large_random_instance():
     sizes = (1000, 500, 500, 250)
     var = [1 / (3 * s) for s in sizes[:-1]]

@@ -89,9 +89,32 @@ def layer_variances(model: IsingModel) -> list[float]:
     return [float(np.mean(w * w)) for w in model.layer_weights()]
 
 
+def _variance_profile(sizes: Sequence[int], variances: float | Sequence[float]) -> np.ndarray:
+    sizes = as_int_tuple(sizes, "sizes", minimum=1)
+    if len(sizes) < 2:
+        raise InputError(f"sizes needs at least two layers, got {sizes}")
+    v = np.broadcast_to(np.asarray(variances, dtype=float), (len(sizes) - 1,))
+    for k, x in enumerate(v):
+        check_positive(x, f"variances[{k}]")
+    L1 = len(sizes)
+    S = np.zeros((L1, L1))
+    for k in range(L1 - 1):
+        S[k, k + 1] = v[k] * sizes[k + 1]
+        S[k + 1, k] = v[k] * sizes[k]
+    return S
+
+
 def ensemble_edge(sizes: Sequence[int], variances: float | Sequence[float], *,
                   rtol: float = 1e-6) -> float:
     """Edge of the limiting spectrum of ``J`` for the random layered ensemble (vector Dyson equation).
+
+    For real ``z`` above the spectrum, ``u_k = 1/(z - sum_l S_kl u_l) > 0`` with
+    ``S_kl = sigma_kl^2 N_l``; the iteration from ``u = 0`` is monotone, so a solution exists iff
+    some ``u > 0`` has ``z >= 1/u_k + (S u)_k`` for every ``k``. The edge is therefore
+    ``min_w max_k (exp(-w_k) + sum_l S_kl exp(w_l))``, a convex min-max problem in ``w = log u``
+    (one variable per layer), solved by SLSQP in about a millisecond. Every ``w`` gives an upper
+    bound, and the value returned is the bound at the optimiser's ``w``; should the optimiser
+    fail, the edge is bisected on the convergence of the iteration instead (slow, ~0.3 s).
 
     Parameters
     ----------
@@ -109,17 +132,35 @@ def ensemble_edge(sizes: Sequence[int], variances: float | Sequence[float], *,
         For two equal layers of width ``N`` this is ``2 sigma sqrt(N)``; for ``N_0, N_1`` it is
         ``sigma (sqrt(N_0) + sqrt(N_1))``.
     """
-    sizes = as_int_tuple(sizes, "sizes", minimum=1)
-    if len(sizes) < 2:
-        raise InputError(f"sizes needs at least two layers, got {sizes}")
-    v = np.broadcast_to(np.asarray(variances, dtype=float), (len(sizes) - 1,))
-    for k, x in enumerate(v):
-        check_positive(x, f"variances[{k}]")
-    L1 = len(sizes)
-    S = np.zeros((L1, L1))
-    for k in range(L1 - 1):
-        S[k, k + 1] = v[k] * sizes[k + 1]
-        S[k + 1, k] = v[k] * sizes[k]
+    from scipy.optimize import minimize
+
+    S = _variance_profile(sizes, variances)
+    L1 = S.shape[0]
+    scale = float(np.sqrt(S.sum(1).max()))
+    Sn = S / scale**2  # edge = scale * (edge of Sn)
+
+    def g(w: np.ndarray) -> np.ndarray:
+        return np.exp(-w) + Sn @ np.exp(w)
+
+    def g_jac(w: np.ndarray) -> np.ndarray:
+        return np.diag(-np.exp(-w)) + Sn * np.exp(w)[None, :]
+
+    x0 = np.zeros(L1 + 1)
+    x0[-1] = g(x0[:-1]).max()
+    last = np.eye(L1 + 1)[-1]
+    cons = {"type": "ineq", "fun": lambda x: x[-1] - g(x[:-1]),
+            "jac": lambda x: np.hstack([-g_jac(x[:-1]), np.ones((L1, 1))])}
+    res = minimize(lambda x: x[-1], x0, jac=lambda x: last, constraints=[cons], method="SLSQP",
+                   options={"ftol": 1e-14, "maxiter": 500})
+    bound = float(g(res.x[:-1]).max())
+    if np.all(np.isfinite(res.x)) and bound <= res.x[-1] * (1.0 + rtol):
+        return scale * bound
+    return _edge_bisection(S, rtol)
+
+
+def _edge_bisection(S: np.ndarray, rtol: float) -> float:
+    """Edge by bisection on the convergence of ``u <- 1/(z - S u)`` from ``u = 0``."""
+    L1 = S.shape[0]
     lo, hi = 0.0, 2.0 * np.sqrt(S.sum(1).max()) * 1.01
     iters = 6000  # a z below the edge by delta escapes after ~pi/sqrt(delta) iterations
     while hi - lo > rtol * hi:
