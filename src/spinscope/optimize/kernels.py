@@ -25,8 +25,8 @@ from numba import njit, prange
 
 from spinscope.mc.kernels.rng import draw, stream_start, uniform53
 
-__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "houdayer_move", "pt_sweeps", "random_spins",
-           "sb_steps"]
+__all__ = ["anneal_sweeps", "anneal_sweeps_dense", "houdayer_move", "pt_icm_sweeps", "pt_sweeps",
+           "random_spins", "sb_steps"]
 
 _MAX_EXPONENT = 40.0  # exp(-40) < 2**-53: such moves are never accepted
 
@@ -67,7 +67,9 @@ def _sweep(indptr, indices, data, s, f, e, beta, stream):
 def _sweep_table(indptr, indices, data, s, f, e, accept, stream):
     """:func:`_sweep` for integer couplings and fields: ``dE = 2 s_i f_i`` is an even integer
     and ``accept[k]`` is the Metropolis probability ``exp(-beta 2k)`` of a rise ``2k`` (k >= 1),
-    so no exponential is evaluated in the loop."""
+    so no exponential is evaluated in the loop. The decisions are those of :func:`_sweep` except
+    that a rise with ``beta dE > 40`` is accepted when the uniform is exactly 0 (probability
+    ``2**-53``) instead of never."""
     n = s.shape[0]
     for i in range(n):
         de = 2.0 * s[i] * f[i]
