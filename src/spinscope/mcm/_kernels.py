@@ -70,6 +70,16 @@ def _mix(h):
     return h
 
 
+@nb.njit(cache=True, inline="always")
+def _slot(keys, key, hm):
+    """Open-addressing slot of ``key`` in ``keys`` (size ``hm + 1``, a power of two; -1 = empty):
+    its slot if present, else the first empty slot on its linear probe."""
+    j = np.int64(_mix(np.uint64(key) ^ _GOLD) & hm)
+    while keys[j] != -1 and keys[j] != key:
+        j = (j + 1) & np.int64(hm)
+    return j
+
+
 @nb.njit(cache=True)
 def _table_size(m):
     size = 16
@@ -278,9 +288,7 @@ def _label_pair_sum(la, Ka, lb, Kb, counts, table, dense_max):
     hm = np.uint64(tsize - 1)
     for i in range(m):
         key = np.int64(la[i]) * Kb + lb[i]
-        j = np.int64(_mix(np.uint64(key) ^ _GOLD) & hm)
-        while keys[j] != -1 and keys[j] != key:
-            j = (j + 1) & (tsize - 1)
+        j = _slot(keys, key, hm)
         keys[j] = key
         cnt[j] += counts[i]
     for j in range(tsize):
@@ -322,9 +330,7 @@ def relabel_pairs(la, Ka, lb, Kb, dense_max):
     hm = np.uint64(tsize - 1)
     for i in range(m):
         key = np.int64(la[i]) * Kb + lb[i]
-        j = np.int64(_mix(np.uint64(key) ^ _GOLD) & hm)
-        while keys[j] != -1 and keys[j] != key:
-            j = (j + 1) & (tsize - 1)
+        j = _slot(keys, key, hm)
         if keys[j] == -1:
             keys[j] = key
             code[j] = K
