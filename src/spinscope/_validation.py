@@ -27,6 +27,7 @@ __all__ = [
     "check_temperatures",
     "format_bytes",
     "make_rng",
+    "resolve_seed",
     "spawn_seeds",
 ]
 
@@ -60,6 +61,23 @@ def spawn_seeds(seed: SeedLike, n: int) -> list[np.random.SeedSequence]:
         make_rng(seed)  # validates
         ss = np.random.SeedSequence(seed)
     return ss.spawn(n)
+
+
+def resolve_seed(seed: Any = None, name: str = "seed") -> int:
+    """The integer seed a run records: ``seed`` itself (validated), or fresh entropy if ``None``.
+
+    The one place where spinscope mints a seed. The result is a non-negative int below ``2**63``
+    (fits every JSON reader and numpy's ``SeedSequence``), so any output that records it can be
+    reproduced by passing it back.
+    """
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise SpinscopeTypeError(f"{name} must be a non-negative integer (it is recorded with the "
+                                 f"results), got {type(seed).__name__} {seed!r}")
+    if int(seed) < 0:
+        raise InputError(f"{name} must be a non-negative integer, got {seed}")
+    return int(seed)
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:

@@ -1,5 +1,5 @@
 """Run directories, checkpoints and exact resume."""
 
-from spinscope.io.rundir import RunDirectory, atomic_write_bytes, sigterm_as_interrupt
+from spinscope.io.rundir import RunDirectory, sigterm_as_interrupt
 
-__all__ = ["RunDirectory", "atomic_write_bytes", "sigterm_as_interrupt"]
+__all__ = ["RunDirectory", "sigterm_as_interrupt"]

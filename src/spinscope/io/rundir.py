@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import signal
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,29 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from spinscope._files import atomic_write
 from spinscope._jsonutil import to_jsonable
 from spinscope._version import __version__
 from spinscope.errors import InputError, ResumeError
 
-__all__ = ["RUN_FORMAT", "RUN_VERSION", "RunDirectory", "atomic_write_bytes", "sigterm_as_interrupt"]
+__all__ = ["RUN_FORMAT", "RUN_VERSION", "RunDirectory", "sigterm_as_interrupt"]
 
 RUN_FORMAT = "spinscope-run"
 RUN_VERSION = 1
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (same-directory temporary file + ``os.replace``)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 
@@ -123,7 +108,7 @@ class RunDirectory:
         header = {"format": RUN_FORMAT, "version": RUN_VERSION, "command": command,
                   "spinscope_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                   "config": rd.config}
-        atomic_write_bytes(p / "config.json", json.dumps(header, indent=2).encode())
+        atomic_write(p / "config.json", overwrite=True, data=json.dumps(header, indent=2).encode())
         return rd
 
     @classmethod
@@ -174,7 +159,7 @@ class RunDirectory:
     def write_json(self, name: str, obj: Any) -> Path:
         """Write ``obj`` as JSON (numpy converted) atomically."""
         f = self.file(name)
-        atomic_write_bytes(f, json.dumps(to_jsonable(obj), indent=2).encode())
+        atomic_write(f, overwrite=True, data=json.dumps(to_jsonable(obj), indent=2).encode())
         return f
 
     def read_json(self, name: str) -> Any:
@@ -184,7 +169,7 @@ class RunDirectory:
     def write_text(self, name: str, text: str) -> Path:
         """Write a text file atomically."""
         f = self.file(name)
-        atomic_write_bytes(f, text.encode())
+        atomic_write(f, overwrite=True, data=text.encode())
         return f
 
     def write_table(self, name: str, table) -> Path:
@@ -208,7 +193,7 @@ class RunDirectory:
             tensors[k] = t.contiguous()
         meta = {"spinscope": json.dumps(to_jsonable(dict(metadata or {})))}
         f = self.file(name)
-        atomic_write_bytes(f, save(tensors, metadata=meta))
+        atomic_write(f, overwrite=True, data=save(tensors, metadata=meta))
         return f
 
     def load_arrays(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -294,7 +294,7 @@ class MinimallyComplexModel:
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the fitted model as JSON (atomically; refuses to overwrite unless asked)."""
-        from spinscope.models.io import atomic_write
+        from spinscope._files import atomic_write
 
         text = json.dumps(self.to_dict())
         return atomic_write(path, lambda tmp: Path(tmp).write_text(text), overwrite=overwrite)

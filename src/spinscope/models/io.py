@@ -24,48 +24,24 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from spinscope._files import atomic_write
 from spinscope.errors import InputError, ModelFileError
 from spinscope.models.graph import Graph
 from spinscope.models.ising import IsingModel
 from spinscope.models.potts import ClockModel, PottsModel
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "atomic_write", "load_model", "save_model"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 
 FORMAT_NAME = "spinscope-model"
 FORMAT_VERSION = 1
 
 Model = IsingModel | PottsModel
-
-
-def atomic_write(path: str | os.PathLike, writer, *, overwrite: bool = False, suffix: str = "") -> Path:
-    """Call ``writer(tmp_path)`` and move the result to ``path`` atomically.
-
-    Nothing is left behind if ``writer`` fails; an existing ``path`` is refused unless
-    ``overwrite``.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise InputError(f"{path} already exists; choose another name or pass overwrite=True")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"cannot write {path}: directory {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def save_model(path: str | os.PathLike, model: Model, *, overwrite: bool = False) -> Path:

@@ -278,7 +278,7 @@ def plot_analysis(result: NetworkAnalysis, out_dir, *, overwrite: bool = False) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from spinscope.models.io import atomic_write
+    from spinscope._files import atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -236,9 +236,9 @@ def _download(name: str, directory: Path) -> None:
                 f"could not download {name} from {url} ({exc}); without a network, download the "
                 f"four IDX files elsewhere and point data_dir (--data-dir) at them"
             ) from None
-        from spinscope.io import atomic_write_bytes
+        from spinscope._files import atomic_write
 
-        atomic_write_bytes(target, data)
+        atomic_write(target, data, overwrite=True)
 
 
 def load_dataset(source: str | os.PathLike = "digits", *, data_dir: str | os.PathLike | None = None,

@@ -433,9 +433,9 @@ def _finish(rd: RunDirectory, config: dict, data: Dataset, activations: Sequence
     rd.write_json("summary.json", summary)
     figs = track_figures(rows=rows, analyses=analyses, fits=fits, theory_tc0=theory_tc0)
     for name, png in figs.items():
-        from spinscope.io import atomic_write_bytes
+        from spinscope._files import atomic_write
 
-        atomic_write_bytes(rd.file(f"figures/{name}.png"), png)
+        atomic_write(rd.file(f"figures/{name}.png"), png, overwrite=True)
     report = write_track_report(rd, config=config, dataset=data.to_dict(), summary=summary, fits=fits,
                                 rows=rows, figures=figs)
     return TrackResult(rd.path, config, rows, fits, summary, report, analyses)

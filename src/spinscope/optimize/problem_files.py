@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from spinscope._files import atomic_write
 from spinscope.errors import DataFileError, InputError
 from spinscope.models import IsingModel, load_model
-from spinscope.models.io import atomic_write
 from spinscope.optimize.gset import read_gset
 from spinscope.optimize.problems import PROBLEM_KINDS, Problem, ising_problem, qubo_problem
 

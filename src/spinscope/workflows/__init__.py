@@ -1,0 +1,46 @@
+"""Workflows: the complete runs behind every CLI command, as Python functions.
+
+Each function validates its input, creates (or resumes) a run directory where it writes one,
+shows progress, computes with the algorithm packages, and returns a result object whose
+``to_dict()`` is exactly the command's ``--json`` output. The CLI modules only parse options,
+call one of these and format the result, so a notebook gets everything the terminal gets::
+
+    from spinscope.workflows import simulate, model_from_spec
+    res = simulate(model_from_spec("ising", L=32), temperatures=[2.2, 2.4], sweeps=2000, seed=1)
+
+This is the top layer below ``cli``: algorithms, ``analysis``, ``io`` and ``report`` never import
+it. Names load lazily, so importing one workflow does not import the others' dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> module that defines it
+_EXPORTS = {
+    "model_from_spec": "spinscope.workflows.specs",
+    "MODEL_NAMES": "spinscope.workflows.specs",
+    "LATTICES": "spinscope.workflows.specs",
+    "simulate": "spinscope.workflows.simulate",
+    "SimulationResult": "spinscope.workflows.simulate",
+    "exact_table": "spinscope.workflows.exact",
+    "ExactTable": "spinscope.workflows.exact",
+    "fit_mcm": "spinscope.workflows.mcm",
+    "score_mcm": "spinscope.workflows.mcm",
+    "analyze": "spinscope.workflows.analyze",
+    "solve_file": "spinscope.workflows.solve",
+    "track": "spinscope.workflows.track",
+    "TrackResult": "spinscope.workflows.track",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'spinscope.workflows' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
