@@ -164,7 +164,7 @@ def test_sa_quality_on_gset_g11(shared_data):
 
 
 def _ladder_state(problem, R, seed):
-    from spinscope.mc.kernels.rng import make_keys
+    from spinscope._rng import make_keys
     from spinscope.optimize import kernels as k
 
     keys = make_keys(seed, R)
@@ -178,7 +178,7 @@ def test_houdayer_move_conserves_total_energy_and_keeps_fields_exact():
     """The cluster is exchanged between the replicas: E_a + E_b is unchanged (to 1e-9), the
     returned energies and the incrementally updated fields equal a recomputation, the overlap
     outside the cluster is untouched and inside it both replicas flipped."""
-    from spinscope.mc.kernels.rng import stream_start
+    from spinscope._rng import stream_start
     from spinscope.models import edwards_anderson
     from spinscope.optimize import kernels as k
 
@@ -213,7 +213,7 @@ def test_pt_with_cluster_moves_samples_the_boltzmann_distribution():
     3x3 ±J torus (enumerated). Threshold: total-variation distance < 0.04 over 30 000 rounds
     (measured 0.014 with this seed; 0.0005 over 120 000 rounds at beta = 1.5, so what remains is
     sampling noise). The move itself is checked exactly by the test above."""
-    from spinscope.mc.kernels.rng import make_keys
+    from spinscope._rng import make_keys
     from spinscope.models import edwards_anderson
     from spinscope.optimize import kernels as k
 
@@ -250,7 +250,7 @@ def test_pt_with_cluster_moves_samples_the_boltzmann_distribution():
 
 def test_tabulated_acceptance_gives_the_same_chains_as_exp():
     """Integer problems look exp(-2k beta) up; the chains are bitwise the same as with exp."""
-    from spinscope.mc.kernels.rng import make_keys
+    from spinscope._rng import make_keys
     from spinscope.optimize import kernels as k
     from spinscope.optimize.solvers import acceptance_table
 

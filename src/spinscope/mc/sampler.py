@@ -237,7 +237,7 @@ class MonteCarlo:
             rng = make_rng(ss_spins)
             vals = np.array([-1, 1] if kind == "ising" else np.arange(model.q), dtype=np.int8)
             s = vals[rng.integers(0, vals.size, size=(R, n))]
-        from spinscope.mc.kernels.rng import make_keys
+        from spinscope._rng import make_keys
 
         K = R // 64 if self.algorithm == "multispin" else R
         return ChainState(self._to_backend(np.ascontiguousarray(s)), np.repeat(b, replicas),

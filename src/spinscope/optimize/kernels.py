@@ -12,7 +12,7 @@ Chain state (mutated in place; R chains, n spins)::
     spins  int8[R, n]      fields  float64[R, n]     energy  float64[R]
     best_spins int8[R, n]  best_energy float64[R]    best_sweep int64[R]
 
-Randomness is counter-based (:mod:`spinscope.mc.kernels.rng`, reused from the Monte Carlo
+Randomness is counter-based (:mod:`spinscope._rng`, reused from the Monte Carlo
 engine): the uniform of site ``i`` in sweep ``c`` of chain ``r`` is
 ``uniform53(draw(stream_start(keys[r], c), i))``, so results do not depend on the thread count
 or on how the sweeps are split into calls. Spins are visited in order ``0..n-1``.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from spinscope.mc.kernels.rng import draw, stream_start, uniform53
+from spinscope._rng import draw, stream_start, uniform53
 
 __all__ = ["anneal_sweeps", "anneal_sweeps_dense", "houdayer_move", "pt_icm_sweeps", "pt_sweeps",
            "random_spins", "sb_steps"]

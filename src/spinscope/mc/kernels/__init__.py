@@ -18,7 +18,7 @@ Chain state
     cluster uses one round and adds 1. Saving ``spins, keys, counters`` and restoring them
     resumes a chain bit for bit.
 
-Randomness is counter-based (see :mod:`.rng`): each random word is a hash of
+Randomness is counter-based (see :mod:`spinscope._rng`): each random word is a hash of
 ``(key, counter, index)``, so a run is a deterministic function of the seed, **the same for any
 number of threads**, and chains with different keys are independent.
 
@@ -53,7 +53,7 @@ faster with one thread: every half-sweep ends with a thread barrier.
 
 Cost notes: the lattice kind converts the spins to a sublattice layout and back once per call
 (O(n), small next to a sweep; pass ``sweeps > 1`` to amortise). The dense kind recomputes the
-local fields once per call (O(n^2)). Module map: :mod:`.rng` (counter-based RNG, keys),
+local fields once per call (O(n^2)). Module map: :mod:`spinscope._rng` (counter-based RNG shared with optimize),
 :mod:`.plans` (plans, colouring), :mod:`.numba_lattice` (lattice kind), :mod:`.numba_local`
 (colored/dense Ising, Potts/clock, observables), :mod:`.numba_cluster` (Wolff, SW),
 :mod:`.numba_multispin` (bit-packed).
@@ -78,7 +78,7 @@ from spinscope.mc.kernels.plans import (
     prepare_multispin,
     prepare_potts,
 )
-from spinscope.mc.kernels.rng import make_keys
+from spinscope._rng import make_keys
 
 __all__ = [
     "IsingPlan",

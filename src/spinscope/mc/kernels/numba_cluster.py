@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from spinscope.mc.kernels.rng import draw, stream_start, u32_hi, uniform53
+from spinscope._rng import draw, stream_start, u32_hi, uniform53
 
 __all__ = ["swendsen_wang_kernel", "wolff_kernel"]
 

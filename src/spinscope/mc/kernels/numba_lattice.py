@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from spinscope.mc.kernels.plans import IsingPlan
-from spinscope.mc.kernels.rng import draw, stream_start, thresholds32
+from spinscope._rng import draw, stream_start, thresholds32
 
 __all__ = ["from_halves", "half_sweeps", "lattice_tables", "padded_row_nbr", "to_halves"]
 

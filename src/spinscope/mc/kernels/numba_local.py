@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from spinscope.mc.kernels.plans import IsingPlan, PottsPlan
-from spinscope.mc.kernels.rng import draw, stream_start, u32_hi, u32_lo, uniform53
+from spinscope._rng import draw, stream_start, u32_hi, u32_lo, uniform53
 
 __all__ = [
     "colored_ising_sweeps",

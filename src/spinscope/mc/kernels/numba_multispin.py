@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from spinscope.mc.kernels.plans import MultispinPlan
-from spinscope.mc.kernels.rng import draw, stream_start, thresholds32
+from spinscope._rng import draw, stream_start, thresholds32
 
 __all__ = ["multispin_kernel", "multispin_unsat", "pack_bits", "threshold_masks", "unpack_bits"]
 

@@ -46,7 +46,7 @@ _MASK63 = (1 << 63) - 1
 
 def sweep_seed(key: int, counter: int) -> int:
     """Seed (63-bit int) of the torch generator for one sweep: a splitmix64 hash of both."""
-    from spinscope.mc.kernels.rng import stream_start
+    from spinscope._rng import stream_start
 
     return int(stream_start(np.uint64(key), np.uint64(counter))) & _MASK63
 

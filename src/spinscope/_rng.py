@@ -1,4 +1,4 @@
-"""Counter-based random numbers for the numba kernels.
+"""Counter-based random numbers for the numba kernels (shared by ``mc`` and ``optimize``).
 
 Every random 64-bit word is a pure function of ``(key, counter, index)``::
 
