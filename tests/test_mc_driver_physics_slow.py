@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from spinscope.exact import ferdinand_fisher, onsager_magnetization, onsager_tc, potts_tc
-from spinscope.mc import simulate
 from spinscope.models import IsingModel, PottsModel, edwards_anderson, hypercubic, sk
+from spinscope.workflows import simulate
 
 pytestmark = pytest.mark.slow
 

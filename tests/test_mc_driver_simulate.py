@@ -18,10 +18,10 @@ from spinscope.mc import (
     ParallelTempering,
     anneal,
     beta_schedule,
-    simulate,
     tune_ladder,
 )
 from spinscope.models import IsingModel, PottsModel, from_edges, hypercubic, sk
+from spinscope.workflows import simulate
 
 P_MIN = 1e-4
 
@@ -96,8 +96,13 @@ def test_interrupt_and_resume_is_bit_for_bit(tmp_path, torus8, kw):
     common = dict(temperatures=[2.1, 2.3, 2.5], sweeps=400, therm=200, replicas=2,
                   measure_every=3, seed=11, **kw)
     full = simulate(torus8, out=tmp_path / "a", **common)
+
+    def ctrl_c(done, total):  # the user's progress callback may stop the run as Ctrl-C does
+        if done >= stop:
+            raise KeyboardInterrupt
+
     with pytest.raises(KeyboardInterrupt):
-        simulate(torus8, out=tmp_path / "b", _interrupt_after=stop, **common)
+        simulate(torus8, out=tmp_path / "b", progress=ctrl_c, **common)
     assert (tmp_path / "b" / "checkpoint.safetensors").exists()
     assert not (tmp_path / "b" / "results.csv").exists()
     resumed = simulate(torus8, resume=tmp_path / "b", **{k: v for k, v in common.items() if k != "seed"})

@@ -1,7 +1,8 @@
 """Exact results, the ground truth every sampler is tested against.
 
 Enumeration of small Ising/Potts/clock models, Onsager's solution of the 2D Ising model,
-the exact finite torus (Kaufman, Ferdinand–Fisher) and the 2D Potts transition temperature.
+the exact finite torus (Kaufman, Ferdinand–Fisher), the 2D Potts transition temperature and the
+1-D XY chain.
 """
 
 from spinscope.exact.closed_forms import (
@@ -13,11 +14,15 @@ from spinscope.exact.closed_forms import (
     onsager_specific_heat,
     onsager_tc,
     potts_tc,
+    xy_chain,
 )
 from spinscope.exact.enumeration import (
+    LEVELS,
     ExactThermo,
     all_states,
+    energy_levels,
     enumerate_ising,
+    enumerate_model,
     enumerate_potts,
     ising_levels,
     potts_levels,
@@ -26,10 +31,13 @@ from spinscope.exact.enumeration import (
 )
 
 __all__ = [
+    "LEVELS",
     "ExactThermo",
     "FiniteLattice2D",
     "all_states",
+    "energy_levels",
     "enumerate_ising",
+    "enumerate_model",
     "enumerate_potts",
     "ferdinand_fisher",
     "ising_levels",
@@ -42,4 +50,5 @@ __all__ = [
     "potts_tc",
     "state_index",
     "thermo_from_levels",
+    "xy_chain",
 ]

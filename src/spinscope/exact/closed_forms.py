@@ -10,6 +10,11 @@ References
   (torch, float64) of ``log Z``.
 * R. J. Baxter, J. Phys. C 6, L445 (1973) — the q-state Potts transition on the square lattice
   at ``T_c = J / ln(1 + sqrt q)`` (first order for q > 4).
+* The one-dimensional XY model (planar rotors, ``H = -J sum_i cos(theta_i - theta_{i+1})``) by
+  Fourier expansion of the bond weight, ``exp(K cos x) = sum_k I_k(K) exp(i k x)``: the open chain
+  of ``n`` rotors has ``Z = (2 pi)^n I_0(K)^(n-1)`` (independent bond angles, each von Mises with
+  concentration ``K``), the ring ``Z = (2 pi)^n sum_k I_k(K)^n`` (transfer-matrix eigenvalues
+  ``2 pi I_k(K)``).
 
 Conventions: ``H = -J sum_<ij> s_i s_j`` on the square lattice (each bond once), ``K = beta J``;
 energies and specific heats are per spin; temperatures in units of ``J / k_B``.
@@ -21,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ellipe, ellipk
+from scipy.special import ellipe, ellipk, ive
 
 from spinscope._validation import check_int, check_positive
 
@@ -34,6 +39,7 @@ __all__ = [
     "onsager_specific_heat",
     "onsager_tc",
     "potts_tc",
+    "xy_chain",
 ]
 
 
@@ -187,3 +193,60 @@ def ferdinand_fisher(L: int, M: int | None = None, T: float = 2.269185314213022,
         L=L, M=M, T=T, log_z=float(log_z.detach()), free_energy=-T * float(log_z.detach()) / n,
         energy=-J * float(d1.detach()) / n, specific_heat=kval**2 * float(d2) / n,
     )
+
+
+@dataclass(frozen=True)
+class XYChain:
+    """Exact thermodynamics of the 1-D XY chain (see :func:`xy_chain`); per rotor, units of ``J``."""
+
+    n: int
+    periodic: bool
+    T: float
+    J: float
+    free_energy: float
+    energy: float
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"n": self.n, "periodic": self.periodic, "T": self.T, "J": self.J,
+                "free_energy": self.free_energy, "energy": self.energy}
+
+
+def xy_chain(n: int, T: float, J: float = 1.0, *, periodic: bool = True) -> XYChain:
+    """Exact free energy and energy per rotor of ``n`` planar rotors on a ring or an open chain.
+
+    ``H = -J sum cos(theta_i - theta_{i+1})`` over the ``n`` bonds of the ring (``n - 1`` of the
+    open chain). Modified Bessel functions ``I_k`` are summed until they no longer contribute; the
+    large-``K`` limits use the exponentially scaled ``I_k e^{-K}``.
+
+    Parameters
+    ----------
+    n : int
+        Number of rotors (>= 2; a ring needs n >= 3 to be a simple graph).
+    T : float
+        Temperature in units of ``J / k_B``.
+    J : float
+        Coupling (any sign; the chain is bipartite for even rings and always for open chains).
+    periodic : bool
+        Ring (True) or open chain.
+    """
+    n = check_int(n, "n", minimum=3 if periodic else 2)
+    T = check_positive(T, "T")
+    K = float(J) / T
+    a = abs(K)
+    if not periodic:
+        # log Z = n log 2pi + (n-1) log I0(K); d log I0 / dK = I1 / I0
+        log_z = n * math.log(2 * math.pi) + (n - 1) * (math.log(ive(0, a)) + a)
+        e_bond = -float(J) * float(ive(1, a) / ive(0, a)) * (1.0 if K >= 0 else -1.0)
+        return XYChain(n, False, T, float(J), -T * log_z / n, (n - 1) * e_bond / n)
+    kmax = int(10 + 4 * math.sqrt(a) + a)
+    k = np.arange(-kmax, kmax + 1)
+    sign = np.where(k % 2 == 0, 1.0, -1.0) if K < 0 else np.ones(k.size)  # I_k(-x) = (-1)^k I_k(x)
+    lam = sign * ive(np.abs(k), a)                        # eigenvalues / (2 pi e^{|K|})
+    dlam = sign * 0.5 * (ive(np.abs(k - 1), a) + ive(np.abs(k + 1), a)) * (1.0 if K >= 0 else -1.0)
+    w = lam ** n
+    z = float(w.sum())
+    log_z = n * (math.log(2 * math.pi) + a) + math.log(z)
+    # E = -d log Z / d beta = -J d log Z / dK ; d lam_k / dK = I_k'(K) = (I_{k-1} + I_{k+1}) / 2
+    dlogz_dk = n * float((lam ** (n - 1) * dlam).sum()) / z
+    return XYChain(n, True, T, float(J), -T * log_z / n, -float(J) * dlogz_dk / n)

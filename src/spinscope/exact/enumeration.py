@@ -21,6 +21,7 @@ from spinscope._validation import check_positive
 from spinscope.errors import InputError
 from spinscope.models.ising import IsingModel
 from spinscope.models.potts import PottsModel
+from spinscope.models.registry import model_kind
 
 __all__ = [
     "ExactThermo",
@@ -200,15 +201,38 @@ def enumerate_ising(model: IsingModel, beta: float, *, probabilities: bool = Tru
     probabilities : bool
         Include the Boltzmann probability of every configuration.
     """
-    if not isinstance(model, IsingModel):
-        raise InputError(f"enumerate_ising needs an IsingModel, got {type(model).__name__}")
+    model_kind(model, allowed=("ising",), what="enumerate_ising")
     e, m = ising_levels(model)
     return thermo_from_levels(e, m, beta, model.n, probabilities=probabilities)
 
 
 def enumerate_potts(model: PottsModel, beta: float, *, probabilities: bool = True) -> ExactThermo:
     """Exact thermodynamics of a Potts or clock model by summing over all ``q^n`` configurations."""
-    if not isinstance(model, PottsModel):
-        raise InputError(f"enumerate_potts needs a PottsModel or ClockModel, got {type(model).__name__}")
+    model_kind(model, allowed=("potts", "clock"), what="enumerate_potts")
     e, m = potts_levels(model)
+    return thermo_from_levels(e, m, beta, model.n, probabilities=probabilities)
+
+
+# model kind -> function returning (energies, magnetisations) of every configuration
+LEVELS = {"ising": ising_levels, "potts": potts_levels, "clock": potts_levels}
+
+
+def energy_levels(model) -> tuple[np.ndarray, np.ndarray]:
+    """Energy and magnetisation of every configuration of any enumerable model (see :data:`LEVELS`).
+
+    Raises
+    ------
+    ValueError
+        For a model kind with a continuous state space (XY) or no enumerator.
+    """
+    kind = model_kind(model, what="exact enumeration")
+    if kind not in LEVELS:
+        raise InputError(f"exact enumeration covers {', '.join(LEVELS)} models; {kind} spins are "
+                         "continuous or have no enumerator")
+    return LEVELS[kind](model)
+
+
+def enumerate_model(model, beta: float, *, probabilities: bool = True) -> ExactThermo:
+    """Exact thermodynamics of any enumerable model (Ising, Potts, clock) at ``beta``."""
+    e, m = energy_levels(model)
     return thermo_from_levels(e, m, beta, model.n, probabilities=probabilities)

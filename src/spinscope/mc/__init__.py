@@ -1,14 +1,16 @@
 """Monte Carlo samplers: local (Metropolis, heat-bath), cluster (Wolff, Swendsen–Wang),
-bit-packed multispin, layered block updates; parallel tempering, annealing, ``simulate``.
+bit-packed multispin, layered block updates; parallel tempering and annealing.
 
-Kernels live in :mod:`spinscope.mc.kernels` (numba) and
-:mod:`spinscope.mc.kernels.torch_backend` (torch, any device). This package re-exports the
-public API only.
+Update rules are entries of the registry :data:`spinscope.mc.rules.RULES` (name, supported model
+kinds and backends, prepare / sweep / measure); kernels live in :mod:`spinscope.mc.kernels`
+(numba) and :mod:`spinscope.mc.kernels.torch_backend` (torch, any device). The complete study
+with error bars and run directories is the workflow :func:`spinscope.workflows.simulate`.
+This package re-exports the public API only.
 """
 
 from spinscope.mc.annealing import AnnealResult, anneal, beta_schedule
+from spinscope.mc.rules import RULES
 from spinscope.mc.sampler import ALGORITHMS, BACKENDS, ChainState, MonteCarlo, RunStats
-from spinscope.mc.simulate import SimulationResult, simulate
 from spinscope.mc.tempering import (
     ParallelTempering,
     TemperingStats,
@@ -19,16 +21,15 @@ from spinscope.mc.tempering import (
 __all__ = [
     "ALGORITHMS",
     "BACKENDS",
+    "RULES",
     "AnnealResult",
     "ChainState",
     "MonteCarlo",
     "ParallelTempering",
     "RunStats",
-    "SimulationResult",
     "TemperingStats",
     "TunedLadder",
     "anneal",
     "beta_schedule",
-    "simulate",
     "tune_ladder",
 ]

@@ -11,13 +11,18 @@ and returns it, so an interrupted ``run`` leaves the previous state intact and a
 (:meth:`ChainState.arrays`, :meth:`MonteCarlo.restore`) resumes bit for bit.
 
 Chains: ``R = len(betas) * replicas``, chain ``r = t * replicas + k`` is replica ``k`` at
-``betas[t]``. Spins are int8 ``(R, n)`` (Ising ``±1``, Potts/clock ``0..q-1``), a numpy array
-(numba backend) or a torch tensor on ``device`` (torch backend).
+``betas[t]``. Spins have shape ``(R, n)`` and the model's ``state_space.dtype`` (int8 Ising ``±1``
+or Potts/clock ``0..q-1``; float64 XY angles), a numpy array (numba backend) or a torch tensor on
+``device`` (torch backend).
+
+Which kernel runs is looked up in the rule registry (:mod:`spinscope.mc.rules`) from the
+algorithm name, the model's ``kind`` and the backend; the built-in rules are:
 
 Algorithms
 ----------
 ``"metropolis"``, ``"heatbath"``
-    Single-spin updates by colour classes (numba or torch; Ising, Potts, clock).
+    Single-spin updates by colour classes (numba or torch; Ising, Potts, clock; Metropolis also
+    XY on numba).
 ``"wolff"``
     ``clusters_per_sweep`` Wolff clusters per sweep (numba; ferromagnetic, zero field).
 ``"swendsen-wang"``
@@ -38,13 +43,13 @@ from typing import Any
 
 import numpy as np
 
+from spinscope._rng import make_keys
 from spinscope._validation import SeedLike, check_int, make_rng, spawn_seeds
-from spinscope.errors import InputError, SpinscopeTypeError
+from spinscope.errors import InputError
+from spinscope.mc.rules import ALGORITHMS, BACKENDS, RULES, Implementation
+from spinscope.mc.rules.registry import copy_spins
 
 __all__ = ["ALGORITHMS", "BACKENDS", "ChainState", "MonteCarlo", "RunStats"]
-
-ALGORITHMS = ("metropolis", "heatbath", "wolff", "swendsen-wang", "multispin", "block")
-BACKENDS = ("numba", "torch")
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +58,8 @@ class ChainState:
 
     Attributes
     ----------
-    spins : int8 array or tensor, shape (R, n)
+    spins : array or tensor, shape (R, n)
+        In the model's ``state_space.dtype``.
     betas : float64 ndarray, shape (R,)
         Inverse temperature of each chain.
     keys, counters : uint64 ndarray, shape (K,)
@@ -62,6 +68,7 @@ class ChainState:
         Sweeps done so far.
     model : the model sampled (not saved by :meth:`arrays`)
     plan : the kernel plan built from the model (immutable; not saved)
+    impl : the rule implementation that advances the chains (not saved)
     """
 
     spins: Any
@@ -71,6 +78,7 @@ class ChainState:
     sweeps: int
     model: Any = field(repr=False)
     plan: Any = field(repr=False)
+    impl: Implementation | None = field(repr=False, default=None)
 
     @property
     def num_chains(self) -> int:
@@ -78,7 +86,7 @@ class ChainState:
         return int(self.spins.shape[0])
 
     def spins_numpy(self) -> np.ndarray:
-        """The spins as an int8 numpy array ``(R, n)`` (copied from the device if needed)."""
+        """The spins as a numpy array ``(R, n)`` (copied from the device if needed)."""
         s = self.spins
         return s.detach().cpu().numpy() if hasattr(s, "detach") else np.asarray(s)
 
@@ -114,22 +122,18 @@ class RunStats:
     changes: np.ndarray
     sweeps: int
 
+    @classmethod
+    def collect(cls, es: list, ms: list, extra: dict, changes: np.ndarray, R: int,
+                sweeps: int) -> RunStats:
+        """Stack per-measurement lists into a :class:`RunStats` (``M`` measurements of ``R`` chains)."""
+        return cls(np.array(es).reshape(-1, R), np.array(ms).reshape(-1, R),
+                   {k: np.stack(v) for k, v in extra.items()}, changes, sweeps)
+
     def to_dict(self) -> dict:
         """JSON-ready dict (arrays as lists)."""
         return {"energy": self.energy.tolist(), "magnetization": self.magnetization.tolist(),
                 "extra": {k: np.asarray(v).tolist() for k, v in self.extra.items()},
                 "changes": self.changes.tolist(), "sweeps": self.sweeps}
-
-
-def _kind(model) -> str:
-    from spinscope.models import IsingModel, PottsModel
-
-    if isinstance(model, PottsModel):
-        return "potts"
-    if isinstance(model, IsingModel):
-        return "ising"
-    raise SpinscopeTypeError(
-        f"Monte Carlo needs an IsingModel, PottsModel or ClockModel, got {type(model).__name__}")
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,9 @@ class MonteCarlo:
 
     Parameters
     ----------
-    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang", "multispin", "block"}
+    algorithm : str
+        An update rule of :data:`spinscope.mc.rules.RULES` (:data:`ALGORITHMS`): ``"metropolis"``,
+        ``"heatbath"``, ``"wolff"``, ``"swendsen-wang"``, ``"multispin"``, ``"block"``.
     backend : {"numba", "torch"}
     device : str
         Torch device (``"cpu"``, ``"cuda"``); used by the torch backend and by ``"block"``.
@@ -155,12 +161,7 @@ class MonteCarlo:
     dtype: str = "float64"
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
-            raise InputError(f"algorithm must be one of {', '.join(ALGORITHMS)}; got {self.algorithm!r}")
-        if self.backend not in BACKENDS:
-            raise InputError(f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
-        if self.backend == "torch" and self.algorithm in ("wolff", "swendsen-wang", "multispin"):
-            raise InputError(f"algorithm {self.algorithm!r} is only available with backend='numba'")
+        RULES.check(self.algorithm, self.backend)
         if self.dtype not in ("float64", "float32"):
             raise InputError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
         check_int(self.clusters_per_sweep, "clusters_per_sweep", minimum=1)
@@ -168,33 +169,12 @@ class MonteCarlo:
     @property
     def uses_torch(self) -> bool:
         """Whether chains live in torch tensors."""
-        return self.backend == "torch" or self.algorithm == "block"
+        return any(i.torch for i in RULES[self.algorithm].implementations if i.backend == self.backend)
 
     # ------------------------------------------------------------------ set-up
-    def _plan(self, model):
-        kind = _kind(model)
-        if self.uses_torch:
-            import torch
-
-            from spinscope.mc.kernels.torch_backend import prepare_torch
-
-            return prepare_torch(model, device=self.device, dtype=getattr(torch, self.dtype),
-                                 block=self.algorithm == "block")
-        from spinscope.mc import kernels as k
-
-        if self.algorithm == "multispin":
-            if kind != "ising":
-                raise InputError("algorithm 'multispin' needs an Ising model on a 2-D/3-D lattice")
-            return k.prepare_multispin(model)
-        plan = k.prepare_ising(model) if kind == "ising" else k.prepare_potts(model)
-        if self.algorithm in ("wolff", "swendsen-wang"):
-            if getattr(plan, "kind", "") == "clock":
-                raise InputError(f"algorithm {self.algorithm!r} supports Ising and Potts models, "
-                                 "not clock models; use metropolis or heatbath")
-            if not plan.ferromagnetic or not plan.zero_field:
-                raise InputError(f"algorithm {self.algorithm!r} needs ferromagnetic couplings and "
-                                 "zero fields; use metropolis or heatbath")
-        return plan
+    def implementation(self, model) -> Implementation:
+        """The registered implementation of this algorithm for ``model`` on this backend."""
+        return RULES.resolve(self.algorithm, model, self.backend)
 
     def init(self, model, *, betas, replicas: int = 1, seed: SeedLike = None,
              start: str = "random", spins=None) -> ChainState:
@@ -202,7 +182,7 @@ class MonteCarlo:
 
         Parameters
         ----------
-        model : IsingModel, PottsModel or ClockModel
+        model : a registered spin model (IsingModel, PottsModel, ClockModel, XYModel)
         betas : float or sequence of float
             Inverse temperatures ``1/T`` (> 0), one per temperature.
         replicas : int
@@ -210,7 +190,7 @@ class MonteCarlo:
         seed : int, Generator or None
             The one seed every random choice (initial spins, RNG keys) flows from.
         start : {"random", "ordered"}
-            Hot start (independent uniform spins) or cold start (all ``+1`` / state 0).
+            Hot start (independent uniform spins) or cold start (all ``+1`` / state 0 / angle 0).
         spins : array (R, n), optional
             Explicit initial configurations (overrides ``start``).
         """
@@ -218,30 +198,28 @@ class MonteCarlo:
         if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)) or np.any(b <= 0):
             raise InputError(f"betas must be a non-empty list of finite positive numbers, got {betas!r}")
         replicas = check_int(replicas, "replicas", minimum=1)
-        if self.algorithm == "multispin" and replicas % 64:
-            raise InputError(f"algorithm 'multispin' packs 64 replicas per word: replicas must be a "
-                             f"multiple of 64, got {replicas}")
         if start not in ("random", "ordered"):
             raise InputError(f"start must be 'random' or 'ordered', got {start!r}")
-        kind = _kind(model)
-        plan = self._plan(model)
+        impl = self.implementation(model)
+        per = impl.chains_per_key
+        if replicas % per:
+            raise InputError(f"algorithm {self.algorithm!r} packs {per} replicas per word: replicas "
+                             f"must be a multiple of {per}, got {replicas}")
+        plan = impl.prepare(model, self)
         R, n = b.size * replicas, model.n
         ss_keys, ss_spins = spawn_seeds(seed, 2)
+        space = model.state_space
         if spins is not None:
-            s = np.array(spins, dtype=np.int8, copy=True)
+            s = np.array(spins, dtype=space.dtype, copy=True)
             if s.shape != (R, n):
                 raise InputError(f"spins must have shape ({R}, {n}), got {s.shape}")
         elif start == "ordered":
-            s = np.full((R, n), 1 if kind == "ising" else 0, dtype=np.int8)
+            s = space.ordered((R, n))
         else:
-            rng = make_rng(ss_spins)
-            vals = np.array([-1, 1] if kind == "ising" else np.arange(model.q), dtype=np.int8)
-            s = vals[rng.integers(0, vals.size, size=(R, n))]
-        from spinscope._rng import make_keys
-
-        K = R // 64 if self.algorithm == "multispin" else R
-        return ChainState(self._to_backend(np.ascontiguousarray(s)), np.repeat(b, replicas),
-                          make_keys(ss_keys, K), np.zeros(K, dtype=np.uint64), 0, model, plan)
+            s = space.random(make_rng(ss_spins), (R, n))
+        return ChainState(self._to_backend(np.ascontiguousarray(s), impl), np.repeat(b, replicas),
+                          make_keys(ss_keys, R // per), np.zeros(R // per, dtype=np.uint64), 0,
+                          model, plan, impl)
 
     def restore(self, model, arrays: dict[str, np.ndarray]) -> ChainState:
         """Rebuild a state saved with :meth:`ChainState.arrays` (same model, same settings)."""
@@ -249,16 +227,18 @@ class MonteCarlo:
         missing = [k for k in need if k not in arrays]
         if missing:
             raise InputError(f"saved chain state lacks {missing}; it was not written by ChainState.arrays()")
-        s = np.ascontiguousarray(arrays["spins"], dtype=np.int8)
+        impl = self.implementation(model)
+        s = np.ascontiguousarray(arrays["spins"], dtype=model.state_space.dtype)
         if s.ndim != 2 or s.shape[1] != model.n:
             raise InputError(f"saved spins have shape {s.shape}, the model has n={model.n}")
-        return ChainState(self._to_backend(s), np.asarray(arrays["betas"], dtype=np.float64).copy(),
+        return ChainState(self._to_backend(s, impl), np.asarray(arrays["betas"], dtype=np.float64).copy(),
                           np.asarray(arrays["keys"], dtype=np.uint64).copy(),
                           np.asarray(arrays["counters"], dtype=np.uint64).copy(),
-                          int(np.asarray(arrays["sweeps"]).ravel()[0]), model, self._plan(model))
+                          int(np.asarray(arrays["sweeps"]).ravel()[0]), model,
+                          impl.prepare(model, self), impl)
 
-    def _to_backend(self, s: np.ndarray):
-        if self.uses_torch:
+    def _to_backend(self, s: np.ndarray, impl: Implementation):
+        if impl.torch:
             import torch
 
             return torch.as_tensor(s).to(self.device)
@@ -269,52 +249,14 @@ class MonteCarlo:
         return replace(state, spins=spins)
 
     # ------------------------------------------------------------------ running
-    def _advance(self, state: ChainState, spins, counters: np.ndarray, sweeps: int):
-        """Advance ``spins``/``counters`` (copies owned by this run) by ``sweeps``; return changes."""
-        plan, b = state.plan, state.betas
-        if self.uses_torch:
-            import torch
-
-            from spinscope.mc.kernels.torch_backend import torch_sweeps
-
-            rule = "heatbath" if self.algorithm in ("heatbath", "block") else "metropolis"
-            bt = torch.as_tensor(b, device=spins.device)
-            ch = torch_sweeps(plan, spins, bt, key=int(state.keys[0]), counter=int(counters[0]),
-                              rule=rule, sweeps=sweeps)
-            counters += np.uint64(sweeps)
-            return ch.cpu().numpy().astype(np.float64)
-        from spinscope.mc import kernels as k
-
-        if self.algorithm in ("metropolis", "heatbath"):
-            fn = k.ising_sweeps if _kind(state.model) == "ising" else k.potts_sweeps
-            return fn(plan, spins, b, state.keys, counters, rule=self.algorithm, sweeps=sweeps).astype(float)
-        if self.algorithm == "wolff":
-            tot = np.zeros(spins.shape[0])
-            for _ in range(sweeps):
-                # mean cluster size x clusters = spins flipped in this sweep
-                tot += self.clusters_per_sweep * k.wolff_updates(
-                    plan, spins, b, state.keys, counters, clusters=self.clusters_per_sweep)
-            return tot
-        if self.algorithm == "swendsen-wang":
-            return k.swendsen_wang_sweeps(plan, spins, b, state.keys, counters, sweeps=sweeps) * sweeps
-        raise AssertionError(self.algorithm)  # multispin handled in run
-
     def measure(self, state: ChainState) -> tuple[np.ndarray, np.ndarray]:
-        """Energy per spin and magnetisation per spin (``|m|`` for Potts/clock) of every chain."""
-        return self._measure(state.plan, state.spins, state.model.n)
+        """Energy per spin and magnetisation per spin (``|m|`` for Potts/clock/XY) of every chain."""
+        impl = state.impl or self.implementation(state.model)
+        return self._measure(impl, state.plan, impl.enter(state.spins), state.model.n)
 
-    def _measure(self, plan, spins, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.uses_torch:
-            from spinscope.mc.kernels.torch_backend import torch_energies, torch_magnetizations
-
-            e = torch_energies(plan, spins).cpu().numpy()
-            m = torch_magnetizations(plan, spins).cpu().numpy()
-        else:
-            from spinscope.mc import kernels as k
-
-            if isinstance(plan, k.MultispinPlan) and spins.dtype == np.int8:
-                spins = k.pack_spins(spins)       # the state keeps unpacked int8 spins
-            e, m = k.energies(plan, spins), k.magnetizations(plan, spins)
+    @staticmethod
+    def _measure(impl: Implementation, plan, work, n: int) -> tuple[np.ndarray, np.ndarray]:
+        e, m = impl.measure(plan, work)
         m = np.abs(m) if np.iscomplexobj(m) else m
         return np.asarray(e, dtype=np.float64) / n, np.asarray(m, dtype=np.float64)
 
@@ -331,67 +273,33 @@ class MonteCarlo:
         measure_every : int
             Measure energy and magnetisation after every ``measure_every`` sweeps (0: never).
         measure : callable, optional
-            ``measure(spins int8 (R, n) numpy) -> dict of arrays``, called at each measurement.
+            ``measure(spins numpy (R, n)) -> dict of arrays``, called at each measurement.
         callback : callable, optional
             ``callback(sweeps_done_in_this_run)`` after each block of sweeps (progress bars).
         """
         sweeps = check_int(sweeps, "sweeps", minimum=0)
         measure_every = check_int(measure_every, "measure_every", minimum=0)
-        spins = state.spins.clone() if self.uses_torch else state.spins.copy()
+        impl = state.impl or self.implementation(state.model)
+        work = impl.enter(copy_spins(state.spins))      # owned by this run
         counters = state.counters.copy()
-        R = spins.shape[0]
+        R, n = state.num_chains, state.model.n
         block = measure_every if measure_every else max(1, min(sweeps, 100))
         es, ms, extra = [], [], {}
         changes = np.zeros(R)
-        if self.algorithm == "multispin":
-            return self._run_multispin(state, spins, counters, sweeps, measure_every, measure, callback)
         done = 0
         while done < sweeps:
             step = min(block, sweeps - done)
-            changes += self._advance(state, spins, counters, step)
+            changes += impl.sweep(state.plan, work, state.betas, state.keys, counters, step, self)
             done += step
             if measure_every and step == block:
-                e, m = self._measure(state.plan, spins, state.model.n)
+                e, m = self._measure(impl, state.plan, work, n)
                 es.append(e)
                 ms.append(m)
                 if measure is not None:
-                    snp = spins.detach().cpu().numpy() if self.uses_torch else spins
-                    for key, v in measure(snp).items():
+                    for key, v in measure(impl.view(work)).items():
                         extra.setdefault(key, []).append(np.asarray(v))
             if callback is not None:
                 callback(done)
-        new = replace(state, spins=spins, counters=counters, sweeps=state.sweeps + sweeps)
-        return new, self._stats(es, ms, extra, changes, R, sweeps)
-
-    @staticmethod
-    def _stats(es, ms, extra, changes, R, sweeps) -> RunStats:
-        return RunStats(np.array(es).reshape(-1, R), np.array(ms).reshape(-1, R),
-                        {k: np.stack(v) for k, v in extra.items()}, changes, sweeps)
-
-    def _run_multispin(self, state, spins, counters, sweeps, measure_every, measure, callback):
-        from spinscope.mc import kernels as k
-
-        plan, n = state.plan, state.model.n
-        words = k.pack_spins(spins)
-        bw = state.betas[::64].copy()
-        R = spins.shape[0]
-        es, ms, extra = [], [], {}
-        changes = np.zeros(R)
-        block = measure_every if measure_every else max(1, min(sweeps, 100))
-        done = 0
-        while done < sweeps:
-            step = min(block, sweeps - done)
-            acc = k.multispin_sweeps(plan, words, bw, state.keys, counters, sweeps=step)
-            changes += np.repeat(acc / 64.0, 64)
-            done += step
-            if measure_every and step == block:
-                es.append(k.energies(plan, words) / n)
-                ms.append(k.magnetizations(plan, words))
-                if measure is not None:
-                    for key, v in measure(k.unpack_spins(words)).items():
-                        extra.setdefault(key, []).append(np.asarray(v))
-            if callback is not None:
-                callback(done)
-        new = replace(state, spins=k.unpack_spins(words), counters=counters,
-                      sweeps=state.sweeps + sweeps)
-        return new, self._stats(es, ms, extra, changes, R, sweeps)
+        new = replace(state, spins=impl.leave(work), counters=counters, sweeps=state.sweeps + sweeps,
+                      impl=impl)
+        return new, RunStats.collect(es, ms, extra, changes, R, sweeps)

@@ -157,7 +157,7 @@ class ParallelTempering:
                         extra.setdefault(key, []).append(np.asarray(v))
             if callback is not None:
                 callback(done)
-        run = MonteCarlo._stats(es, ms, extra, changes, state.num_chains, sweeps)
+        run = RunStats.collect(es, ms, extra, changes, state.num_chains, sweeps)
         return state, TemperingStats(run, acc, att)
 
 

@@ -1,19 +1,25 @@
-"""Spin Hamiltonians as plain data: Ising, Potts and clock models, lattices, disorder ensembles.
+"""Spin Hamiltonians as plain data: Ising, Potts, clock and XY models, lattices, disorder ensembles.
 
 This package imports nothing else of spinscope; every algorithm consumes these objects.
 """
 
+from spinscope.models.base import StateSpace
 from spinscope.models.ensembles import edwards_anderson, hopfield, layered_sk, sk
 from spinscope.models.graph import Graph, from_edges, hypercubic, triangular
 from spinscope.models.io import load_model, save_model
 from spinscope.models.ising import IsingModel, as_spins
 from spinscope.models.potts import ClockModel, PottsModel
+from spinscope.models.registry import MODEL_KINDS, model_class, model_kind, register_model
+from spinscope.models.xy import XYModel
 
 __all__ = [
+    "MODEL_KINDS",
     "ClockModel",
     "Graph",
     "IsingModel",
     "PottsModel",
+    "StateSpace",
+    "XYModel",
     "as_spins",
     "edwards_anderson",
     "from_edges",
@@ -21,6 +27,9 @@ __all__ = [
     "hypercubic",
     "layered_sk",
     "load_model",
+    "model_class",
+    "model_kind",
+    "register_model",
     "save_model",
     "sk",
     "triangular",

@@ -4,7 +4,7 @@ Layout of format version 1 (a numpy ``.npz`` archive, loadable with ``allow_pick
 
 ``header``
     0-d unicode array holding a JSON object: ``{"format": "spinscope-model", "version": 1,
-    "kind": "ising" | "potts" | "clock", "n": int, "q": int (potts/clock), "name": str,
+    "kind": "ising" | "potts" | "clock" | "xy", "n": int, "q": int (potts/clock), "name": str,
     "storage": "dense" | "coo", "layers": [int] | null, "graph": {"kind", "shape",
     "periodic"} | null}``.
 ``J``
@@ -12,7 +12,7 @@ Layout of format version 1 (a numpy ``.npz`` archive, loadable with ``allow_pick
 ``J_row``, ``J_col``, ``J_val``
     the upper triangle (``row < col``) of the couplings when ``storage == "coo"``.
 ``h``
-    fields: ``(n,)`` for Ising, ``(n, q)`` for Potts/clock (absent if zero).
+    fields: ``(n,)`` for Ising, ``(n, q)`` for Potts/clock, ``(n, 2)`` for XY (absent if zero).
 ``graph_edges``
     ``(E, 2)`` edges of the graph, if the model carries one.
 
@@ -35,32 +35,23 @@ from spinscope.errors import InputError, ModelFileError
 from spinscope.models.graph import Graph
 from spinscope.models.ising import IsingModel
 from spinscope.models.potts import ClockModel, PottsModel
+from spinscope.models.registry import MODEL_KINDS, model_class, model_kind
+from spinscope.models.xy import XYModel
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load_model", "save_model"]
 
 FORMAT_NAME = "spinscope-model"
 FORMAT_VERSION = 1
 
-Model = IsingModel | PottsModel
+Model = IsingModel | PottsModel | ClockModel | XYModel
 
 
 def save_model(path: str | os.PathLike, model: Model, *, overwrite: bool = False) -> Path:
-    """Save an Ising, Potts or clock model to ``path`` (``.npz``, see module docstring)."""
-    if isinstance(model, ClockModel):
-        kind = "clock"
-    elif isinstance(model, PottsModel):
-        kind = "potts"
-    elif isinstance(model, IsingModel):
-        kind = "ising"
-    else:
-        raise InputError(f"save_model takes an IsingModel, PottsModel or ClockModel, got {type(model).__name__}")
+    """Save a registered spin model (Ising, Potts, clock, XY) to ``path`` (``.npz``, see module docstring)."""
+    kind = model_kind(model, what="save_model")
     header = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "kind": kind, "n": model.n,
-              "name": model.name, "layers": None, "graph": None}
+              "name": model.name, "layers": None, "graph": None, **model.header_extras()}
     arrays: dict[str, np.ndarray] = {}
-    if kind != "ising":
-        header["q"] = model.q
-    else:
-        header["layers"] = list(model.layers) if model.layers else None
     if model.is_dense:
         header["storage"] = "dense"
         arrays["J"] = np.asarray(model.couplings)
@@ -91,7 +82,7 @@ def load_model(path: str | os.PathLike, *, kind: str | None = None) -> Model:
     Parameters
     ----------
     path : path-like
-    kind : {"ising", "potts", "clock"}, optional
+    kind : {"ising", "potts", "clock", "xy"}, optional
         If given, refuse a file holding another kind of model.
 
     Raises
@@ -140,13 +131,11 @@ def load_model(path: str | os.PathLike, *, kind: str | None = None) -> Model:
                           shape=tuple(gh["shape"]) if gh["shape"] else None, periodic=bool(gh["periodic"]))
         h = data.get("h")
         name = header.get("name", file_kind)
-        if file_kind == "ising":
-            return IsingModel(j, h, graph=graph, layers=header.get("layers"), name=name)
-        if file_kind in ("potts", "clock"):
-            cls = PottsModel if file_kind == "potts" else ClockModel
-            return cls(int(header["q"]), j, h, graph=graph, name=name)
+        if file_kind not in MODEL_KINDS:
+            raise ModelFileError(f"{path}: unknown model kind {file_kind!r} "
+                                 f"(known: {', '.join(MODEL_KINDS)})")
+        return model_class(file_kind).from_parts(j, h, graph=graph, name=name, header=header)
     except ModelFileError:
         raise
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path} is a corrupt spinscope model file: {exc}") from None
-    raise ModelFileError(f"{path}: unknown model kind {file_kind!r}")

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from spinscope._validation import check_finite, check_memory
 from spinscope.errors import InputError, SpinscopeTypeError
+from spinscope.models.base import ModelFacts, StateSpace
 from spinscope.models.graph import Graph
 
 __all__ = ["IsingModel", "as_spins"]
@@ -91,7 +92,7 @@ def _coerce_couplings(couplings: Any, n: int | None) -> np.ndarray | sp.csr_arra
 
 
 @dataclass(frozen=True, eq=False)
-class IsingModel:
+class IsingModel(ModelFacts):
     """A classical Ising Hamiltonian ``H(s) = -1/2 s^T J s - h^T s`` on ``n`` ±1 spins.
 
     Parameters
@@ -122,6 +123,9 @@ class IsingModel:
     layers: tuple[int, ...] | None = None
     name: str = "ising"
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    kind = "ising"
+    state_space = StateSpace.ising()
 
     def __post_init__(self) -> None:
         j = _coerce_couplings(self.couplings, None)
@@ -220,16 +224,6 @@ class IsingModel:
 
     # ------------------------------------------------------------------ properties
     @property
-    def n(self) -> int:
-        """Number of spins."""
-        return int(self.couplings.shape[0])
-
-    @property
-    def is_dense(self) -> bool:
-        """Whether the couplings are stored as a dense numpy array."""
-        return not sp.issparse(self.couplings)
-
-    @property
     def layer_offsets(self) -> np.ndarray | None:
         """Start index of each layer plus the total, shape ``(L+2,)``; ``None`` if not layered."""
         if self.layers is None:
@@ -254,26 +248,12 @@ class IsingModel:
             out.append(blk.toarray() if sp.issparse(blk) else np.array(blk))
         return out
 
-    @property
-    def is_ferromagnetic(self) -> bool:
-        """True if every coupling is >= 0 (cluster algorithms apply)."""
-        data = self.couplings.data if sp.issparse(self.couplings) else self.couplings
-        return bool(np.all(data >= 0))
-
     def dense_couplings(self) -> np.ndarray:
         """The couplings as a dense array (checks memory first)."""
         if self.is_dense:
             return self.couplings
         check_memory(8.0 * self.n**2, f"a dense {self.n}x{self.n} coupling matrix")
         return self.couplings.toarray()
-
-    def sparse_couplings(self) -> sp.csr_array:
-        """The couplings as ``scipy.sparse.csr_array`` (cached)."""
-        if not self.is_dense:
-            return self.couplings
-        if "csr" not in self._cache:
-            self._cache["csr"] = sp.csr_array(self.couplings)
-        return self._cache["csr"]
 
     def torch_couplings(self, device: Any = "cpu", dtype: Any = None):
         """Couplings as a torch tensor (dense, or sparse COO for sparse models) on ``device`` (cached)."""
@@ -342,6 +322,16 @@ class IsingModel:
     def magnetization(self, s: Any) -> Any:
         """Magnetisation per spin ``m = sum_i s_i / n`` of each configuration."""
         return s.mean(-1) if _is_torch(s) else np.asarray(s, dtype=np.float64).mean(-1)
+
+    # ------------------------------------------------------------------ file format hooks
+    def header_extras(self) -> dict:
+        """Kind-specific entries of the model file header (see :mod:`spinscope.models.io`)."""
+        return {"layers": list(self.layers) if self.layers else None}
+
+    @classmethod
+    def from_parts(cls, couplings, fields, *, graph, name: str, header: dict) -> IsingModel:
+        """Rebuild a model from the arrays and header of a model file."""
+        return cls(couplings, fields, graph=graph, layers=header.get("layers"), name=name)
 
     def with_fields(self, fields) -> IsingModel:
         """A copy with other fields (same couplings, graph, layers)."""

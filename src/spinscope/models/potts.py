@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from spinscope._validation import check_finite, check_int
 from spinscope.errors import InputError
+from spinscope.models.base import ModelFacts, StateSpace
 from spinscope.models.graph import Graph
 from spinscope.models.ising import _coerce_couplings, _is_torch
 
@@ -27,7 +28,7 @@ __all__ = ["ClockModel", "PottsModel"]
 
 
 @dataclass(frozen=True, eq=False)
-class PottsModel:
+class PottsModel(ModelFacts):
     """q-state Potts model ``H = -sum_{i<j} J_ij delta(s_i, s_j) - sum_i h_i[s_i]``.
 
     Parameters
@@ -78,24 +79,18 @@ class PottsModel:
         return cls(q, graph.adjacency(w), graph=graph, name=name or f"{cls.kind}-{graph.kind}")
 
     @property
-    def n(self) -> int:
-        """Number of spins."""
-        return int(self.couplings.shape[0])
+    def state_space(self) -> StateSpace:
+        """States ``0 .. q-1``."""
+        return StateSpace.discrete(self.q)
 
-    @property
-    def is_dense(self) -> bool:
-        """Whether the couplings are stored densely."""
-        return not sp.issparse(self.couplings)
+    def header_extras(self) -> dict:
+        """Kind-specific entries of the model file header (see :mod:`spinscope.models.io`)."""
+        return {"q": self.q}
 
-    @property
-    def is_ferromagnetic(self) -> bool:
-        """True if every coupling is >= 0."""
-        data = self.couplings.data if sp.issparse(self.couplings) else self.couplings
-        return bool(np.all(data >= 0))
-
-    def sparse_couplings(self) -> sp.csr_array:
-        """Couplings as a CSR array."""
-        return self.couplings if sp.issparse(self.couplings) else sp.csr_array(self.couplings)
+    @classmethod
+    def from_parts(cls, couplings, fields, *, graph, name: str, header: dict):
+        """Rebuild a model from the arrays and header of a model file."""
+        return cls(int(header["q"]), couplings, fields, graph=graph, name=name)
 
     def check_states(self, s: Any, name: str = "s") -> np.ndarray:
         """Validate integer states ``0..q-1`` of shape ``(..., n)``; return them as int64."""

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from spinscope._rng import make_keys
 from spinscope._validation import SeedLike, check_int, check_positive, make_rng, spawn_seeds
 from spinscope.errors import InputError
-from spinscope._rng import make_keys
 from spinscope.optimize import kernels as _k
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.sampleset import SolveResult, make_result

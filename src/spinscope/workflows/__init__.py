@@ -10,6 +10,8 @@ call one of these and format the result, so a notebook gets everything the termi
 
 This is the top layer below ``cli``: algorithms, ``analysis``, ``io`` and ``report`` never import
 it. Names load lazily, so importing one workflow does not import the others' dependencies.
+Module names differ from the function names (``simulation`` defines ``simulate``), so that
+``from spinscope.workflows import simulate`` is always the function.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ _EXPORTS = {
     "model_from_spec": "spinscope.workflows.specs",
     "MODEL_NAMES": "spinscope.workflows.specs",
     "LATTICES": "spinscope.workflows.specs",
-    "simulate": "spinscope.workflows.simulate",
-    "SimulationResult": "spinscope.workflows.simulate",
+    "simulate": "spinscope.workflows.simulation",
+    "SimulationResult": "spinscope.workflows.simulation",
     "exact_table": "spinscope.workflows.exact",
     "ExactTable": "spinscope.workflows.exact",
     "fit_mcm": "spinscope.workflows.mcm",

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spinscope._rng import make_keys
 from spinscope._validation import check_int
 from spinscope.errors import InputError, SpinscopeTypeError
 from spinscope.mc.kernels import numba_cluster as _cl
@@ -78,7 +79,6 @@ from spinscope.mc.kernels.plans import (
     prepare_multispin,
     prepare_potts,
 )
-from spinscope._rng import make_keys
 
 __all__ = [
     "IsingPlan",

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from spinscope.mc.kernels.plans import IsingPlan
 from spinscope._rng import draw, stream_start, thresholds32
+from spinscope.mc.kernels.plans import IsingPlan
 
 __all__ = ["from_halves", "half_sweeps", "lattice_tables", "padded_row_nbr", "to_halves"]
 

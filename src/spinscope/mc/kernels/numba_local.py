@@ -26,8 +26,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from spinscope.mc.kernels.plans import IsingPlan, PottsPlan
 from spinscope._rng import draw, stream_start, u32_hi, u32_lo, uniform53
+from spinscope.mc.kernels.plans import IsingPlan, PottsPlan
 
 __all__ = [
     "colored_ising_sweeps",

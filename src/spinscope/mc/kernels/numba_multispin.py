@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from spinscope.mc.kernels.plans import MultispinPlan
 from spinscope._rng import draw, stream_start, thresholds32
+from spinscope.mc.kernels.plans import MultispinPlan
 
 __all__ = ["multispin_kernel", "multispin_unsat", "pack_bits", "threshold_masks", "unpack_bits"]
 

@@ -26,12 +26,15 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from spinscope.errors import InputError, SpinscopeTypeError
+from spinscope.errors import InputError
+from spinscope.models.registry import model_kind
 
 __all__ = [
     "IsingPlan",
     "MultispinPlan",
     "PottsPlan",
+    "color_classes_of",
+    "csr_of",
     "greedy_coloring",
     "prepare_ising",
     "prepare_multispin",
@@ -201,16 +204,21 @@ def _is_proper(color: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> bo
     return bool(np.all(color[rows] != color[indices]))
 
 
-def _csr(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    c = model.sparse_couplings() if hasattr(model, "sparse_couplings") else sp.csr_array(model.couplings)
-    c = sp.csr_array(c)
+def csr_of(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted CSR arrays ``(indptr, indices, data)`` (int64, int64, float64) of a model's couplings."""
+    c = sp.csr_array(model.sparse_couplings())
     c.sort_indices()
     return (c.indptr.astype(np.int64), c.indices.astype(np.int64),
             np.ascontiguousarray(c.data, dtype=np.float64))
 
 
+def color_classes_of(model, indptr, indices) -> tuple[np.ndarray, np.ndarray]:
+    """Colour classes ``(color_ptr, color_sites)`` of a proper colouring of the coupling graph."""
+    return _color_classes(_coloring_for(model, indptr, indices))
+
+
 def _coloring_for(model, indptr, indices) -> np.ndarray:
-    g = getattr(model, "graph", None)
+    g = model.graph
     if g is not None:
         sub = g.sublattice()
         if sub is not None and _is_proper(sub.astype(np.int64), indptr, indices):
@@ -234,9 +242,8 @@ def _row_structure(shape: tuple[int, ...]) -> tuple[int, int, np.ndarray, np.nda
 
 
 def _periodic_even_lattice(model) -> bool:
-    g = getattr(model, "graph", None)
-    return (g is not None and g.kind == "hypercubic" and g.periodic and g.shape is not None
-            and 1 <= len(g.shape) <= 3 and all(s % 2 == 0 and s >= 4 for s in g.shape))
+    shape = model.lattice_shape
+    return shape is not None and 1 <= len(shape) <= 3 and all(s % 2 == 0 and s >= 4 for s in shape)
 
 
 def _uniform_lattice_coupling(model, indptr, data) -> float | None:
@@ -263,15 +270,10 @@ def prepare_ising(model, *, kind: str | None = None) -> IsingPlan:
         uniform periodic hypercubic lattice with even sides >= 4, ``"dense"`` for dense
         couplings, else ``"colored"``.
     """
-    from spinscope.models import IsingModel
-
-    if not isinstance(model, IsingModel):
-        raise SpinscopeTypeError(
-            f"prepare_ising needs an IsingModel, got {type(model).__name__}; "
-            "use prepare_potts for Potts and clock models")
+    model_kind(model, allowed=("ising",), what="prepare_ising")
     if kind is not None and kind not in _KINDS:
         raise InputError(f"kind must be one of {_KINDS} or None, got {kind!r}")
-    indptr, indices, data = _csr(model)
+    indptr, indices, data = csr_of(model)
     h = np.ascontiguousarray(model.fields, dtype=np.float64)
     n = model.n
     flags = dict(ferromagnetic=bool(np.all(data >= 0)), zero_field=bool(np.all(h == 0)))
@@ -306,22 +308,18 @@ def prepare_potts(model) -> PottsPlan:
     The pair energy table comes from ``model.pair_energy`` (``delta`` for Potts,
     ``cos(2 pi (a - b) / q)`` for clock). Spins must fit int8, so ``q <= 127``.
     """
-    from spinscope.models import PottsModel
-
-    if not isinstance(model, PottsModel):
-        raise SpinscopeTypeError(
-            f"prepare_potts needs a PottsModel or ClockModel, got {type(model).__name__}")
+    kind = model_kind(model, allowed=("potts", "clock"), what="prepare_potts")
     q = int(model.q)
     if q > 127:
         raise InputError(f"the numba kernels store states as int8, so q <= 127; got q={q}")
-    indptr, indices, data = _csr(model)
+    indptr, indices, data = csr_of(model)
     a = np.arange(q)
     pair = np.ascontiguousarray(model.pair_energy(a[:, None], a[None, :]), dtype=np.float64)
     h = (np.zeros((model.n, q)) if model.fields is None
          else np.ascontiguousarray(model.fields, dtype=np.float64))
     color = _coloring_for(model, indptr, indices)
     ptr, sites = _color_classes(color)
-    return PottsPlan(getattr(model, "kind", "potts"), model.n, q, indptr, indices, data, h, pair,
+    return PottsPlan(kind, model.n, q, indptr, indices, data, h, pair,
                      ptr, sites, ferromagnetic=bool(np.all(data >= 0)),
                      zero_field=bool(np.all(h == 0)))
 
@@ -333,10 +331,7 @@ def prepare_multispin(model) -> MultispinPlan:
     of dimension 2 or 3 with even sides >= 4, every coupling ``+scale`` or ``-scale`` on the
     lattice bonds (one common ``scale > 0``), and zero fields.
     """
-    from spinscope.models import IsingModel
-
-    if not isinstance(model, IsingModel):
-        raise SpinscopeTypeError(f"prepare_multispin needs an IsingModel, got {type(model).__name__}")
+    model_kind(model, allowed=("ising",), what="prepare_multispin")
     g = model.graph
     if not _periodic_even_lattice(model) or len(g.shape) not in (2, 3):
         raise InputError(

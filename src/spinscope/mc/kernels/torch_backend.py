@@ -34,8 +34,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from spinscope.errors import InputError, SpinscopeTypeError
+from spinscope.errors import InputError
 from spinscope.mc.kernels.plans import greedy_coloring
+from spinscope.models.registry import model_kind
 
 __all__ = ["TorchPlan", "prepare_torch", "sweep_seed", "torch_energies", "torch_magnetizations",
            "torch_sweeps"]
@@ -91,7 +92,7 @@ class TorchPlan:
 
 
 def _coloring(model, csr: sp.csr_array) -> np.ndarray:
-    g = getattr(model, "graph", None)
+    g = model.graph
     if g is not None:
         sub = g.sublattice()
         if sub is not None:
@@ -133,17 +134,11 @@ def prepare_torch(model, *, device: Any = "cpu", dtype: Any = torch.float64,
     block : bool
         Layered models only: use the whole-layer block update (``kind="layered"``).
     """
-    from spinscope.models import IsingModel, PottsModel
-
     device = torch.device(device)
-    if isinstance(model, PottsModel):
-        kind, q = getattr(model, "kind", "potts"), model.q
-        if block:
-            raise InputError("the block update needs a layered Ising model; use metropolis or heatbath")
-    elif isinstance(model, IsingModel):
-        kind, q = "ising", 2
-    else:
-        raise SpinscopeTypeError(f"prepare_torch needs an Ising, Potts or clock model, got {type(model).__name__}")
+    kind = model_kind(model, allowed=("ising", "potts", "clock"), what="prepare_torch")
+    q = 2 if kind == "ising" else model.q
+    if block and kind != "ising":
+        raise InputError("the block update needs a layered Ising model; use metropolis or heatbath")
     if block:
         if model.layers is None or len(model.layers) < 2:
             raise InputError("algorithm 'block' needs a layered model (IsingModel.from_layers or "

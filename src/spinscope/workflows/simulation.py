@@ -18,7 +18,6 @@ spin-glass susceptibility ``n <q^2>`` and the link overlap.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,12 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from spinscope._validation import check_int, check_temperatures
+from spinscope._validation import check_int, check_temperatures, resolve_seed
 from spinscope.analysis.observables import overlap_distribution, thermo_estimates
 from spinscope.analysis.statistics import estimate_mean, jackknife, thermalization_check
-from spinscope.errors import InputError, ResumeError, SpinscopeTypeError
+from spinscope.errors import InputError, ResumeError
+from spinscope.io import RunDirectory
 from spinscope.mc.sampler import ChainState, MonteCarlo
 from spinscope.mc.tempering import ParallelTempering
+from spinscope.models.registry import model_kind
 
 __all__ = ["SimulationResult", "model_fingerprint", "simulate"]
 
@@ -55,24 +56,11 @@ def model_fingerprint(model) -> dict:
         h.update(np.ascontiguousarray(c, dtype=np.float64).tobytes())
     if model.fields is not None:
         h.update(np.ascontiguousarray(model.fields, dtype=np.float64).tobytes())
-    kind = getattr(model, "kind", "ising")
+    kind = model_kind(model, what="model_fingerprint")
     out = {"kind": kind, "name": model.name, "n": model.n, "sha256": h.hexdigest()}
-    if kind != "ising":
+    if model.state_space.name == "discrete":
         out["q"] = model.q
     return out
-
-
-def _lattice(model) -> tuple[int, ...] | None:
-    g = getattr(model, "graph", None)
-    if g is not None and g.kind == "hypercubic" and g.periodic and g.shape is not None:
-        return tuple(g.shape)
-    return None
-
-
-def _is_ising(model) -> bool:
-    from spinscope.models import IsingModel
-
-    return isinstance(model, IsingModel)
 
 
 class _Measure:
@@ -80,14 +68,15 @@ class _Measure:
 
     def __init__(self, model, n_temps: int, replicas: int):
         self.n, self.T, self.rep = model.n, n_temps, replicas
-        self.pairs = replicas // 2 if _is_ising(model) else 0
-        g = getattr(model, "graph", None)
+        ising = model.kind == "ising"
+        self.pairs = replicas // 2 if ising else 0
+        g = model.graph
         self.edges = g.edges if g is not None and g.num_edges else None
-        if self.edges is None and _is_ising(model) and not model.is_dense:
+        if self.edges is None and ising and not model.is_dense:
             c = model.sparse_couplings().tocoo()
             up = c.row < c.col
             self.edges = np.stack([c.row[up], c.col[up]], axis=1) if up.any() else None
-        shape = _lattice(model) if _is_ising(model) else None
+        shape = model.lattice_shape if ising else None
         self.phases = None
         if shape is not None:
             coords = np.indices(shape).reshape(len(shape), -1)
@@ -194,7 +183,7 @@ def _analyse(config: dict, model, series: dict, final_spins: np.ndarray, changes
     e = series["energy"].T.reshape(T, rep, -1)          # (T, rep, M)
     m = series["magnetization"].T.reshape(T, rep, -1)
     M = e.shape[-1]
-    shape = _lattice(model)
+    shape = model.lattice_shape
     base = {"model": config["model"]["name"], "n": n, "L": shape[0] if shape else None}
     nsweeps = max(config["sweeps"] + config["therm"], 1)
     rows, summary = [], []
@@ -242,12 +231,117 @@ def _analyse(config: dict, model, series: dict, final_spins: np.ndarray, changes
                             None if run_dir is None else str(run_dir.path))
 
 
-def _seed_value(seed) -> int:
-    if seed is None:
-        return secrets.randbits(63)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-        raise InputError(f"seed must be a non-negative integer (recorded in the run), got {seed!r}")
-    return int(seed)
+@dataclass
+class _Progress:
+    """Everything a run accumulates besides the chain state (saved in every checkpoint)."""
+
+    series: dict
+    changes: np.ndarray
+    swaps: np.ndarray
+
+    @classmethod
+    def empty(cls, n_temps: int, replicas: int) -> _Progress:
+        return cls({}, np.zeros(n_temps * replicas), np.zeros((2, max(n_temps - 1, 0)), dtype=np.int64))
+
+    def arrays(self, state: ChainState) -> dict[str, np.ndarray]:
+        arrs = {f"state.{k}": v for k, v in state.arrays().items()}
+        for k, v in self.series.items():
+            arrs[f"series.{k}"] = np.array(v)
+        arrs["changes"], arrs["swaps"] = self.changes, self.swaps
+        return arrs
+
+    @classmethod
+    def from_arrays(cls, arrays: dict) -> tuple[_Progress, dict]:
+        state = {k[6:]: v for k, v in arrays.items() if k.startswith("state.")}
+        series = {k[7:]: list(v) for k, v in arrays.items() if k.startswith("series.")}
+        return cls(series, arrays["changes"].astype(float), arrays["swaps"].astype(np.int64)), state
+
+    def add(self, run, tempering_stats, measured: bool) -> None:
+        if tempering_stats is not None:
+            self.swaps = self.swaps + np.stack([tempering_stats.accepted, tempering_stats.attempted])
+        self.changes = self.changes + run.changes
+        if measured:
+            self.series.setdefault("energy", []).extend(run.energy)
+            self.series.setdefault("magnetization", []).extend(run.magnetization)
+            for k, v in run.extra.items():
+                self.series.setdefault(k, []).extend(v)
+
+
+def _config(model, temps, *, algorithm, backend, device, sweeps, therm, replicas, measure_every,
+            tempering, swap_every, clusters_per_sweep, start, metadata) -> dict:
+    """Validate the settings and return the run configuration (without the seed)."""
+    sweeps = check_int(sweeps, "sweeps", minimum=1)
+    measure_every = check_int(measure_every, "measure_every", minimum=1)
+    if sweeps // measure_every < 4:
+        raise InputError(f"sweeps={sweeps} with measure_every={measure_every} gives fewer than 4 "
+                         "measurements; increase sweeps or lower measure_every")
+    if tempering and temps.size < 2:
+        raise InputError("tempering needs at least two temperatures")
+    return {"model": model_fingerprint(model), "temperatures": temps.tolist(),
+            "algorithm": algorithm, "backend": backend, "device": device, "sweeps": sweeps,
+            "therm": sweeps // 5 if therm is None else check_int(therm, "therm", minimum=0),
+            "replicas": check_int(replicas, "replicas", minimum=1), "measure_every": measure_every,
+            "tempering": bool(tempering), "swap_every": swap_every if tempering else None,
+            "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None,
+            "start": start, "meta": metadata}
+
+
+def _begin(runner, sampler, model, config: dict, seed, out, resume):
+    """Start a new run (optionally in a new directory ``out``) or load the checkpoint in ``resume``.
+
+    Returns ``(state, progress, run_directory_or_None)``.
+    """
+    temps = np.asarray(config["temperatures"])
+    if resume is None:
+        config["seed"] = resolve_seed(seed)
+        state = runner.init(model, betas=1.0 / temps, replicas=config["replicas"],
+                            seed=config["seed"], start=config["start"])
+        # created after every check, so bad input never leaves a directory behind
+        rd = None if out is None else RunDirectory.create(out, command="simulate", config=config)
+        return state, _Progress.empty(temps.size, config["replicas"]), rd
+    stored = RunDirectory.resume(resume, command="simulate", config=None).config
+    config["seed"] = resolve_seed(stored.get("seed") if seed is None else seed)
+    # "meta" (how a caller built the model) is not compared: the model's fingerprint is
+    rd = RunDirectory.resume(resume, command="simulate", config=config, ignore=("meta",))
+    if not rd.exists(CHECKPOINT):
+        raise ResumeError(f"cannot resume {rd.path}: it has no {CHECKPOINT}; the run was stopped "
+                          "before its first checkpoint: start it again with --out")
+    arrays, _meta = rd.load_arrays(CHECKPOINT)
+    progress, state_arrays = _Progress.from_arrays(arrays)
+    return sampler.restore(model, state_arrays), progress, rd
+
+
+def _advance(runner, state, progress: _Progress, meas, config: dict, save, bar) -> ChainState:
+    """Run the chains to the end (thermalisation, then measurement), checkpointing as it goes;
+    on Ctrl-C / SIGTERM save the last complete state and re-raise ``KeyboardInterrupt``."""
+    therm, total = config["therm"], config["therm"] + config["sweeps"]
+    every = config["measure_every"]
+    chunk = every * max(1, 64 // every)
+    last_save = time.monotonic()
+    try:
+        while state.sweeps < total:
+            if state.sweeps < therm:
+                new, st = runner.run(state, sweeps=min(chunk, therm - state.sweeps))
+            else:
+                new, st = runner.run(state, sweeps=min(chunk, total - state.sweeps),
+                                     measure_every=every, measure=meas if meas.active else None)
+            tempering = config["tempering"]
+            progress.add(st.run if tempering else st, st if tempering else None, new.sweeps > therm)
+            state = new
+            if time.monotonic() - last_save > _CHECKPOINT_SECONDS:
+                save(state)
+                last_save = time.monotonic()
+            bar(state.sweeps)
+        save(state)
+    except KeyboardInterrupt:
+        save(state)
+        raise
+    except SystemError as exc:  # Ctrl-C inside numba's lazy loading surfaces as SystemError
+        if not _caused_by_interrupt(exc):
+            raise
+        save(state)
+        raise KeyboardInterrupt from exc
+    return state
 
 
 def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int = 1000,
@@ -255,15 +349,18 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
              seed: int | None = None, backend: str = "numba", device: str = "cpu",
              tempering: bool = False, swap_every: int = 1, clusters_per_sweep: int = 1,
              start: str = "random", out=None, resume=None, progress: bool | Callable[[int, int], None] = False,
-             metadata: dict | None = None, _interrupt_after: int | None = None) -> SimulationResult:
+             metadata: dict | None = None) -> SimulationResult:
     """Run a Monte Carlo simulation at several temperatures and estimate the observables.
 
     Parameters
     ----------
-    model : IsingModel, PottsModel or ClockModel
+    model : a registered spin model (IsingModel, PottsModel, ClockModel, XYModel)
     temperatures : float or sequence of float
         Temperatures ``T > 0`` in units of ``J / k_B`` (``beta = 1/T``).
-    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang", "multispin", "block"}
+    algorithm : str
+        An update rule of :data:`spinscope.mc.rules.RULES` that supports the model
+        (``"metropolis"``, ``"heatbath"``, ``"wolff"``, ``"swendsen-wang"``, ``"multispin"``,
+        ``"block"``).
     sweeps : int
         Measurement sweeps per chain (after thermalisation).
     therm : int, optional
@@ -294,7 +391,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         Continue the run in this directory (same configuration required); mutually exclusive
         with ``out``.
     progress : bool or callable
-        ``True`` shows a progress bar on stderr; a callable gets ``(sweeps_done, total)``.
+        ``True`` shows a progress bar on stderr; a callable gets ``(sweeps_done, total)`` after
+        every block of sweeps (it may raise ``KeyboardInterrupt`` to stop the run as Ctrl-C does).
     metadata : dict, optional
         JSON-ready extra configuration stored in the run (e.g. how the CLI built the model);
         part of the configuration a resume must match.
@@ -309,119 +407,45 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         On Ctrl-C (or SIGTERM inside the CLI); with a run directory a checkpoint is saved first
         and ``simulate(..., resume=dir)`` continues exactly.
     """
-    from spinscope.models import IsingModel, PottsModel
-
-    if not isinstance(model, (IsingModel, PottsModel)):
-        raise SpinscopeTypeError(f"simulate needs an IsingModel, PottsModel or ClockModel, got {type(model).__name__}")
+    model_kind(model, what="simulate")
     temps = check_temperatures(temperatures, "temperatures")
-    sweeps = check_int(sweeps, "sweeps", minimum=1)
-    therm = sweeps // 5 if therm is None else check_int(therm, "therm", minimum=0)
-    replicas = check_int(replicas, "replicas", minimum=1)
-    measure_every = check_int(measure_every, "measure_every", minimum=1)
-    if sweeps // measure_every < 4:
-        raise InputError(f"sweeps={sweeps} with measure_every={measure_every} gives fewer than 4 "
-                         "measurements; increase sweeps or lower measure_every")
-    if tempering and temps.size < 2:
-        raise InputError("tempering needs at least two temperatures")
+    config = _config(model, temps, algorithm=algorithm, backend=backend, device=device,
+                     sweeps=sweeps, therm=therm, replicas=replicas, measure_every=measure_every,
+                     tempering=tempering, swap_every=swap_every,
+                     clusters_per_sweep=clusters_per_sweep, start=start, metadata=metadata)
     if out is not None and resume is not None:
         raise InputError("give either out (a new run) or resume (an existing run), not both")
     sampler = MonteCarlo(algorithm=algorithm, backend=backend, device=device,
                          clusters_per_sweep=clusters_per_sweep)
     runner = ParallelTempering(sampler, swap_every=swap_every) if tempering else sampler
-    config = {"model": model_fingerprint(model), "temperatures": temps.tolist(),
-              "algorithm": algorithm, "backend": backend, "device": device,
-              "sweeps": sweeps, "therm": therm, "replicas": replicas,
-              "measure_every": measure_every, "tempering": bool(tempering),
-              "swap_every": swap_every if tempering else None,
-              "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None,
-              "start": start,
-              "meta": metadata}
-    from spinscope.io import RunDirectory
-
     if out is not None or resume is not None:
         # checkpoints are written with safetensors/torch: import them now, so that a Ctrl-C
         # never lands inside a half-done import when the checkpoint is being saved
         import safetensors.torch  # noqa: F401
         import torch  # noqa: F401
-
-    rd = None
-    series: dict[str, list] = {}
-    changes = np.zeros(temps.size * replicas)
-    swaps = np.zeros((2, max(temps.size - 1, 0)), dtype=np.int64)
-    if resume is not None:
-        stored = RunDirectory.resume(resume, command="simulate", config=None).config
-        if seed is None:
-            seed = stored.get("seed")
-        config["seed"] = _seed_value(seed)
-        # "meta" (how a caller built the model) is not compared: the model's fingerprint is
-        rd = RunDirectory.resume(resume, command="simulate", config=config, ignore=("meta",))
-        if not rd.exists(CHECKPOINT):
-            raise ResumeError(f"cannot resume {rd.path}: it has no {CHECKPOINT}")
-        arrays, _meta = rd.load_arrays(CHECKPOINT)
-        state = sampler.restore(model, {k[6:]: v for k, v in arrays.items() if k.startswith("state.")})
-        series = {k[7:]: list(v) for k, v in arrays.items() if k.startswith("series.")}
-        changes = arrays["changes"].astype(float)
-        swaps = arrays["swaps"].astype(np.int64)
-    else:
-        config["seed"] = _seed_value(seed)
-        state = runner.init(model, betas=1.0 / temps, replicas=replicas, seed=config["seed"],
-                            start=start)
-        if out is not None:  # after every check, so bad input never leaves a directory behind
-            rd = RunDirectory.create(out, command="simulate", config=config)
-
-    meas = _Measure(model, temps.size, replicas)
-    total = therm + sweeps
-    chunk = measure_every * max(1, 64 // measure_every)
+    state, prog, rd = _begin(runner, sampler, model, config, seed, out, resume)
+    total = config["therm"] + config["sweeps"]
 
     def save(st: ChainState) -> None:
-        if rd is None:
-            return
-        arrs = {f"state.{k}": v for k, v in st.arrays().items()}
-        for k, v in series.items():
-            arrs[f"series.{k}"] = np.array(v)
-        arrs["changes"], arrs["swaps"] = changes, swaps
-        rd.save_arrays(CHECKPOINT, arrs, metadata={"sweeps_done": st.sweeps, "total": total})
+        if rd is not None:
+            rd.save_arrays(CHECKPOINT, prog.arrays(st), metadata={"sweeps_done": st.sweeps, "total": total})
 
+    if rd is not None and resume is None:
+        save(state)  # a run stopped at any moment can be resumed
     bar = _progress(progress, total)
-    last_save = time.monotonic()
     try:
-        while state.sweeps < total:
-            if state.sweeps < therm:
-                step = min(chunk, therm - state.sweeps)
-                state, st = runner.run(state, sweeps=step)
-            else:
-                step = min(chunk, total - state.sweeps)
-                state, st = runner.run(state, sweeps=step, measure_every=measure_every,
-                                       measure=meas if meas.active else None)
-            run = st.run if tempering else st
-            if tempering:
-                swaps = swaps + np.stack([st.accepted, st.attempted])
-            changes = changes + run.changes
-            if state.sweeps > therm:
-                series.setdefault("energy", []).extend(run.energy)
-                series.setdefault("magnetization", []).extend(run.magnetization)
-                for k, v in run.extra.items():
-                    series.setdefault(k, []).extend(v)
-            bar(state.sweeps)
-            if rd is not None and time.monotonic() - last_save > _CHECKPOINT_SECONDS:
-                save(state)
-                last_save = time.monotonic()
-            if _interrupt_after is not None and state.sweeps >= _interrupt_after:
-                raise KeyboardInterrupt
-        save(state)
-    except KeyboardInterrupt:
-        save(state)
-        raise
-    except SystemError as exc:  # Ctrl-C inside numba's lazy loading surfaces as SystemError
-        if not _caused_by_interrupt(exc):
-            raise
-        save(state)
-        raise KeyboardInterrupt from exc
+        state = _advance(runner, state, prog, _Measure(model, temps.size, config["replicas"]),
+                         config, save, bar)
     finally:
         bar(None)
-    arr_series = {k: np.array(v) for k, v in series.items()}
-    result = _analyse(config, model, arr_series, state.spins_numpy(), changes,
-                      (swaps[0], swaps[1]) if tempering else None, rd)
+    return _finish(config, model, state, prog, rd)
+
+
+def _finish(config: dict, model, state: ChainState, prog: _Progress, rd) -> SimulationResult:
+    """Estimate the observables and write the outputs of a finished run."""
+    series = {k: np.array(v) for k, v in prog.series.items()}
+    result = _analyse(config, model, series, state.spins_numpy(), prog.changes,
+                      (prog.swaps[0], prog.swaps[1]) if config["tempering"] else None, rd)
     if rd is not None:
         _write_outputs(rd, result, state)
     return result
