@@ -27,6 +27,7 @@ __all__ = [
     "check_temperatures",
     "format_bytes",
     "make_rng",
+    "parse_number_list",
     "resolve_seed",
     "spawn_seeds",
 ]
@@ -116,6 +117,32 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
             f"got {float(t[bad][0])!r} at position {int(np.flatnonzero(bad)[0])}"
         )
     return t
+
+
+def parse_number_list(text: str, name: str, *, min_count: int = 1) -> np.ndarray:
+    """Parse positive numbers from text: a comma list ``2.0,2.2`` or ``start:stop:count``
+    (inclusive, evenly spaced). Used for temperatures (``--T``) and inverse temperatures."""
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+            if count < 1:
+                raise InputError(f"{name} {text}: the count must be >= 1")
+            vals = np.linspace(start, stop, count)
+        else:
+            vals = np.array([float(x) for x in text.split(",") if x.strip()])
+    except ValueError:
+        raise InputError(
+            f"{name} {text!r} is not a list of numbers: use a comma list like 2.0,2.269 "
+            f"or a range start:stop:count like 2.0:2.6:7"
+        ) from None
+    vals = check_temperatures(vals, name)
+    if vals.size < min_count:
+        raise InputError(f"{name} {text!r}: need at least {min_count} values, got {vals.size}")
+    return vals
 
 
 def check_finite(array: np.ndarray, name: str) -> None:

@@ -14,7 +14,7 @@ import click
 import numpy as np
 
 from spinscope._jsonutil import to_jsonable
-from spinscope._validation import check_temperatures
+from spinscope._validation import parse_number_list
 from spinscope.errors import InputError
 
 __all__ = ["GlobalOptions", "emit", "get_options", "parse_int_list", "parse_range", "parse_temperatures", "to_jsonable"]
@@ -61,28 +61,9 @@ def emit(result: dict, human: str | None = None) -> None:
 
 def parse_range(text: str, name: str, *, min_count: int = 1) -> np.ndarray:
     """Parse a list of positive numbers: a comma list ``2.0,2.2`` or a range ``start:stop:count``
-    (inclusive, evenly spaced). Used by ``--T`` (temperatures) and ``--betas`` alike."""
-    text = str(text).strip()
-    try:
-        if ":" in text:
-            parts = text.split(":")
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
-            if count < 1:
-                raise InputError(f"{name} {text}: the count must be >= 1")
-            vals = np.linspace(start, stop, count)
-        else:
-            vals = np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError:
-        raise InputError(
-            f"{name} {text!r} is not a list of numbers: use a comma list like 2.0,2.269 "
-            f"or a range start:stop:count like 2.0:2.6:7"
-        ) from None
-    vals = check_temperatures(vals, name)
-    if vals.size < min_count:
-        raise InputError(f"{name} {text!r}: need at least {min_count} values, got {vals.size}")
-    return vals
+    (inclusive, evenly spaced). Used by ``--T`` (temperatures) and ``--betas`` alike; see
+    :func:`spinscope._validation.parse_number_list`."""
+    return parse_number_list(text, name, min_count=min_count)
 
 
 def parse_temperatures(text: str) -> np.ndarray:

@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="spinscope", standalone_mode=False)
+        # make_context + invoke rather than cli.main: the same parsing and errors, without the
+        # blank line click prints on Ctrl-C (one line per message, as the README promises)
+        with cli.make_context("spinscope", args) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

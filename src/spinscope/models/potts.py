@@ -137,7 +137,7 @@ class PottsModel(ModelFacts):
         return f"{type(self).__name__}(name={self.name!r}, q={self.q}, n={self.n})"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ClockModel(PottsModel):
     """q-state clock (planar Potts) model ``H = -sum_{i<j} J_ij cos(2 pi (s_i - s_j) / q)``."""
 

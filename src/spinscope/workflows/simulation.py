@@ -34,7 +34,7 @@ from spinscope.mc.sampler import ChainState, MonteCarlo
 from spinscope.mc.tempering import ParallelTempering
 from spinscope.models.registry import model_kind
 
-__all__ = ["SimulationResult", "model_fingerprint", "simulate"]
+__all__ = ["SIMULATE_OPTIONS", "SimulationResult", "model_fingerprint", "simulate", "simulate_spec"]
 
 CHECKPOINT = "checkpoint.safetensors"
 _CHECKPOINT_SECONDS = 60.0
@@ -501,3 +501,82 @@ def _progress(progress: Any, total: int) -> Callable[[int | None], None]:
             p.update(task, completed=done)
 
     return update
+
+
+# options of ``simulate_spec`` stored in the run, so that a resume needs only the directory
+SIMULATE_OPTIONS = ("lattice", "dim", "L", "n", "q", "T", "algorithm", "backend", "sweeps",
+                    "therm", "replicas", "measure_every", "tempering", "clusters", "start")
+
+
+def _resume_spec(resume, spec: str | None, options: dict, explicit: frozenset, seed):
+    """Fill the options not given explicitly from the run in ``resume``; check the model name."""
+    stored = RunDirectory.resume(resume, command="simulate").config
+    cli = (stored.get("meta") or {}).get("cli")
+    if cli is None:
+        raise ResumeError(f"cannot resume {resume}: it was not started by 'spinscope simulate' "
+                          "(resume it from Python with simulate(model, resume=...))")
+    options = {k: (v if k in explicit else cli["options"].get(k, v)) for k, v in options.items()}
+    if spec is None:
+        spec = cli["model"]
+    if cli["model"] != spec:
+        raise ResumeError(f"cannot resume {resume}: it simulated {cli['model']!r}, not {spec!r}")
+    return spec, options, stored["seed"] if seed is None else seed
+
+
+def simulate_spec(spec: str | None, *, options: dict, explicit=frozenset(), seed: int | None = None,
+                  device: str = "cpu", out=None, resume=None,
+                  progress: bool | Callable[[int, int], None] = False) -> SimulationResult:
+    """``spinscope simulate``: build the model named ``spec`` and run :func:`simulate`.
+
+    Parameters
+    ----------
+    spec : str or None
+        A model name or file for :func:`~spinscope.workflows.model_from_spec`; ``None`` with
+        ``resume`` takes it from the run.
+    options : dict
+        Values of :data:`SIMULATE_OPTIONS`: the model's ``lattice, dim, L, n, q``, the
+        temperatures ``T`` (a list or a ``"start:stop:count"`` / comma string) and the settings
+        of :func:`simulate` (``clusters`` is ``clusters_per_sweep``). They are stored in the run.
+    explicit : set of str
+        Options the user gave explicitly; with ``resume`` every other option is taken from the
+        run (an explicit one must agree with it).
+    seed : int, optional
+        Seed of the disorder and of the chains (fresh entropy if ``None``; recorded).
+    device, out, resume, progress
+        As in :func:`simulate`.
+    """
+    unknown = set(options) - set(SIMULATE_OPTIONS)
+    if unknown:
+        raise InputError(f"unknown simulate option(s) {sorted(unknown)}; valid: {SIMULATE_OPTIONS}")
+    options = {k: options.get(k) for k in SIMULATE_OPTIONS}
+    if resume is not None:
+        if out is not None:
+            raise InputError("give either --out (a new run) or --resume DIR, not both")
+        spec, options, seed = _resume_spec(resume, spec, options, frozenset(explicit), seed)
+    elif spec is None:
+        raise InputError("MODEL is missing: give ising, potts, clock, xy, ea, sk or a model file "
+                         "(.npz), or --resume DIR to continue a run")
+    seed = resolve_seed(seed)
+    temps = _temperature_list(options["T"])
+    from spinscope.workflows.specs import model_from_spec
+
+    model = model_from_spec(spec, lattice=options["lattice"], dim=options["dim"], L=options["L"],
+                            n=options["n"], q=options["q"], seed=seed)
+    if resume is None and out is None:
+        out = RunDirectory.default_path("simulate")
+    o = options
+    return simulate(model, temperatures=temps, algorithm=o["algorithm"], backend=o["backend"],
+                    device=device, sweeps=o["sweeps"], therm=o["therm"], replicas=o["replicas"],
+                    measure_every=o["measure_every"], tempering=o["tempering"],
+                    clusters_per_sweep=o["clusters"], start=o["start"], seed=seed, out=out,
+                    resume=resume, metadata={"cli": {"model": spec, "options": options}},
+                    progress=progress)
+
+
+def _temperature_list(T) -> np.ndarray:
+    """Temperatures from a list or a ``start:stop:count`` / comma string."""
+    if isinstance(T, str):
+        from spinscope._validation import parse_number_list
+
+        return parse_number_list(T, "--T")
+    return check_temperatures(T, "T")
