@@ -176,3 +176,27 @@ def test_shapes_dataset_exact_matches_brute_force(shared_data):
     res = exact_search(d)
     assert res.log_evidence == pytest.approx(best, abs=1e-6)
     assert greedy_search(d).log_evidence <= res.log_evidence + 1e-6
+
+
+def test_anneal_schedule_is_geometric_from_t_start_to_t_end():
+    from spinscope.mcm import anneal_schedule
+
+    T = anneal_schedule(5, 1.0, 1e-4)
+    np.testing.assert_allclose(T, [1.0, 1e-1, 1e-2, 1e-3, 1e-4], rtol=1e-12)
+    assert T[0] == 1.0 and T[-1] == 1e-4
+    assert anneal_schedule(1, 2.0, 1e-3).tolist() == [2.0]
+    assert anneal_schedule(0, 2.0, 1e-3).size == 0
+    with pytest.raises(InputError):
+        anneal_schedule(10, 0.0, 1e-3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 6])
+def test_anneal_reaches_t_end_even_when_moves_are_skipped(n):
+    # n = 1: every draw is no move (nothing to move, merge or split); n = 2 and 6 from singletons:
+    # many draws are skipped (splits of singletons, moves of a singleton to a new component).
+    # The schedule must still advance on every step and end at t_end.
+    X = np.random.default_rng(n).integers(0, 2, size=(200, n))
+    res = anneal_search(X, steps=300, t_start=2.0, t_end=1e-3, init="singletons", seed=0)
+    assert res.final_temperature == pytest.approx(1e-3, rel=1e-12)
+    assert anneal_search(X, steps=0, seed=0).final_temperature is None
+    assert greedy_search(X).final_temperature is None

@@ -8,8 +8,10 @@ symmetric eigendecomposition. Other models use ``numpy.linalg.eigh``.
 The random-ensemble prediction of the bulk edge solves the vector Dyson equation of a matrix with
 a layered variance profile (``docs/theory-layered-sk.md``): for ``z`` above the spectrum,
 ``u_k = 1 / (z - sum_l S_kl u_l)`` with ``S_kl = sigma_{kl}^2 N_l`` has a positive solution reached by
-monotone iteration from ``u = 0``; below the edge the iteration blows up. The edge is found by
-bisection on that criterion.
+monotone iteration from ``u = 0``; below the edge the iteration blows up. The edge is therefore
+``min_w max_k (exp(-w_k) + sum_l S_kl exp(w_l))``, a convex min-max problem in ``w = log u`` (one
+variable per layer) that :func:`ensemble_edge` solves with SLSQP; only if the optimiser fails is the
+edge bisected on the convergence of the iteration (the slow fallback).
 """
 
 from __future__ import annotations

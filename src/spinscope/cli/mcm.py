@@ -6,7 +6,6 @@ numbers them from 0.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
@@ -52,79 +51,42 @@ def command(datafile, basis, search, order, steps, out, model_file, overwrite) -
     Prints the components (variables numbered from 1, left to right), each component's
     log-evidence and the total log-evidence in nats and in bits per datapoint.
     """
-    from spinscope.errors import DataFileError, InputError
-    from spinscope.mcm import MinimallyComplexModel, read_binary_data
-    from spinscope.mcm.basis import read_basis_file
-    from spinscope.mcm.evidence import log_evidence
-    from spinscope.mcm.search import MAX_EXACT_N
+    from spinscope.errors import InputError
+    from spinscope.workflows.mcm import fit_mcm, score_mcm
 
-    opts = get_options()
-    data = read_binary_data(datafile)
-    n, N = data.n, data.N
     if model_file is not None:
         if out is not None:
             raise InputError("--model scores data with a saved model; it cannot be combined with --out")
-        model = MinimallyComplexModel.load(model_file)
-        if model.n_features_in_ != n:
-            raise DataFileError(f"{datafile}: has n = {n} variables but the model {model_file} "
-                                f"was fitted on n = {model.n_features_in_}")
-        lp = float(model.log_proba(data).sum())
-        result = {"datafile": str(datafile), "model": str(model_file), "n": n, "N": N,
-                  "log_likelihood": lp, "log_likelihood_per_datapoint": lp / N,
-                  "bits_per_datapoint": -lp / (N * math.log(2)),
-                  "components": [[v + 1 for v in c] for c in model.components_],
-                  "numbering": "variables from 1, columns left to right (in the model's basis)"}
-        human = "\n".join([
-            f"model {model_file}: {len(model.components_)} components "
-            + " ".join(_set(c) for c in model.components_),
-            *_basis_lines(model),
-            f"data {datafile}: n = {n}, N = {N}",
-            f"log-likelihood: {lp:.4f} nats = {-lp / (N * math.log(2)):.4f} bits per datapoint"])
-        emit(result, human)
+        scored = score_mcm(datafile, model_file)
+        emit(scored.to_dict(), _score_text(scored))
         return
-    if search is None:
-        search = "exact" if n <= MAX_EXACT_N else "greedy"
-    if search == "exact" and n > MAX_EXACT_N:
-        raise DataFileError(f"{datafile}: n = {n} variables is too many for --search exact "
-                            f"(at most {MAX_EXACT_N}); use --search greedy or --search anneal")
-    if order is not None and basis != "best":
-        raise InputError("--order applies to --basis best only")
-    if basis not in ("original", "best"):
-        basis_arg = read_basis_file(basis, n)
-    else:
-        basis_arg = basis
-    seed = opts.seed
-    if seed is None and search == "anneal":  # fresh entropy, recorded in the output
-        import numpy as np
+    fitted = fit_mcm(datafile, basis=basis, search=search, order=order, steps=steps, out=out,
+                     overwrite=overwrite, seed=get_options().seed)
+    emit(fitted.to_dict(), _fit_text(fitted))
 
-        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    model = MinimallyComplexModel(basis=basis_arg, search=search, order=order, anneal_steps=steps,
-                                  seed=seed).fit(data)
-    bits = -model.log_evidence_ / (N * math.log(2))
-    complete = log_evidence(data, [list(range(n))])
-    independent = log_evidence(data, [[i] for i in range(n)])
-    written = None
-    if out is not None:
-        written = model.save(out, overwrite=overwrite)
-    res = model.search_result_
-    result = {"datafile": str(datafile), "n": n, "N": N,
-              "basis": basis if basis in ("original", "best") else str(basis),
-              "basis_operators": [[v + 1 for v in range(n) if m >> v & 1] for m in model.basis_],
-              "search": search, "optimal": res.optimal, "seed": seed,
-              "components": [[v + 1 for v in c] for c in model.components_],
-              "component_log_evidence": model.component_log_evidence_,
-              "log_evidence": model.log_evidence_, "bits_per_datapoint": bits,
-              "log_evidence_complete_model": complete,
-              "log_evidence_independent_model": independent,
-              "numbering": "variables from 1, columns left to right (in the chosen basis)",
-              "units": "natural logarithms (nats)", "model_file": written}
-    lines = [f"MCM of {datafile}: n = {n}, N = {N}, basis {result['basis']}, search {search}"
-             + (" (global optimum)" if res.optimal else " (heuristic)"), *_basis_lines(model),
+
+def _score_text(scored) -> str:
+    model = scored.model
+    return "\n".join([
+        f"model {scored.model_file}: {len(model.components_)} components "
+        + " ".join(_set(c) for c in model.components_),
+        *_basis_lines(model),
+        f"data {scored.datafile}: n = {scored.n}, N = {scored.N}",
+        f"log-likelihood: {scored.log_likelihood:.4f} nats = {scored.bits_per_datapoint:.4f} bits per datapoint"])
+
+
+def _fit_text(fitted) -> str:
+    model = fitted.model
+    n, N = model.n_features_in_, model.n_samples_
+    lines = [f"MCM of {fitted.datafile}: n = {n}, N = {N}, basis {fitted.basis}, search {fitted.search}"
+             + (" (global optimum)" if fitted.optimal else " (heuristic)"), *_basis_lines(model),
              f"  {'component':<10}{'variables':<40}{'log-evidence (nats)':>20}"]
     for k, (c, e) in enumerate(zip(model.components_, model.component_log_evidence_), start=1):
         lines.append(f"  {k:<10}{_set(c):<40}{e:>20.4f}")
-    lines.append(f"total log-evidence: {model.log_evidence_:.4f} nats = {bits:.4f} bits per datapoint")
-    lines.append(f"(complete model in the original basis: {complete:.4f}; independent: {independent:.4f})")
-    if written is not None:
-        lines.append(f"model written to {written}")
-    emit(result, "\n".join(lines))
+    lines.append(f"total log-evidence: {model.log_evidence_:.4f} nats = "
+                 f"{fitted.bits_per_datapoint:.4f} bits per datapoint")
+    lines.append(f"(complete model in the original basis: {fitted.log_evidence_complete_model:.4f}; "
+                 f"independent: {fitted.log_evidence_independent_model:.4f})")
+    if fitted.model_file is not None:
+        lines.append(f"model written to {fitted.model_file}")
+    return "\n".join(lines)

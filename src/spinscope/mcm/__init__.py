@@ -41,6 +41,7 @@ from spinscope.mcm.model import MinimallyComplexModel
 from spinscope.mcm.search import (
     MAX_EXACT_N,
     PartitionResult,
+    anneal_schedule,
     anneal_search,
     exact_search,
     greedy_search,
@@ -54,6 +55,7 @@ __all__ = [
     "MCMEvidence",
     "MinimallyComplexModel",
     "PartitionResult",
+    "anneal_schedule",
     "anneal_search",
     "as_binary_data",
     "best_basis",

@@ -46,7 +46,17 @@ MAX_EXHAUSTIVE_N = 24
 
 
 def gf2_rank(masks: Sequence[int]) -> int:
-    """Rank over GF(2) of a set of bit masks."""
+    """Rank over GF(2) of a set of bit masks.
+
+    Parameters
+    ----------
+    masks : sequence of int
+        Operators as bit masks over the variables.
+
+    Returns
+    -------
+    int
+    """
     pivots: dict[int, int] = {}
     rank = 0
     for m in masks:
@@ -70,8 +80,18 @@ def _reduce(m: int, pivots: dict[int, int]) -> bool:
 def gf2_inverse(basis: Sequence[int], n: int) -> list[int]:
     """Inverse over GF(2) of the ``n x n`` matrix whose row ``a`` is the mask ``basis[a]``.
 
-    Returns masks ``inv`` such that ``sigma_i = parity(inv[i] & sigma')`` when
-    ``sigma'_a = parity(basis[a] & sigma)``.
+    Parameters
+    ----------
+    basis : sequence of int
+        ``n`` independent operators (bit masks).
+    n : int
+        Number of variables.
+
+    Returns
+    -------
+    list of int
+        Masks ``inv`` such that ``sigma_i = parity(inv[i] & sigma')`` when
+        ``sigma'_a = parity(basis[a] & sigma)``.
     """
     rows = [[int(b), 1 << a] for a, b in enumerate(basis)]  # augmented [M | I]
     for col in range(n):
@@ -88,7 +108,25 @@ def gf2_inverse(basis: Sequence[int], n: int) -> list[int]:
 
 
 def check_basis(basis: Any, n: int) -> list[int]:
-    """Validate ``n`` linearly independent operators (int masks or 0/1 rows of length n)."""
+    """Validate ``n`` linearly independent operators.
+
+    Parameters
+    ----------
+    basis : sequence of int or (n, n) array of 0/1
+        Operators as int masks, or as rows of 0/1 of length ``n`` (entry ``i`` = variable ``i``).
+    n : int
+        Number of variables.
+
+    Returns
+    -------
+    list of int
+        The operators as bit masks.
+
+    Raises
+    ------
+    InputError
+        Not ``n`` operators, operators outside the ``n`` variables, or dependent operators.
+    """
     try:
         items = list(basis)
     except TypeError:
@@ -114,8 +152,22 @@ def check_basis(basis: Any, n: int) -> list[int]:
 
 
 def read_basis_file(path: Any, n: int) -> list[int]:
-    """Read ``n`` operators from a text file: one 0/1 string of length ``n`` per line, character
-    ``i`` (left to right) = 1 if variable ``i`` is in the operator (the data-file convention).
+    """Read ``n`` operators from a text file.
+
+    One 0/1 string of length ``n`` per line, character ``i`` (left to right) = 1 if variable ``i``
+    is in the operator (the data-file convention); blank lines are skipped.
+
+    Parameters
+    ----------
+    path : path-like
+        The basis file.
+    n : int
+        Number of variables (and of operators).
+
+    Returns
+    -------
+    list of int
+        The operators as bit masks.
 
     Raises
     ------
@@ -150,7 +202,18 @@ def read_basis_file(path: Any, n: int) -> list[int]:
 
 
 def transform(data: Any, basis: Sequence[int]) -> BinaryData:
-    """Data in the new variables ``sigma'_a = parity(basis[a] & sigma)``; counts are unchanged."""
+    """Data in the new variables ``sigma'_a = parity(basis[a] & sigma)``; counts are unchanged.
+
+    Parameters
+    ----------
+    data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
+    basis : sequence of int
+        ``n`` independent operators (bit masks over the original variables).
+
+    Returns
+    -------
+    BinaryData
+    """
     data = as_binary_data(data)
     basis = check_basis(basis, data.n)
     new = K.parity_transform(data.states, masks_to_words(basis, data.n_words))
@@ -158,13 +221,36 @@ def transform(data: Any, basis: Sequence[int]) -> BinaryData:
 
 
 def inverse_transform(data: Any, basis: Sequence[int]) -> BinaryData:
-    """Back to the original variables: the inverse of :func:`transform` with the same basis."""
+    """Back to the original variables: the inverse of :func:`transform` with the same basis.
+
+    Parameters
+    ----------
+    data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
+        Data in the basis variables.
+    basis : sequence of int
+        The basis given to :func:`transform`.
+
+    Returns
+    -------
+    BinaryData
+    """
     data = as_binary_data(data)
     return transform(data, gf2_inverse(check_basis(basis, data.n), data.n))
 
 
 def operator_frequencies(data: Any, operators: Sequence[int]) -> np.ndarray:
-    """Frequency of ``phi_mu = -1`` (odd parity of ``mu & sigma``) for each operator mask."""
+    """Frequency of ``phi_mu = -1`` (odd parity of ``mu & sigma``) for each operator mask.
+
+    Parameters
+    ----------
+    data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
+    operators : sequence of int
+        Operators as bit masks.
+
+    Returns
+    -------
+    ndarray of float, shape (len(operators),)
+    """
     data = as_binary_data(data)
     ops = masks_to_words([int(o) for o in operators], data.n_words)
     return K.parity_counts(data.states, data.counts, ops) / data.N
@@ -205,7 +291,19 @@ class BasisResult:
 
 
 def operator_string(mask: int, n: int) -> str:
-    """An operator as a 0/1 string, character ``i`` (left to right) = variable ``i``."""
+    """An operator as a 0/1 string, character ``i`` (left to right) = variable ``i``.
+
+    Parameters
+    ----------
+    mask : int
+        The operator as a bit mask.
+    n : int
+        Number of variables (length of the string).
+
+    Returns
+    -------
+    str
+    """
     return "".join("1" if mask >> i & 1 else "0" for i in range(n))
 
 
@@ -261,6 +359,8 @@ def best_basis(data: Any, *, order: int | None = None, max_iter: int = 20) -> Ba
         variables, iterated — the data are moved to the basis found and the search repeated, so
         products of basis operators of higher order in the original variables can enter — until
         the entropy stops decreasing or ``max_iter`` rounds.
+    max_iter : int
+        Most rounds of the restricted search.
 
     Returns
     -------

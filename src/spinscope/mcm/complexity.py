@@ -77,7 +77,21 @@ def _check_ops(operators: Sequence[int]) -> list[int]:
 
 
 def gauge_transform(operators: Sequence[int], basis: Sequence[int], n: int) -> list[int]:
-    """Image of each operator under the linear map sending variable ``i`` to ``basis[i]``."""
+    """Image of each operator under the linear map sending variable ``i`` to ``basis[i]``.
+
+    Parameters
+    ----------
+    operators : sequence of int
+        Operators as bit masks.
+    basis : sequence of int
+        ``n`` independent masks: the image of each variable.
+    n : int
+        Number of variables.
+
+    Returns
+    -------
+    list of int
+    """
     basis = check_basis(basis, n)
     out = []
     for o in _check_ops(operators):
@@ -96,6 +110,16 @@ def matroid_blocks(operators: Sequence[int]) -> list[list[int]]:
 
     Two operators share a block iff some circuit (minimal dependent subset) holds both; found by
     enumerating subsets, so ``K <= 20``.
+
+    Parameters
+    ----------
+    operators : sequence of int
+        ``K`` operators as bit masks.
+
+    Returns
+    -------
+    list of list of int
+        The operators of each block.
     """
     ops = _check_ops(operators)
     K = len(ops)
@@ -189,6 +213,19 @@ def geometric_complexity(operators: Sequence[int], *, samples: int = 20000,
 
     Exact for blocks that are single operators or complete models; other blocks (of rank
     ``<= MAX_MC_RANK``) by Monte Carlo with ``samples`` draws; errors add in quadrature.
+
+    Parameters
+    ----------
+    operators : sequence of int
+        The model's operators as bit masks.
+    samples : int
+        Monte Carlo draws per block that has no closed form.
+    seed : int, Generator or None
+        Seed of the Monte Carlo draws.
+
+    Returns
+    -------
+    GeometricComplexity
     """
     ops = _check_ops(operators)
     samples = check_int(samples, "samples", minimum=2)
@@ -217,7 +254,25 @@ def geometric_complexity(operators: Sequence[int], *, samples: int = 20000,
 
 def stochastic_complexity(operators: Sequence[int], N: int, *, samples: int = 20000,
                           seed: SeedLike = None) -> dict:
-    """Parametric ``(K/2) log(N/2 pi)``, geometric and total stochastic complexity (nats)."""
+    """Parametric ``(K/2) log(N/2 pi)``, geometric and total stochastic complexity (nats).
+
+    Parameters
+    ----------
+    operators : sequence of int
+        The model's ``K`` operators as bit masks.
+    N : int
+        Number of observations.
+    samples : int
+        Monte Carlo draws of the geometric term (see :func:`geometric_complexity`).
+    seed : int, Generator or None
+        Seed of the Monte Carlo draws.
+
+    Returns
+    -------
+    dict
+        ``parametric``, ``geometric``, ``total``, ``stderr`` (of the geometric term), ``exact``
+        and ``n_operators``.
+    """
     N = check_int(N, "N", minimum=1)
     geo = geometric_complexity(operators, samples=samples, seed=seed)
     par = 0.5 * geo.n_operators * math.log(N / (2 * math.pi))
@@ -271,6 +326,14 @@ def complexity_classes(n: int, *, n_operators: int | None = None, geometric: boo
         Only models with this many operators (default: all sizes ``1..2**n - 1``).
     geometric : bool
         Also compute each class's geometric complexity (exact or Monte Carlo).
+    samples : int
+        Monte Carlo draws of the geometric term.
+    seed : int, Generator or None
+        Seed of the Monte Carlo draws.
+
+    Returns
+    -------
+    list of ComplexityClass
     """
     n = check_int(n, "n", minimum=1)
     if n > 4:

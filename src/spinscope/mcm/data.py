@@ -31,12 +31,33 @@ __all__ = ["BinaryData", "as_binary_data", "as_bits", "pack_bits", "read_binary_
 
 
 def n_words(n: int) -> int:
-    """Number of 64-bit words needed for ``n`` variables."""
+    """Number of 64-bit words needed for ``n`` variables.
+
+    Parameters
+    ----------
+    n : int
+
+    Returns
+    -------
+    int
+        ``max(1, ceil(n / 64))``.
+    """
     return max(1, (n + 63) // 64)
 
 
 def pack_bits(bits: np.ndarray) -> np.ndarray:
-    """Pack a ``(N, n)`` array of 0/1 into ``(N, ceil(n/64))`` uint64 words (variable i = bit i)."""
+    """Pack a ``(N, n)`` array of 0/1 into ``(N, ceil(n/64))`` uint64 words (variable i = bit i).
+
+    Parameters
+    ----------
+    bits : ndarray, shape (N, n)
+        Values 0/1.
+
+    Returns
+    -------
+    ndarray of uint64, shape (N, ceil(n/64))
+        Variable ``i`` is bit ``i % 64`` of word ``i // 64``.
+    """
     bits = np.asarray(bits, dtype=np.uint8)
     N, n = bits.shape
     W = n_words(n)
@@ -47,7 +68,19 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
 
 
 def unpack_bits(states: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of :func:`pack_bits`: ``(m, W)`` uint64 words -> ``(m, n)`` uint8 array of 0/1."""
+    """Inverse of :func:`pack_bits`: ``(m, W)`` uint64 words -> ``(m, n)`` uint8 array of 0/1.
+
+    Parameters
+    ----------
+    states : ndarray of uint64, shape (m, W) or (m,)
+        Packed states.
+    n : int
+        Number of variables to unpack.
+
+    Returns
+    -------
+    ndarray of uint8, shape (m, n)
+    """
     states = np.ascontiguousarray(np.asarray(states, dtype=np.uint64))
     if states.ndim == 1:
         states = states[:, None]
@@ -91,18 +124,55 @@ class BinaryData:
         return int(self.states.shape[1])
 
     def to_array(self, *, expand: bool = False) -> np.ndarray:
-        """The data as 0/1 ``uint8``: distinct states ``(m, n)``, or all ``N`` rows if ``expand``."""
+        """The data as a 0/1 ``uint8`` array.
+
+        Parameters
+        ----------
+        expand : bool
+            Return all ``N`` observations (each distinct state repeated by its count) instead of the
+            ``m`` distinct states.
+
+        Returns
+        -------
+        ndarray of uint8, shape (m, n) or (N, n)
+        """
         bits = unpack_bits(self.states, self.n)
         return np.repeat(bits, self.counts, axis=0) if expand else bits
 
     @classmethod
     def from_bits(cls, bits: np.ndarray, *, weights: np.ndarray | None = None) -> BinaryData:
-        """Build from a validated ``(N, n)`` 0/1 array (optionally with integer row weights)."""
+        """Build from a validated ``(N, n)`` 0/1 array.
+
+        Parameters
+        ----------
+        bits : ndarray, shape (N, n)
+            Values 0/1, one observation per row.
+        weights : ndarray of int, shape (N,), optional
+            Integer weight (count) of each row; default 1.
+
+        Returns
+        -------
+        BinaryData
+        """
         return cls.from_packed(pack_bits(bits), bits.shape[1], weights=weights)
 
     @classmethod
     def from_packed(cls, packed: np.ndarray, n: int, *, weights: np.ndarray | None = None) -> BinaryData:
-        """Build from ``(N, W)`` packed states, merging repeated states."""
+        """Build from packed states, merging repeated states.
+
+        Parameters
+        ----------
+        packed : ndarray of uint64, shape (N, W)
+            States packed as by :func:`pack_bits`.
+        n : int
+            Number of variables.
+        weights : ndarray of int, shape (N,), optional
+            Integer weight (count) of each row; default 1.
+
+        Returns
+        -------
+        BinaryData
+        """
         packed = np.asarray(packed, dtype=np.uint64)
         if packed.ndim == 1:
             packed = packed[:, None]
@@ -119,6 +189,15 @@ class BinaryData:
 
 def read_binary_data(path: str | os.PathLike) -> BinaryData:
     """Read a text file of 0/1 strings (one observation per line) into :class:`BinaryData`.
+
+    Parameters
+    ----------
+    path : path-like
+        The data file; column ``i`` from the left is variable ``i`` (0-based).
+
+    Returns
+    -------
+    BinaryData
 
     Raises
     ------
@@ -155,7 +234,19 @@ def read_binary_data(path: str | os.PathLike) -> BinaryData:
 
 
 def as_binary_data(X: Any, *, encoding: str = "auto") -> BinaryData:
-    """Convert data to :class:`BinaryData` (see :func:`as_bits` for what is accepted)."""
+    """Convert data to :class:`BinaryData`.
+
+    Parameters
+    ----------
+    X : BinaryData, path, ndarray of shape (N, n), pandas DataFrame or sequence of 0/1 strings
+        Observations, one per row (see :func:`as_bits`); a ``BinaryData`` is returned unchanged.
+    encoding : {"auto", "01", "pm1"}
+        How to read numeric values (see :func:`as_bits`).
+
+    Returns
+    -------
+    BinaryData
+    """
     if isinstance(X, BinaryData):
         return X
     if isinstance(X, (str, os.PathLike)):
@@ -173,6 +264,10 @@ def as_bits(X: Any, *, encoding: str = "auto") -> np.ndarray:
     encoding : {"auto", "01", "pm1"}
         How to read numeric values: ``"01"`` (0/1 or bool), ``"pm1"`` (spins ±1, ``+1 -> 0``,
         ``-1 -> 1``), or ``"auto"``: ±1 if any value is -1, else 0/1.
+
+    Returns
+    -------
+    ndarray of uint8, shape (N, n)
     """
     if isinstance(X, (str, os.PathLike)):
         X = read_binary_data(X)

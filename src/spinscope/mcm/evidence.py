@@ -81,7 +81,18 @@ _TABLE_CACHE: dict[int, _Tables] = {}
 
 
 def tables(N: int) -> _Tables:
-    """Lookup tables ``log Gamma(k + 1/2) - log(pi)/2`` and ``k log k`` for ``k = 0..N``."""
+    """Lookup tables ``log Gamma(k + 1/2) - log(pi)/2`` and ``k log k`` for ``k = 0..N`` (cached).
+
+    Parameters
+    ----------
+    N : int
+        Number of observations (the largest count).
+
+    Returns
+    -------
+    _Tables
+        ``N``, ``lgh`` (the first table) and ``klogk`` (the second), arrays of length ``N + 1``.
+    """
     t = _TABLE_CACHE.get(N)
     if t is None:
         k = np.arange(N + 1, dtype=np.float64)
@@ -101,8 +112,16 @@ def _component(data: BinaryData, mask: int, table: np.ndarray) -> float:
 def component_log_evidence(data: Any, variables: Any) -> float:
     """Log-evidence (nats) of a complete model on a subset of the variables.
 
-    ``variables`` is a list of 0-based indices or an int bit mask; the counts used are the
-    marginal counts of these variables.
+    Parameters
+    ----------
+    data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
+    variables : list of int or int
+        0-based indices, or an int bit mask; the counts used are the marginal counts of these
+        variables.
+
+    Returns
+    -------
+    float
     """
     data = as_binary_data(data)
     mask = _as_mask(variables)
@@ -130,6 +149,16 @@ def log_evidence(data: Any, partition: Any) -> float:
 
     Use ``[[0, 1, ..., n-1]]`` for the complete model and ``[[0], [1], ...]`` for the independent
     model. The data must already be in the basis of the model (see :mod:`spinscope.mcm.basis`).
+
+    Parameters
+    ----------
+    data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
+    partition : list of lists of int (0-based variables) or of int bit masks
+        Must cover every variable exactly once.
+
+    Returns
+    -------
+    float
     """
     return evaluate_partition(data, partition).log_evidence
 
@@ -210,6 +239,10 @@ def evaluate_partition(data: Any, partition: Any) -> MCMEvidence:
     data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
     partition : list of lists of int (0-based variables) or of int bit masks
         Must cover every variable exactly once.
+
+    Returns
+    -------
+    MCMEvidence
     """
     data = as_binary_data(data)
     masks = normalize_partition(partition, data.n)
@@ -232,5 +265,17 @@ def evaluate_partition(data: Any, partition: Any) -> MCMEvidence:
 
 
 def max_log_likelihood(data: Any, partition: Any) -> float:
-    """Maximum log-likelihood (nats) of the data under the MCM ``partition``."""
+    """Maximum log-likelihood (nats) of the data under the MCM ``partition``.
+
+    Parameters
+    ----------
+    data : BinaryData or anything :func:`~spinscope.mcm.data.as_binary_data` accepts
+    partition : list of lists of int (0-based variables) or of int bit masks
+        Must cover every variable exactly once.
+
+    Returns
+    -------
+    float
+        ``sum_c sum_x k_x log(k_x / N)`` over the components' marginal state counts.
+    """
     return evaluate_partition(data, partition).max_log_likelihood

@@ -94,12 +94,33 @@ class MinimallyComplexModel:
         self.seed = seed
 
     def get_params(self, deep: bool = True) -> dict:
-        """Constructor parameters (scikit-learn protocol)."""
+        """Constructor parameters (scikit-learn protocol).
+
+        Parameters
+        ----------
+        deep : bool
+            Ignored (no nested estimators).
+
+        Returns
+        -------
+        dict
+        """
         return {"basis": self.basis, "search": self.search, "order": self.order,
                 "anneal_steps": self.anneal_steps, "seed": self.seed}
 
     def set_params(self, **params: Any) -> MinimallyComplexModel:
-        """Set constructor parameters (scikit-learn protocol); unknown names are an error."""
+        """Set constructor parameters (scikit-learn protocol); unknown names are an error.
+
+        Parameters
+        ----------
+        **params
+            Any of ``basis``, ``search``, ``order``, ``anneal_steps``, ``seed``.
+
+        Returns
+        -------
+        MinimallyComplexModel
+            ``self``.
+        """
         valid = self.get_params()
         for key, value in params.items():
             if key not in valid:
@@ -111,8 +132,17 @@ class MinimallyComplexModel:
     def fit(self, X: Any, y: Any = None) -> MinimallyComplexModel:
         """Select the basis and the partition of largest evidence; store component counts.
 
-        ``X``: :class:`~spinscope.mcm.data.BinaryData`, a data-file path, an ``(N, n)`` array of
-        0/1 or ±1, or a pandas DataFrame. ``y`` is ignored. Returns ``self``.
+        Parameters
+        ----------
+        X : BinaryData, path, ndarray of shape (N, n), DataFrame or sequence of 0/1 strings
+            Training data: :class:`~spinscope.mcm.data.BinaryData`, a data-file path, an ``(N, n)``
+            array of 0/1 or ±1, or a pandas DataFrame.
+        y : ignored
+
+        Returns
+        -------
+        MinimallyComplexModel
+            ``self``, fitted.
         """
         if self.search not in _SEARCHES:
             raise InputError(f"search must be one of {_SEARCHES}, got {self.search!r}")
@@ -181,9 +211,17 @@ class MinimallyComplexModel:
         return unpack_bits(new, self.n_features_in_)
 
     def log_proba(self, X: Any) -> np.ndarray:
-        """Log-probability (nats) of each row of ``X`` (shape ``(N,)``) under the fitted MCM.
+        """Log-probability (nats) of each row of ``X`` under the fitted MCM.
 
-        Rows of a file or :class:`BinaryData` come grouped by distinct state.
+        Parameters
+        ----------
+        X : BinaryData, path, ndarray of shape (N, n), DataFrame or sequence of 0/1 strings
+            Observations in the original variables (see :func:`~spinscope.mcm.data.as_bits`).
+            Rows of a file or :class:`BinaryData` come grouped by distinct state.
+
+        Returns
+        -------
+        ndarray, shape (N,)
         """
         self._check_fitted()
         bits = self._to_basis_bits(X)
@@ -201,18 +239,51 @@ class MinimallyComplexModel:
         return out
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Probability of each row of ``X`` (shape ``(N,)``)."""
+        """Probability of each row of ``X``.
+
+        Parameters
+        ----------
+        X : BinaryData, path, ndarray of shape (N, n), DataFrame or sequence of 0/1 strings
+            Observations in the original variables (see :func:`~spinscope.mcm.data.as_bits`).
+
+        Returns
+        -------
+        ndarray, shape (N,)
+        """
         return np.exp(self.log_proba(X))
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-probability per observation (nats); higher is better."""
+        """Mean log-probability per observation (nats); higher is better.
+
+        Parameters
+        ----------
+        X : BinaryData, path, ndarray of shape (N, n), DataFrame or sequence of 0/1 strings
+            Observations in the original variables (see :func:`~spinscope.mcm.data.as_bits`).
+        y : ignored
+
+        Returns
+        -------
+        float
+        """
         return float(np.mean(self.log_proba(X)))
 
     def sample(self, n_samples: int, *, seed: SeedLike = None) -> np.ndarray:
-        """Draw ``n_samples`` independent observations, ``(n_samples, n)`` uint8 0/1 (original variables).
+        """Draw independent observations from the fitted MCM.
 
         Each component draws from ``p_c``: an observed state with probability
         ``k_x / (N + 2**(r-1))``, else a uniformly random state (the ``1/2`` pseudo-counts).
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of observations.
+        seed : int, Generator or None
+            Seed of the draws (default: the model's ``seed``).
+
+        Returns
+        -------
+        ndarray of uint8, shape (n_samples, n)
+            0/1 values in the original variables.
         """
         self._check_fitted()
         n_samples = check_int(n_samples, "n_samples", minimum=0)
@@ -241,6 +312,13 @@ class MinimallyComplexModel:
         component; ``g_mu = 2**-r sum_x (-1)**parity(mu & x) log p_c(x)`` (a Walsh–Hadamard
         transform). Each operator is mapped to the original variables through the basis (a product
         of basis operators).
+
+        Parameters
+        ----------
+        max_size : int
+            Refuse components of more variables (``2**r`` couplings each).
+        tol : float
+            List only couplings with ``|g| > tol``.
 
         Returns
         -------
@@ -293,7 +371,20 @@ class MinimallyComplexModel:
         }
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write the fitted model as JSON (atomically; refuses to overwrite unless asked)."""
+        """Write the fitted model as JSON (atomically; refuses to overwrite unless asked).
+
+        Parameters
+        ----------
+        path : path-like
+            The file to write; its directory must exist.
+        overwrite : bool
+            Replace an existing file.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
         from spinscope._files import atomic_write
 
         text = json.dumps(self.to_dict())
@@ -301,7 +392,23 @@ class MinimallyComplexModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> MinimallyComplexModel:
-        """Read a model written by :meth:`save`."""
+        """Read a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : path-like
+            The model file.
+
+        Returns
+        -------
+        MinimallyComplexModel
+            Fitted.
+
+        Raises
+        ------
+        ModelFileError
+            The file is missing, not JSON, or not a valid ``spinscope-mcm`` file.
+        """
         path = Path(path)
         try:
             d = json.loads(path.read_text())
@@ -313,7 +420,25 @@ class MinimallyComplexModel:
 
     @classmethod
     def from_dict(cls, d: Any, *, source: str = "model") -> MinimallyComplexModel:
-        """Rebuild a fitted model from :meth:`to_dict` output."""
+        """Rebuild a fitted model from :meth:`to_dict` output.
+
+        Parameters
+        ----------
+        d : dict
+            The output of :meth:`to_dict` (e.g. read back from JSON).
+        source : str
+            Name of the origin, for error messages.
+
+        Returns
+        -------
+        MinimallyComplexModel
+            Fitted.
+
+        Raises
+        ------
+        ModelFileError
+            ``d`` is not a valid ``spinscope-mcm`` description of this version.
+        """
         if not isinstance(d, dict) or d.get("format") != FORMAT_NAME:
             raise ModelFileError(f"{source} is not a {FORMAT_NAME} file")
         if d.get("version") != FORMAT_VERSION:
@@ -339,9 +464,9 @@ class MinimallyComplexModel:
                 model._comp_states.append(st)
                 model._comp_counts.append(cnt)
                 model._comp_index.append(_index(_keys(st)))
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
             raise ModelFileError(f"{source} is a corrupt {FORMAT_NAME} file: {exc}") from None
         return model
 

@@ -66,14 +66,40 @@ def _residual(cp: Couplings, h: np.ndarray, M: np.ndarray, beta: float,
 
 
 def tap_free_energy(model: IsingModel, m, *, beta: float) -> np.ndarray:
-    """TAP free energy per spin ``F(m)/n`` (units of the couplings) of magnetisations ``(..., n)``."""
+    """TAP free energy per spin ``F(m)/n`` (units of the couplings) of magnetisations.
+
+    Parameters
+    ----------
+    model : IsingModel
+    m : array, shape (..., n)
+        Magnetisations in ``[-1, 1]``.
+    beta : float
+        Inverse temperature.
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
     beta = check_positive(beta, "beta")
     M = np.atleast_2d(np.asarray(m, dtype=float))
     return _free_energy(Couplings(model), model.fields, M, beta).reshape(np.shape(m)[:-1])
 
 
 def tap_residual(model: IsingModel, m, *, beta: float) -> np.ndarray:
-    """``max_i |m_i - tanh(...)|``: how far each row of ``m`` is from solving the TAP equations."""
+    """``max_i |m_i - tanh(...)|``: how far each row of ``m`` is from solving the TAP equations.
+
+    Parameters
+    ----------
+    model : IsingModel
+    m : array, shape (..., n)
+        Magnetisations in ``[-1, 1]``.
+    beta : float
+        Inverse temperature.
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
     beta = check_positive(beta, "beta")
     M = np.atleast_2d(np.asarray(m, dtype=float))
     return _residual(Couplings(model), model.fields, M, beta).reshape(np.shape(m)[:-1])
@@ -95,7 +121,21 @@ def tap_hessian_min_eig(model: IsingModel, m, *, beta: float, cp: Couplings | No
     """Least eigenvalue of the TAP Hessian scaled by ``diag(1 - m^2)`` (``I - M`` of the paper).
 
     ``S^{1/2} Hess S^{1/2}`` with ``S = diag(1 - m^2)``; at ``m = 0`` it is ``I - beta J + beta^2 D``.
-    Positive: ``m`` is a local minimum of ``F``; negative: a saddle.
+
+    Parameters
+    ----------
+    model : IsingModel
+    m : array, shape (n,)
+        Magnetisations in ``[-1, 1]``.
+    beta : float
+        Inverse temperature.
+    cp : Couplings, optional
+        The model's prepared couplings (internal; built when omitted).
+
+    Returns
+    -------
+    float
+        Positive: ``m`` is a local minimum of ``F``; negative: a saddle.
     """
     beta = check_positive(beta, "beta")
     cp = cp or Couplings(model)
@@ -182,7 +222,17 @@ class TapResult:
             return self.overlaps / np.outer(q, q)
 
     def to_dict(self, *, solutions: bool = False) -> dict:
-        """JSON-ready summary (magnetisations only with ``solutions=True``)."""
+        """JSON-ready summary.
+
+        Parameters
+        ----------
+        solutions : bool
+            Include the magnetisations (``solutions``, ``(k, n)``).
+
+        Returns
+        -------
+        dict
+        """
         k = self.n_solutions
         cos = np.abs(self.normalized_overlaps())
         off = cos[~np.eye(k, dtype=bool)] if k > 1 else np.array([])
@@ -290,41 +340,19 @@ def tap_solve(model: IsingModel, *, beta: float, starts: int = 64, seed: SeedLik
     rng = make_rng(seed)
     cp = Couplings(model)
     h = model.fields
-    masks = cp.parity_masks() if cp.bipartite else None
-    dense = None
-    if masks is None:
-        J = model.dense_couplings()
-        dense = (np.ascontiguousarray(J), np.ascontiguousarray(J * J))
+    masks, dense = _update_plan(model, cp)
     M = rng.uniform(-1.0, 1.0, size=(starts, cp.n))
     counts0 = np.ones(starts, dtype=int)
     flip = not np.any(h)
     mt = 0.1 * dedup_tol
     with blas_threads(1):
-        for s in range(anneal - 1):  # homotopy: Onsager term switched on while beta rises to its value
-            frac = s / (anneal - 1)
-            M, counts0, _ = _descend(cp, h, M, counts0, beta * (0.8 + 0.2 * frac), 20, tol, masks,
-                                     dense, onsager=frac, merge_tol=mt, flip=flip)
-        snap = 0.0
-        if flip:  # m = 0 solves TAP exactly; snap to it when it is a strict local minimum
-            from spinscope.meanfield.stability import _MinEig
-
-            if _MinEig(cp).lanczos(beta, np.ones(cp.n), tol=1e-6)[0] > 1e-2:
-                snap = 1e-3
+        M, counts0 = _anneal_stages(cp, h, M, counts0, beta, anneal, tol, masks, dense, mt, flip)
         M, counts0, iters = _descend(cp, h, M, counts0, beta, max_iter, tol, masks, dense,
-                                     merge_tol=mt, flip=flip, snap=snap)
+                                     merge_tol=mt, flip=flip, snap=_snap_radius(cp, beta, flip))
         res = _residual(cp, h, M, beta)
         ok = res < max(tol, 1e-6)
         F = _free_energy(cp, h, M, beta)
-        reps: list[int] = []
-        counts: list[int] = []
-        for i in np.flatnonzero(ok)[np.argsort(F[ok], kind="stable")]:
-            for r, j in enumerate(reps):
-                if np.max(np.abs(M[i] - M[j])) < dedup_tol or (flip and np.max(np.abs(M[i] + M[j])) < dedup_tol):
-                    counts[r] += int(counts0[i])
-                    break
-            else:
-                reps.append(int(i))
-                counts.append(int(counts0[i]))
+        reps, counts = _distinct(M, counts0, F, ok, dedup_tol, flip)
         sol = M[reps]
         hess = np.array([tap_hessian_min_eig(model, s, beta=beta, cp=cp) for s in sol]) if hessian else None
         plef = np.array([_plefka(cp, s, beta) for s in sol])
@@ -333,3 +361,48 @@ def tap_solve(model: IsingModel, *, beta: float, starts: int = 64, seed: SeedLik
                      overlaps=q, counts=np.asarray(counts, dtype=int), residuals=res[reps],
                      hessian_min_eig=hess, plefka=plef, n_starts=starts, n_unconverged=int(counts0[~ok].sum()),
                      iterations=int(iters))
+
+
+def _anneal_stages(cp: Couplings, h: np.ndarray, M: np.ndarray, counts: np.ndarray, beta: float,
+                   anneal: int, tol: float, masks, dense, merge_tol: float,
+                   flip: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The ``anneal - 1`` homotopy stages: the Onsager term is switched on while ``beta`` rises to its value."""
+    for s in range(anneal - 1):
+        frac = s / (anneal - 1)
+        M, counts, _ = _descend(cp, h, M, counts, beta * (0.8 + 0.2 * frac), 20, tol, masks, dense,
+                                onsager=frac, merge_tol=merge_tol, flip=flip)
+    return M, counts
+
+
+def _update_plan(model: IsingModel, cp: Couplings) -> tuple[list | None, tuple | None]:
+    """``(parity masks, None)`` for a bipartite coupling graph, else ``(None, (J, J*J))`` dense."""
+    masks = cp.parity_masks() if cp.bipartite else None
+    if masks is not None:
+        return masks, None
+    J = model.dense_couplings()
+    return None, (np.ascontiguousarray(J), np.ascontiguousarray(J * J))
+
+
+def _snap_radius(cp: Couplings, beta: float, flip: bool) -> float:
+    """``1e-3`` when ``h = 0`` and ``m = 0`` (an exact TAP solution) is a strict local minimum, else 0."""
+    if not flip:
+        return 0.0
+    from spinscope.meanfield.stability import _MinEig
+
+    return 1e-3 if _MinEig(cp).lanczos(beta, np.ones(cp.n), tol=1e-6)[0] > 1e-2 else 0.0
+
+
+def _distinct(M: np.ndarray, counts0: np.ndarray, F: np.ndarray, ok: np.ndarray, dedup_tol: float,
+              flip: bool) -> tuple[list[int], list[int]]:
+    """Representative rows of the converged solutions, lowest ``F`` first, and their basin sizes."""
+    reps: list[int] = []
+    counts: list[int] = []
+    for i in np.flatnonzero(ok)[np.argsort(F[ok], kind="stable")]:
+        for r, j in enumerate(reps):
+            if np.max(np.abs(M[i] - M[j])) < dedup_tol or (flip and np.max(np.abs(M[i] + M[j])) < dedup_tol):
+                counts[r] += int(counts0[i])
+                break
+        else:
+            reps.append(int(i))
+            counts.append(int(counts0[i]))
+    return reps, counts
