@@ -2,7 +2,7 @@
 
 Measures
 --------
-* ``analysis_784_256_256_10``: wall time of :func:`spinscope.nn.track.analyze_checkpoint` (the full
+* ``analysis_784_256_256_10``: wall time of :func:`spinscope.nn.track_analysis.analyze_checkpoint` (the full
   per-checkpoint analysis: T_c root, λ_min curve on 200 temperatures, 64 TAP starts, spectrum) on
   one randomly initialised 784-256-256-10 checkpoint, in this process with all threads; median
   of ``--repeats`` runs.
@@ -52,7 +52,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--full", action="store_true", help="also time the default `spinscope track` run")
     args = ap.parse_args()
-    from spinscope.nn.track import _init_worker, analyze_checkpoint
+    from spinscope.nn.track_analysis import analyze_checkpoint
+    from spinscope.workflows.track import _init_worker, _single_threaded
 
     out: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,8 +71,6 @@ def main() -> None:
         for k, p in enumerate(paths):
             analyze_checkpoint(p, seed=k)
         serial = time.perf_counter() - t0
-        from spinscope.nn.track import _single_threaded
-
         with _single_threaded():
             t0 = time.perf_counter()
             for k, p in enumerate(paths):

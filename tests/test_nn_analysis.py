@@ -1,4 +1,6 @@
-"""analyze_network: random ensemble vs trained-like (planted) networks; JSON output; plots."""
+"""analyze_network: random ensemble vs trained-like (planted) networks; JSON output.
+
+The figures are tested in test_report_figures.py, the Monte Carlo check in test_workflows_analyze.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from spinscope.errors import InputError
 from spinscope.meanfield import layered_tc
 from spinscope.nn import analyze_network
-from spinscope.nn.analysis import init_variance, plot_analysis, random_weights
+from spinscope.nn.analysis import init_variance, random_weights
 
 SIZES = (300, 150, 150, 10)
 
@@ -39,15 +41,6 @@ def test_planted_network_crosses_and_tap_aligns_with_top_eigenvector():
     assert r.tap["n_valid"] >= 1 and r.tap["max_eigvec_overlap"] > 0.9
 
 
-def test_plots_written_and_not_overwritten(tmp_path):
-    r = analyze_network(random_weights((40, 30, 5), seed=0), seed=0, n_betas=20, tap_starts=4)
-    paths = plot_analysis(r, tmp_path)
-    assert {p.name for p in paths} >= {"stability.png", "spectrum.png"}
-    assert all(p.stat().st_size > 1000 for p in paths)
-    with pytest.raises(InputError, match="already exists"):
-        plot_analysis(r, tmp_path)
-
-
 def test_options_and_bad_input():
     ws = random_weights((30, 20, 5), seed=3, init="kaiming")
     r = analyze_network(ws, tap=False, spectrum=False, betas=np.linspace(0.1, 3, 30))
@@ -58,19 +51,3 @@ def test_options_and_bad_input():
         analyze_network(ws, tap_starts=0)
     with pytest.raises(InputError):
         analyze_network(ws, tap_beta=-1.0)
-
-
-@pytest.mark.slow
-def test_mc_check_overlap_distribution_narrows_above_tc():
-    from spinscope.models import IsingModel
-    from spinscope.nn.analysis import mc_check
-
-    model = IsingModel.from_layers(random_weights((40, 30, 20), seed=4))
-    tc = analyze_network(model, tap=False, spectrum=False).tc
-    d = mc_check(model, tc=tc, t_ratios=(0.5, 1.8), n_temps=6, sweeps=1500, seed=1)
-    q, below, above = (np.asarray(d[k]) for k in ("q", "p_q_below", "p_q_above"))
-    dq = q[1] - q[0]
-    # thresholds: above T_c at n = 90 the overlap is Gaussian of width ~ 1/sqrt(n) ≈ 0.1
-    assert (above[np.abs(q) < 0.35] * dq).sum() > 0.9
-    assert d["q2"][0] > 2 * d["q2"][-1]
-    assert (below[np.abs(q) < 0.35] * dq).sum() < (above[np.abs(q) < 0.35] * dq).sum()

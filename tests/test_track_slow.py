@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spinscope.nn.track import track
+from spinscope.workflows.track import track
 
 
 @pytest.mark.slow

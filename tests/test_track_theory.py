@@ -7,7 +7,7 @@ import pytest
 from spinscope.io import RunDirectory
 from spinscope.meanfield import layered_tc
 from spinscope.nn.networks import build_network, init_variances
-from spinscope.nn.track import analyze_checkpoint
+from spinscope.nn.track_analysis import analyze_checkpoint
 
 
 @pytest.mark.parametrize("arch", [(64, 128, 128, 10), (784, 256, 256, 10)])

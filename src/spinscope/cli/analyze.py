@@ -1,6 +1,6 @@
 """``spinscope analyze``: a network (weights file or random ensemble) as a spin model.
 
-Thin wrapper of :func:`spinscope.nn.analyze_network` (and :func:`spinscope.nn.analysis.plot_analysis`).
+Thin wrapper of :func:`spinscope.workflows.analyze`: parse the options, call it, format the result.
 """
 
 from __future__ import annotations
@@ -8,26 +8,9 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from spinscope.cli._common import emit, get_options, parse_int_list
-from spinscope.errors import InputError
+from spinscope.cli._common import emit, get_options, parse_int_list, parse_range
 
 __all__ = ["command"]
-
-
-def _parse_betas(text: str) -> np.ndarray:
-    text = str(text).strip()
-    try:
-        if ":" in text:
-            a, b, c = text.split(":")
-            vals = np.linspace(float(a), float(b), int(c))
-        else:
-            vals = np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError:
-        raise InputError(f"--betas {text!r}: use start:stop:count (e.g. 0.1:4:200) or a comma list "
-                         "of inverse temperatures") from None
-    if vals.size < 3 or not np.all(np.isfinite(vals)) or np.any(vals <= 0):
-        raise InputError(f"--betas {text!r}: need at least 3 finite inverse temperatures > 0")
-    return vals
 
 
 def _human(d: dict) -> str:
@@ -96,36 +79,14 @@ def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_be
     WEIGHTS_FILE is a .safetensors file or a torch checkpoint saved with torch.save(state_dict)
     (read with weights_only=True). Couplings are the weights; temperatures are in weight units.
     """
-    from spinscope.meanfield import layered_tc
-    from spinscope.nn import network_to_model
-    from spinscope.nn.analysis import analyze_network, init_variance, plot_analysis, random_weights
-    from spinscope.nn.analysis import mc_check as run_mc
+    from spinscope.workflows.analyze import analyze
 
     opts = get_options()
-    if (weights_file is None) == (random_sizes is None):
-        raise InputError("give either a WEIGHTS_FILE or --random WIDTHS (e.g. --random 784,256,256,10), not both or neither")
-    if tap_beta is not None and not (np.isfinite(tap_beta) and tap_beta > 0):
-        raise InputError(f"--tap-beta must be a positive inverse temperature, got {tap_beta}")
-    grid = _parse_betas(betas) if betas is not None else None
-    ensemble = None
-    if random_sizes is not None:
-        sizes = parse_int_list(random_sizes, "--random")
-        if len(sizes) < 2:
-            raise InputError(f"--random {random_sizes!r} needs at least two widths")
-        obj = random_weights(sizes, init=init, seed=np.random.SeedSequence(opts.seed).spawn(2)[0])
-        var = init_variance(sizes, init)
-        ensemble = {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
-    else:
-        obj = weights_file
-    model = network_to_model(obj, biases=not no_biases)
-    res = analyze_network(model, betas=grid, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
-                          seed=opts.seed, spectrum=not no_spectrum, tap=not no_tap,
-                          biases=not no_biases)
+    res = analyze(weights_file,
+                  random=parse_int_list(random_sizes, "--random") if random_sizes is not None else None,
+                  init=init, betas=parse_range(betas, "--betas", min_count=3) if betas is not None else None,
+                  n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta, tap=not no_tap,
+                  spectrum=not no_spectrum, biases=not no_biases, mc_check=mc_check, mc_sweeps=mc_sweeps,
+                  out=out, seed=opts.seed)
     d = res.to_dict()
-    d["ensemble"] = ensemble
-    d["seed"] = opts.seed
-    if mc_check:
-        d["mc_check"] = run_mc(model, tc=res.tc, sweeps=mc_sweeps, seed=opts.seed)
-    if out is not None:
-        d["plots"] = [str(p) for p in plot_analysis(res, out)]
     emit(d, None if opts.quiet and opts.json else _human(d))

@@ -1,8 +1,8 @@
 """``spinscope track``: train networks and follow their spin phase; write a report.
 
-Thin wrapper of :func:`spinscope.nn.track.track`. With ``--resume DIR`` every flag not given on
-the command line is taken from the run's stored configuration; a flag that is given must agree
-with it.
+Thin wrapper of :func:`spinscope.workflows.track`. With ``--resume DIR`` every flag not given on
+the command line is taken from the run's stored configuration
+(:func:`spinscope.workflows.track.track_options_from_run`); a flag that is given must agree with it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from spinscope.cli._common import emit, get_options, parse_int_list
 
 __all__ = ["command"]
 
-# the defaults of spinscope.nn.track.track (tests/test_cli_track.py checks they agree)
+# the defaults of spinscope.workflows.track (tests/test_cli_track.py checks they agree)
 _DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": None,
              "checkpoints": 30, "init_scale": 1.0}
 
@@ -66,8 +66,7 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
     Reproduces Barney, Winer & Galitski (2024), "Neural Networks as Spin Models: From Glass to
     Hidden Order Through Training". With no arguments: digits, 64-128-128-10, both networks.
     """
-    from spinscope.errors import InputError
-    from spinscope.nn.track import track
+    from spinscope.workflows.track import track, track_options_from_run
 
     opts = get_options(ctx)
     kw = {"dataset": dataset, "optimizer": optimizer, "lr": lr, "batch_size": batch_size, "epochs": epochs,
@@ -75,34 +74,9 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
           "architecture": parse_int_list(architecture, "--architecture") if architecture else None,
           "activations": tuple(a.strip() for a in activations.split(",") if a.strip())}
     if resume is not None:
-        from spinscope.io import RunDirectory
-
-        stored = RunDirectory.resume(resume, command="track").config
-        given = {k for k in kw if ctx.get_parameter_source(k)
-                 == click.core.ParameterSource.COMMANDLINE}
-        for key in ("optimizer", "lr", "batch_size", "epochs", "checkpoints", "init_scale", "architecture"):
-            if key not in given and key in stored:
-                kw[key] = stored[key]
-        if "activations" not in given and "activations" in stored:
-            kw["activations"] = tuple(stored["activations"])
-        if "dataset" not in given and stored.get("dataset") not in (None, "digits", "mnist", "fashion-mnist"):
-            raise InputError(f"resuming {resume}: give the dataset path again with --dataset "
-                             f"(it was {stored.get('dataset')!r})")
-        if "dataset" not in given and "dataset" in stored:
-            kw["dataset"] = stored["dataset"]
-    if download and kw["dataset"] not in ("mnist", "fashion-mnist"):
-        raise InputError("--download applies to --dataset mnist or fashion-mnist only")
-    if download:
-        from spinscope.nn.data import load_dataset
-
-        load_dataset(kw["dataset"], data_dir=data_dir, download=True)
+        given = {k: v for k, v in kw.items()
+                 if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+        kw.update(track_options_from_run(resume, given))
     res = track(**kw, data_dir=data_dir, out=out, resume=resume, seed=opts.seed, device=opts.device,
-                workers=workers, progress=opts.show_progress and not opts.json)
-    summary = {"run_dir": str(res.run_dir), "report": str(res.report), "seed": res.config["seed"],
-               "networks": {net: {"final_accuracy": s["final_accuracy"], "tc0": s["tc0"],
-                                  "replica_tc0": s["replica_tc0"], "tc0_rel_deviation": s["tc0_rel_deviation"],
-                                  "tc_final": s["tc_final"], "first_hidden_order_step": s["first_hidden_order_step"],
-                                  "exponent": s["exponent"], "exponent_ci": s["exponent_ci"],
-                                  "power_law_fits": s["power_law_fits"]}
-                            for net, s in res.summary.items()}}
-    emit(summary, _human(res))
+                workers=workers, progress=opts.show_progress and not opts.json, download=download)
+    emit(res.to_summary(), _human(res))

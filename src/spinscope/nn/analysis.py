@@ -28,8 +28,7 @@ from spinscope.meanfield.tap import tap_solve
 from spinscope.models import IsingModel
 from spinscope.nn.mapping import network_to_model
 
-__all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "mc_check", "plot_analysis",
-           "random_weights"]
+__all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "random_weights"]
 
 #: Initialisation laws of :func:`random_weights` and the variance of ``W`` between widths ``(a, b)``.
 INITS = {
@@ -187,35 +186,18 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
     timings["stability"] = time.perf_counter() - t0
 
     layered = model.layers is not None and len(model.layers) >= 2
-    var = rep_tc = rep_curve = None
-    if layered:
-        var = layer_variances(model)
-        if all(v > 0 for v in var):
-            rep_tc = layered_tc(model.layers, var)
-            rep_curve = replica_hessian_min_eig(model.layers, var, st.betas)
-
-    spec_d = None
-    top = None
+    var, rep_tc, rep_curve = _replica(model, st.betas) if layered else (None, None, None)
+    spec_d = top = None
     if spectrum and layered:
         t0 = time.perf_counter()
         sp = spectrum_summary(model, n_vectors=n_vectors)
         spec_d, top = sp.to_dict(), sp.top_vectors
         timings["spectrum"] = time.perf_counter() - t0
-
     tap_d = None
     if tap:
         t0 = time.perf_counter()
         tb = 1.25 * st.beta_c if tap_beta is None else check_positive(tap_beta, "tap_beta")
-        (tap_seed,) = spawn_seeds(seed, 1)
-        tr = tap_solve(model, beta=tb, starts=tap_starts, seed=np.random.default_rng(tap_seed))
-        tap_d = tr.to_dict()
-        if top is not None:
-            norms = np.linalg.norm(tr.solutions, axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ov = np.abs(tr.solutions @ top.T) / norms[:, None]
-            ov[tr.self_overlaps < 1e-10] = 0.0  # the paramagnet has no direction
-            tap_d["eigvec_overlaps"] = ov.tolist()
-            tap_d["max_eigvec_overlap"] = float(ov.max()) if ov.size else None
+        tap_d = _tap(model, tb, tap_starts, seed, top)
         timings["tap"] = time.perf_counter() - t0
 
     return NetworkAnalysis(layers=tuple(model.layers) if layered else (model.n,), n=model.n,
@@ -225,105 +207,24 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
                            spectrum=spec_d, tap=tap_d, timings=timings)
 
 
-def mc_check(model: IsingModel, *, tc: float, t_ratios=(0.6, 1.6), n_temps: int = 8,
-             sweeps: int = 2000, replicas: int = 2, algorithm: str = "metropolis",
-             seed: SeedLike = None) -> dict:
-    """Monte Carlo cross-check of ``T_c``: ``P(q)`` above and below it from parallel tempering.
-
-    Runs :func:`spinscope.mc.simulate.simulate` with replica exchange on ``n_temps`` temperatures
-    geometrically spaced from ``t_ratios[0] * tc`` to ``t_ratios[1] * tc``, ``replicas`` independent
-    replica sets (overlaps ``q`` between them).
-
-    Returns
-    -------
-    dict
-        ``temperatures``, ``q2`` and ``chi_sg`` per temperature, ``q`` (bin centres) and the ``P(q)``
-        densities at the lowest (``p_q_below``) and highest (``p_q_above``) temperature.
-    """
-    from spinscope.mc.simulate import simulate
-
-    tc = check_positive(tc, "tc")
-    lo, hi = (check_positive(x, "t_ratios") for x in t_ratios)
-    if not lo < 1.0 < hi:
-        raise InputError(f"t_ratios must bracket 1 (below and above T_c), got {t_ratios}")
-    temps = np.geomspace(lo * tc, hi * tc, check_int(n_temps, "n_temps", minimum=2))
-    (ss,) = spawn_seeds(seed, 1)
-    res = simulate(model, temperatures=temps,
-                   algorithm=algorithm, sweeps=check_int(sweeps, "sweeps", minimum=10),
-                   replicas=check_int(replicas, "replicas", minimum=2), tempering=True,
-                   seed=int(ss.generate_state(1)[0]))
-    summ = res.summary_rows
-    order = np.argsort([r["T"] for r in summ])
-    dens = np.asarray(res.overlap_density)
-    t_rows = np.asarray([r["T"] for r in summ])
-    return {"temperatures": t_rows[order].tolist(), "tc": tc,
-            "q2": [summ[i]["q2"] for i in order], "chi_sg": [summ[i]["chi_sg"] for i in order],
-            "q": np.asarray(res.overlap_q).tolist(),
-            "p_q_below": dens[int(np.argmin(t_rows))].tolist(),
-            "p_q_above": dens[int(np.argmax(t_rows))].tolist(),
-            "sweeps": sweeps, "replicas": replicas, "algorithm": algorithm}
+def _replica(model: IsingModel, betas: np.ndarray) -> tuple[list, float | None, np.ndarray | None]:
+    """Per-layer mean-square weights, the replica ``T_c`` and ``1 - beta^2 lambda_max(A)`` on ``betas``."""
+    var = layer_variances(model)
+    if not all(v > 0 for v in var):
+        return var, None, None
+    return var, layered_tc(model.layers, var), replica_hessian_min_eig(model.layers, var, betas)
 
 
-def plot_analysis(result: NetworkAnalysis, out_dir, *, overwrite: bool = False) -> list:
-    """Write the figures of an analysis as PNG files into ``out_dir`` (created if missing).
-
-    ``stability.png`` (``lambda_min(beta)`` with the replica curve and ``T_c``), ``spectrum.png``
-    (eigenvalue histogram of ``J`` with the bulk edge) and, with TAP solutions, ``tap_overlaps.png``.
-    Existing files are refused unless ``overwrite``. Returns the written paths.
-    """
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from spinscope._files import atomic_write
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-
-    def save(fig, name):
-        written.append(atomic_write(out / name, lambda p: fig.savefig(p, format="png", dpi=120),
-                                    overwrite=overwrite, suffix=".png"))
-        plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(result.betas, result.lambda_min, label="instance: $I-\\beta J+\\beta^2 D$")
-    if result.replica_lambda_min is not None:
-        ax.plot(result.betas, result.replica_lambda_min, "--", label="replica: $1-\\beta^2\\lambda_{max}(A)$")
-    ax.axhline(0, color="k", lw=0.5)
-    ax.axvline(result.beta_c, color="r", lw=0.8, label=f"$T_c$ = {result.tc:.4g} ({result.crossing})")
-    ax.set_xlabel("$\\beta = 1/T$")
-    ax.set_ylabel("$\\lambda_{min}$")
-    lo = min(-0.2, float(np.min(result.lambda_min)) - 0.05)
-    ax.set_ylim(lo, 1.05)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    save(fig, "stability.png")
-
-    if result.spectrum is not None and "eigenvalues" in result.spectrum:
-        ev = np.asarray(result.spectrum["eigenvalues"])
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        ax.hist(ev, bins=80, density=True, color="0.6")
-        edge = result.spectrum["bulk_edge"]
-        for x in (-edge, edge):
-            ax.axvline(x, color="r", lw=0.8)
-        ax.set_yscale("log")
-        ax.set_xlabel("eigenvalue of $J$")
-        ax.set_ylabel("density")
-        ax.set_title(f"bulk edge {edge:.4g}, {result.spectrum['n_outliers']} outliers", fontsize=9)
-        fig.tight_layout()
-        save(fig, "spectrum.png")
-
-    if result.tap is not None and result.tap["n_solutions"] > 1:
-        q = np.asarray(result.tap["overlaps"])
-        d = np.sqrt(np.clip(np.diag(q), 1e-300, None))
-        fig, ax = plt.subplots(figsize=(4, 3.5))
-        im = ax.imshow(q / np.outer(d, d), vmin=-1, vmax=1, cmap="RdBu_r")
-        fig.colorbar(im, ax=ax, label="$q_{ab}/\\sqrt{q_{aa}q_{bb}}$")
-        ax.set_title(f"{result.tap['n_solutions']} TAP solutions", fontsize=9)
-        fig.tight_layout()
-        save(fig, "tap_overlaps.png")
-    return written
+def _tap(model: IsingModel, beta: float, starts: int, seed: SeedLike, top: np.ndarray | None) -> dict:
+    """TAP solutions at ``beta`` and, given the leading eigenvectors ``top``, their ``|cos|`` with them."""
+    (tap_seed,) = spawn_seeds(seed, 1)
+    tr = tap_solve(model, beta=beta, starts=starts, seed=np.random.default_rng(tap_seed))
+    tap_d = tr.to_dict()
+    if top is not None:
+        norms = np.linalg.norm(tr.solutions, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ov = np.abs(tr.solutions @ top.T) / norms[:, None]
+        ov[tr.self_overlaps < 1e-10] = 0.0  # the paramagnet has no direction
+        tap_d["eigvec_overlaps"] = ov.tolist()
+        tap_d["max_eigvec_overlap"] = float(ov.max()) if ov.size else None
+    return tap_d

@@ -1,4 +1,4 @@
-"""Datasets for training the networks that :mod:`spinscope.nn.track` follows.
+"""Datasets for training the networks that ``spinscope track`` (:func:`spinscope.workflows.track.track`) follows.
 
 Sources
 -------

@@ -9,9 +9,10 @@ The training state at a checkpoint is everything that determines the rest of the
   permutation of epoch ``e`` is drawn from its own stream ``SeedSequence(seed, spawn_key=(1, e))``,
   so the step number fixes the random state exactly (it is recorded as ``rng`` in the metadata).
 
-Checkpoints are safetensors files written with :meth:`spinscope.io.RunDirectory.save_arrays`
-(tensors ``model.<name>`` and ``optim.<param index>.<key>``; JSON metadata with the step, epoch,
-optimiser settings and the metrics measured there). Resuming from the latest checkpoint and
+Checkpoints are written through a :class:`CheckpointStore`, the small storage interface that
+:class:`spinscope.io.RunDirectory` satisfies (``save_arrays`` writes a safetensors file with
+tensors ``model.<name>`` and ``optim.<param index>.<key>`` and JSON metadata with the step, epoch,
+optimiser settings and the metrics measured there); this module does not import ``spinscope.io``. Resuming from the latest checkpoint and
 training on gives bit-for-bit the same parameters as an uninterrupted run on the same machine
 and thread count (CPU; GPU kernels may be non-deterministic).
 """
@@ -19,10 +20,10 @@ and thread count (CPU; GPU kernels may be non-deterministic).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -30,13 +31,31 @@ from torch import nn
 
 from spinscope._validation import check_int, check_positive
 from spinscope.errors import InputError, ResumeError
-from spinscope.io import RunDirectory
 from spinscope.nn.data import Dataset
 
-__all__ = ["OPTIMIZERS", "TrainSettings", "checkpoint_schedule", "evaluate", "latest_checkpoint",
-           "load_checkpoint_weights", "train"]
+__all__ = ["OPTIMIZERS", "CheckpointStore", "TrainSettings", "checkpoint_schedule", "evaluate",
+           "latest_checkpoint", "load_checkpoint_weights", "train"]
 
 OPTIMIZERS = ("adam", "sgd")
+
+
+class CheckpointStore(Protocol):
+    """Where :func:`train` keeps its checkpoints (:class:`spinscope.io.RunDirectory` is one).
+
+    Names are paths relative to ``path``, e.g. ``"checkpoints/relu/step_00000010.safetensors"``.
+    """
+
+    path: Path
+
+    def exists(self, name: str) -> bool:
+        """Whether the store holds ``name``."""
+
+    def save_arrays(self, name: str, arrays: Mapping[str, Any],
+                    metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write named tensors with JSON metadata atomically; return the file's path."""
+
+    def load_arrays(self, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Read ``(arrays, metadata)`` back; ``ResumeError`` if the file is unreadable."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,11 @@ class TrainSettings:
     def steps_per_epoch(self, n_train: int) -> int:
         """Optimiser updates per epoch (the last batch may be smaller)."""
         return math.ceil(n_train / self.batch_size)
+
+    def schedule(self, n_train: int) -> list[int]:
+        """The checkpoint steps of a run on ``n_train`` images (:func:`checkpoint_schedule`)."""
+        total = self.steps_per_epoch(n_train) * self.epochs
+        return [int(s) for s in checkpoint_schedule(total, self.checkpoints)]
 
 
 def checkpoint_schedule(total_steps: int, n: int) -> np.ndarray:
@@ -150,8 +174,20 @@ def _restore(net: nn.Module, opt: torch.optim.Optimizer, arrays: dict[str, np.nd
     opt.load_state_dict({"state": state, "param_groups": meta["optim"]["param_groups"]})
 
 
-def latest_checkpoint(rundir: RunDirectory, prefix: str) -> tuple[Path, dict] | None:
-    """The readable checkpoint with the highest step under ``prefix/`` and its metadata, or None."""
+def latest_checkpoint(rundir: CheckpointStore, prefix: str) -> tuple[Path, dict] | None:
+    """The readable checkpoint with the highest step under ``prefix/`` and its metadata, or None.
+
+    Parameters
+    ----------
+    rundir : CheckpointStore
+        E.g. a :class:`spinscope.io.RunDirectory`.
+    prefix : str
+        Sub-directory of the checkpoints.
+
+    Returns
+    -------
+    (Path, dict) or None
+    """
     folder = rundir.path / prefix
     if not folder.is_dir():
         return None
@@ -177,7 +213,92 @@ def load_checkpoint_weights(path: str | Path) -> list[np.ndarray]:
         raise ResumeError(f"cannot read checkpoint {path}: {exc}") from None
 
 
-def train(net: nn.Module, data: Dataset, settings: TrainSettings, *, rundir: RunDirectory, prefix: str,
+@dataclass
+class _Trainer:
+    """One training run's state: the network, its optimiser, the data on the device, the rows."""
+
+    net: nn.Module
+    opt: torch.optim.Optimizer
+    settings: TrainSettings
+    store: CheckpointStore
+    prefix: str
+    seed: int
+    device: Any
+    x: torch.Tensor
+    y: torch.Tensor
+    xv: torch.Tensor
+    yv: torch.Tensor
+    on_checkpoint: Callable[[int, Path, dict], None] | None
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def spe(self) -> int:
+        return self.settings.steps_per_epoch(self.x.shape[0])
+
+    def resume(self, schedule: np.ndarray) -> int:
+        """Restore the latest readable checkpoint, report the earlier ones; the step reached."""
+        found = latest_checkpoint(self.store, self.prefix)
+        if found is None:
+            return 0
+        path, _ = found
+        arrays, meta = self.store.load_arrays(str(path.relative_to(self.store.path)))
+        _restore(self.net, self.opt, arrays, meta, self.device)
+        step = int(meta["step"])
+        for s in schedule[schedule <= step]:
+            rel = f"{self.prefix}/step_{int(s):08d}.safetensors"
+            if not self.store.exists(rel):
+                raise ResumeError(f"cannot resume: checkpoint {rel} is missing from {self.store.path}")
+            _, m = self.store.load_arrays(rel)
+            self.rows.append(m["metrics"])
+            if self.on_checkpoint is not None:
+                self.on_checkpoint(int(s), self.store.path / rel, m["metrics"])
+        return step
+
+    def checkpoint(self, s: int) -> None:
+        """Measure the losses, save the full training state at step ``s`` and report it."""
+        spe = self.spe
+        self.net.eval()
+        tl, te = evaluate(self.net, self.x, self.y)
+        vl, ve = evaluate(self.net, self.xv, self.yv)
+        self.net.train()
+        rel = f"{self.prefix}/step_{s:08d}.safetensors"
+        metrics = {"step": s, "epoch": s / spe, "train_loss": tl, "train_error": te,
+                   "val_loss": vl, "val_error": ve, "checkpoint": rel}
+        arrays, ometa = _state_arrays(self.net, self.opt)
+        path = self.store.save_arrays(rel, arrays, {
+            "step": s, "epoch": s / spe, "optim": ometa,
+            "rng": {"seed": self.seed, "epoch": s // spe, "batch": s % spe}, "metrics": metrics})
+        self.rows.append(metrics)
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(s, path, metrics)
+
+    def run(self, step: int, total: int, pending: set[int],
+            on_step: Callable[[int, int], None] | None) -> None:
+        """Optimiser updates from ``step`` to ``total``, a checkpoint at every step in ``pending``."""
+        spe, bs, n_train = self.spe, self.settings.batch_size, self.x.shape[0]
+        self.net.train()
+        perm = None
+        while step < total:
+            epoch, b = divmod(step, spe)
+            if perm is None or b == 0:
+                rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(1, epoch)))
+                perm = torch.as_tensor(rng.permutation(n_train), device=self.device)
+            idx = perm[b * bs:(b + 1) * bs]
+            self.opt.zero_grad(set_to_none=True)
+            loss = nn.functional.cross_entropy(self.net(self.x[idx]), self.y[idx])
+            if not torch.isfinite(loss):
+                raise InputError(f"training diverged (loss {float(loss)}) at step {step}; lower the learning rate")
+            loss.backward()
+            self.opt.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, total)
+            if step in pending:
+                self.checkpoint(step)
+        self.net.eval()
+
+
+def train(net: nn.Module, data: Dataset, settings: TrainSettings, *, rundir: CheckpointStore, prefix: str,
           seed: int, device: str | torch.device = "cpu",
           on_checkpoint: Callable[[int, Path, dict], None] | None = None,
           on_step: Callable[[int, int], None] | None = None) -> list[dict]:
@@ -192,11 +313,14 @@ def train(net: nn.Module, data: Dataset, settings: TrainSettings, *, rundir: Run
         The network (modified in place).
     data : Dataset
     settings : TrainSettings
-    rundir : RunDirectory
+    rundir : CheckpointStore
+        Where the checkpoints go, e.g. a :class:`spinscope.io.RunDirectory`.
     prefix : str
         Sub-directory of the checkpoints, e.g. ``"checkpoints/relu"``.
     seed : int
         Seed of the mini-batch order.
+    device : str or torch.device
+        Where the network trains.
     on_checkpoint : callable ``(step, path, metrics)``, optional
         Called after each checkpoint is written (also for existing ones when resuming).
     on_step : callable ``(step, total_steps)``, optional
@@ -209,70 +333,13 @@ def train(net: nn.Module, data: Dataset, settings: TrainSettings, *, rundir: Run
         ``train_error``, ``val_loss``, ``val_error``, ``checkpoint`` (relative path).
     """
     net.to(device)
-    x = torch.as_tensor(data.x_train, device=device)
-    y = torch.as_tensor(data.y_train, device=device)
-    xv = torch.as_tensor(data.x_val, device=device)
-    yv = torch.as_tensor(data.y_val, device=device)
-    n_train = x.shape[0]
-    spe = settings.steps_per_epoch(n_train)
-    total = spe * settings.epochs
+    t = _Trainer(net, _make_optimizer(net, settings), settings, rundir, prefix, seed, device,
+                 *(torch.as_tensor(a, device=device) for a in (data.x_train, data.y_train, data.x_val, data.y_val)),
+                 on_checkpoint=on_checkpoint)
+    total = t.spe * settings.epochs
     schedule = checkpoint_schedule(total, settings.checkpoints)
-    opt = _make_optimizer(net, settings)
-    rows: list[dict] = []
-
-    step = 0
-    found = latest_checkpoint(rundir, prefix)
-    if found is not None:
-        path, meta = found
-        arrays, meta = rundir.load_arrays(str(path.relative_to(rundir.path)))
-        _restore(net, opt, arrays, meta, device)
-        step = int(meta["step"])
-        for s in schedule[schedule <= step]:
-            rel = f"{prefix}/step_{int(s):08d}.safetensors"
-            if not rundir.exists(rel):
-                raise ResumeError(f"cannot resume: checkpoint {rel} is missing from {rundir.path}")
-            _, m = rundir.load_arrays(rel)
-            rows.append(m["metrics"])
-            if on_checkpoint is not None:
-                on_checkpoint(int(s), rundir.path / rel, m["metrics"])
-
-    def checkpoint(s: int) -> None:
-        net.eval()
-        tl, te = evaluate(net, x, y)
-        vl, ve = evaluate(net, xv, yv)
-        net.train()
-        rel = f"{prefix}/step_{s:08d}.safetensors"
-        metrics = {"step": s, "epoch": s / spe, "train_loss": tl, "train_error": te,
-                   "val_loss": vl, "val_error": ve, "checkpoint": rel}
-        arrays, ometa = _state_arrays(net, opt)
-        path = rundir.save_arrays(rel, arrays, {"step": s, "epoch": s / spe, "optim": ometa,
-                                                "rng": {"seed": seed, "epoch": s // spe, "batch": s % spe},
-                                                "metrics": metrics})
-        rows.append(metrics)
-        if on_checkpoint is not None:
-            on_checkpoint(s, path, metrics)
-
-    if step == 0 and not rows:
-        checkpoint(0)
-    pending = set(int(s) for s in schedule[schedule > step])
-    net.train()
-    perm = None
-    while step < total:
-        epoch, b = divmod(step, spe)
-        if perm is None or b == 0:
-            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, epoch)))
-            perm = torch.as_tensor(rng.permutation(n_train), device=device)
-        idx = perm[b * settings.batch_size:(b + 1) * settings.batch_size]
-        opt.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(net(x[idx]), y[idx])
-        if not torch.isfinite(loss):
-            raise InputError(f"training diverged (loss {float(loss)}) at step {step}; lower the learning rate")
-        loss.backward()
-        opt.step()
-        step += 1
-        if on_step is not None:
-            on_step(step, total)
-        if step in pending:
-            checkpoint(step)
-    net.eval()
-    return rows
+    step = t.resume(schedule)
+    if step == 0 and not t.rows:
+        t.checkpoint(0)
+    t.run(step, total, {int(s) for s in schedule[schedule > step]}, on_step)
+    return t.rows

@@ -69,20 +69,9 @@ def _reproduce(config: Mapping) -> str:
     return " ".join(parts)
 
 
-def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[str, Mapping],
-                        fits: Mapping[str, object], rows: Sequence[Mapping], figures: Mapping[str, bytes],
-                        captions: Mapping[str, str] | None = None) -> str:
-    """The report as an HTML string (see the module docstring for its structure)."""
-    from spinscope.report.track_figures import CAPTIONS
-
-    captions = captions or CAPTIONS
-    nets = list(summary)
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>spinscope track report</title>"
-             f"<style>{_STYLE}</style></head><body>",
-             "<h1>Neural networks as spin models: from glass to hidden order through training</h1>",
-             f"<p>spinscope {html.escape(__version__)} · report written {time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p>"]
+def _run_section(config: Mapping, dataset: Mapping, nets: Sequence[str]) -> str:
     arch = "-".join(map(str, config.get("architecture", [])))
-    parts.append(
+    return (
         "<section id='run'><h2>What was run</h2>"
         f"<p>{len(nets)} fully connected network(s) ({', '.join(map(html.escape, nets))} activations, widths {arch}) "
         f"were trained on <b>{html.escape(str(dataset.get('name')))}</b> ({dataset.get('n_train')} training, "
@@ -95,22 +84,31 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
         "stability matrix I − M of the paramagnet reaches zero.</p>"
         f"<p>Reproduce: <code>{html.escape(_reproduce(config))}</code></p>"
         f"<h3>Configuration</h3>{_kv(config)}</section>")
+
+
+def _summary_section(summary: Mapping[str, Mapping]) -> str:
     srows = [{"network": n, **{k: (v if not isinstance(v, list) else ", ".join(f"{x:.3g}" for x in v))
                                for k, v in s.items() if k != "fit_verdict"}} for n, s in summary.items()]
-    parts.append("<section id='summary'><h2>Summary</h2>" + _table(srows) + "<ul>" +
-                 "".join(f"<li><b>{html.escape(n)}</b>: accuracy {_fmt(s.get('final_accuracy'))}; "
-                         f"T_c from {_fmt(s.get('tc0'))} at step 0 (replica prediction for the initial weight law "
-                         f"{_fmt(s.get('replica_tc0'))}, deviation {_pct(s.get('tc0_rel_deviation'))}) "
-                         f"to {_fmt(s.get('tc_final'))}; hidden order from step {_fmt(s.get('first_hidden_order_step'))}; "
-                         f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.</li>"
-                         for n, s in summary.items()) + "</ul></section>")
+    return ("<section id='summary'><h2>Summary</h2>" + _table(srows) + "<ul>" +
+            "".join(f"<li><b>{html.escape(n)}</b>: accuracy {_fmt(s.get('final_accuracy'))}; "
+                    f"T_c from {_fmt(s.get('tc0'))} at step 0 (replica prediction for the initial weight law "
+                    f"{_fmt(s.get('replica_tc0'))}, deviation {_pct(s.get('tc0_rel_deviation'))}) "
+                    f"to {_fmt(s.get('tc_final'))}; hidden order from step {_fmt(s.get('first_hidden_order_step'))}; "
+                    f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.</li>"
+                    for n, s in summary.items()) + "</ul></section>")
+
+
+def _figures_section(figures: Mapping[str, bytes], captions: Mapping[str, str]) -> str:
     figs = ["<section id='figures'><h2>Figures</h2>"]
     for name, png in figures.items():
         b64 = base64.b64encode(png).decode()
         figs.append(f"<figure id='fig-{html.escape(name)}'><img alt='{html.escape(name)}' "
                     f"src='data:image/png;base64,{b64}'><figcaption>{html.escape(captions.get(name, name))}"
                     "</figcaption></figure>")
-    parts.append("".join(figs) + "</section>")
+    return "".join(figs) + "</section>"
+
+
+def _fit_section(fits: Mapping[str, object]) -> str:
     fit_rows = []
     for n, f in fits.items():
         ci = f.exponent_ci
@@ -118,7 +116,7 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
                          "95% CI": f"[{ci[0]:.3g}, {ci[1]:.3g}]" if ci else None, "amplitude A": f.amplitude,
                          "R² (log-log)": f.r2, "curvature": f.curvature, "points used": len(f.steps),
                          "not used": f.n_dropped, "power law fits": f.fits})
-    parts.append(
+    return (
         "<section id='fit'><h2>Power-law fit of T_c(t)</h2>"
         "<p>Model T_c(t) = A t<sup>α</sup>, least squares on log–log axes over the checkpoints in the hidden-order "
         "regime (λ_min(I − M) crosses zero; before that the instability is the spin-glass one of the random "
@@ -131,12 +129,61 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
         "</ul><p>Caveats: T_c is measured on one network per activation (one seed), so the interval reflects "
         "the scatter of the checkpoints about the law, not the variation between training runs; a power law "
         "over a short range of t is hard to tell from other slow growth laws — read the residuals.</p></section>")
-    parts.append("<section id='metrics'><h2>Metrics (one row per network × checkpoint)</h2>"
-                 "<p>Also in <code>metrics.csv</code>.</p><div class='scroll'>" + _table(rows) + "</div></section>")
-    parts.append("</body></html>")
+
+
+def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[str, Mapping],
+                        fits: Mapping[str, object], rows: Sequence[Mapping], figures: Mapping[str, bytes],
+                        captions: Mapping[str, str] | None = None) -> str:
+    """The report as an HTML string (see the module docstring for its structure).
+
+    Parameters
+    ----------
+    config : mapping
+        The run's configuration (``config.json``).
+    dataset : mapping
+        ``Dataset.to_dict()``: ``name``, ``n_train``, ``n_val``, ``normalisation``.
+    summary : ``{network: summary dict}``
+    fits : ``{network: PowerLawFit}``
+        Read by attribute.
+    rows : list of dict
+        The metrics table.
+    figures : ``{name: PNG bytes}``
+    captions : ``{name: caption}``, optional
+        Default :data:`spinscope.report.track_figures.CAPTIONS`.
+
+    Returns
+    -------
+    str
+    """
+    from spinscope.report.track_figures import CAPTIONS
+
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>spinscope track report</title>"
+             f"<style>{_STYLE}</style></head><body>",
+             "<h1>Neural networks as spin models: from glass to hidden order through training</h1>",
+             f"<p>spinscope {html.escape(__version__)} · report written {time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p>",
+             _run_section(config, dataset, list(summary)),
+             _summary_section(summary),
+             _figures_section(figures, captions or CAPTIONS),
+             _fit_section(fits),
+             "<section id='metrics'><h2>Metrics (one row per network × checkpoint)</h2>"
+             "<p>Also in <code>metrics.csv</code>.</p><div class='scroll'>" + _table(rows) + "</div></section>",
+             "</body></html>"]
     return "\n".join(parts)
 
 
 def write_track_report(rundir, **kwargs) -> Path:
-    """Render the report and write it atomically to ``report.html`` in the run directory."""
+    """Render the report and write it atomically to ``report.html`` in the run directory.
+
+    Parameters
+    ----------
+    rundir : RunDirectory
+        Anything with ``write_text(name, text) -> Path``.
+    **kwargs
+        The arguments of :func:`render_track_report`.
+
+    Returns
+    -------
+    Path
+        The written ``report.html``.
+    """
     return rundir.write_text("report.html", render_track_report(**kwargs))

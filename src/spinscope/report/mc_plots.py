@@ -1,7 +1,8 @@
 """Figures of Monte Carlo results: observables against temperature, overlap distributions.
 
-Matplotlib with the Agg backend (no display needed); each function writes one PNG and returns
-its path. Inputs are the tables of :class:`spinscope.mc.simulate.SimulationResult`.
+Object-oriented matplotlib (:class:`matplotlib.figure.Figure`, no ``pyplot``, no backend
+selection); each function writes one PNG atomically and returns its path. Inputs are the tables
+of a ``SimulationResult`` of the ``simulate`` workflow (read by attribute; no import of it).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from spinscope.report._figures import new_figure, save_png
 
 __all__ = ["plot_observables", "plot_overlap_distribution"]
 
@@ -18,15 +21,11 @@ _PANELS = (("energy", "energy per spin e"), ("abs_m", "<|m|>"), ("specific_heat"
 
 
 def _figure(n_panels: int):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     cols = min(n_panels, 3)
     rows = int(np.ceil(n_panels / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
-    return plt, fig, axes.ravel()
+    fig = new_figure((4.2 * cols, 3.2 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    return fig, axes.ravel()
 
 
 def plot_observables(summary, path) -> Path:
@@ -38,10 +37,15 @@ def plot_observables(summary, path) -> Path:
         ``SimulationResult.summary()`` (or several concatenated, one per size): columns ``T``,
         ``n`` and ``<obs>``, ``<obs>_err`` for the observables present.
     path : path-like
-        The PNG to write.
+        The PNG to write (replaced if it exists).
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     panels = [(c, lab) for c, lab in _PANELS if c in summary.columns and summary[c].notna().any()]
-    plt, fig, axes = _figure(max(len(panels), 1))
+    fig, axes = _figure(max(len(panels), 1))
     for ax, (col, label) in zip(axes, panels):
         for n, grp in summary.groupby("n"):
             g = grp.sort_values("T")
@@ -55,27 +59,37 @@ def plot_observables(summary, path) -> Path:
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, Path(path))
 
 
 def plot_overlap_distribution(result, path) -> Path:
-    """``P(q)`` at every temperature of a :class:`SimulationResult` with replica overlaps."""
+    """``P(q)`` at every temperature of a ``SimulationResult`` with replica overlaps.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        Needs ``overlap_q``, ``overlap_density`` (one row per temperature) and
+        ``config["temperatures"]``.
+    path : path-like
+        The PNG to write (replaced if it exists).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from matplotlib import colormaps
+
     if result.overlap_density is None:
         raise ValueError("this result has no overlaps (simulate with replicas >= 2 on an Ising model)")
-    plt, fig, axes = _figure(1)
+    fig, axes = _figure(1)
     ax = axes[0]
     temps = result.config["temperatures"]
-    cmap = plt.get_cmap("viridis")
+    cmap = colormaps["viridis"]
     for t, dens in enumerate(result.overlap_density):
         ax.plot(result.overlap_q, dens, color=cmap(t / max(len(temps) - 1, 1)), label=f"T={temps[t]:.3g}")
     ax.set_xlabel("q")
     ax.set_ylabel("P(q)")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, Path(path))

@@ -1,16 +1,18 @@
 """Figures of a ``spinscope track`` run (after Barney, Winer & Galitski 2024).
 
-Each function draws one figure with matplotlib's Agg backend and returns PNG bytes;
+Each function draws one :class:`matplotlib.figure.Figure` (object-oriented matplotlib: no
+``pyplot``, no backend selection) and returns it as PNG bytes;
 :func:`track_figures` returns all of them by name. Training time is the number of optimiser
 steps, on a symmetric-log axis (linear below one step) so that step 0 is shown.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from spinscope.report._figures import new_figure, png_bytes
 
 __all__ = ["CAPTIONS", "track_figures"]
 
@@ -31,21 +33,13 @@ CAPTIONS = {
 
 
 def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return png_bytes(fig, dpi=110)
 
 
-def _plt():
-    import matplotlib
+def _colors():
+    from matplotlib import rcParams
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    return iter(rcParams["axes.prop_cycle"].by_key()["color"])
 
 
 def _series(rows: Sequence[Mapping], net: str, key: str) -> np.ndarray:
@@ -57,9 +51,18 @@ def _nets(rows: Sequence[Mapping]) -> list[str]:
 
 
 def phase_diagram(rows: Sequence[Mapping], theory_tc0: float | None) -> bytes:
-    plt = _plt()
+    """The temperature–training-time phase diagram, one panel per network (PNG bytes).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The metrics table (``network``, ``step``, ``tc``, ``crossing``).
+    theory_tc0 : float or None
+        Replica T_c of the initial weight law (a dashed line), if known.
+    """
     nets = _nets(rows)
-    fig, axes = plt.subplots(1, len(nets), figsize=(5.2 * len(nets), 3.8), squeeze=False, sharey=True)
+    fig = new_figure((5.2 * len(nets), 3.8))
+    axes = fig.subplots(1, len(nets), squeeze=False, sharey=True)
     ymax = np.nanmax([np.nanmax(_series(rows, n, "tc")) for n in nets] + [theory_tc0 or 0]) * 1.25
     for ax, net in zip(axes[0], nets):
         t = _series(rows, net, "step")
@@ -85,8 +88,15 @@ def phase_diagram(rows: Sequence[Mapping], theory_tc0: float | None) -> bytes:
 
 
 def val_error(rows: Sequence[Mapping]) -> bytes:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    """Validation error against training step, one line per network (PNG bytes).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The metrics table (``network``, ``step``, ``val_error``).
+    """
+    fig = new_figure((5.5, 3.6))
+    ax = fig.subplots()
     for net in _nets(rows):
         ax.plot(_series(rows, net, "step"), _series(rows, net, "val_error"), "o-", ms=3, label=net)
     ax.set_xscale("symlog", linthresh=1)
@@ -98,9 +108,16 @@ def val_error(rows: Sequence[Mapping]) -> bytes:
 
 
 def lambda_min(analyses: Mapping[str, Mapping[int, Mapping]]) -> bytes:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    colors = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"])
+    """λ_min(I − M) against β at the first and the last checkpoint of each network (PNG bytes).
+
+    Parameters
+    ----------
+    analyses : ``{network: {step: analysis dict}}``
+        Per-checkpoint analyses with ``betas``, ``lambda_min`` and ``tc``.
+    """
+    fig = new_figure((5.5, 3.8))
+    ax = fig.subplots()
+    colors = _colors()
     for net, per in analyses.items():
         steps = sorted(per)
         c = next(colors)
@@ -119,9 +136,19 @@ def lambda_min(analyses: Mapping[str, Mapping[int, Mapping]]) -> bytes:
 
 
 def tc_loglog(rows: Sequence[Mapping], fits: Mapping[str, object]) -> bytes:
-    plt = _plt()
-    fig, (ax, axr) = plt.subplots(2, 1, figsize=(5.5, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
-    colors = iter(plt.rcParams["axes.prop_cycle"].by_key()["color"])
+    """T_c(t) on log–log axes with the power-law fits, and their residuals (PNG bytes).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The metrics table (``network``, ``step``, ``tc``).
+    fits : ``{network: PowerLawFit}``
+        Read by attribute: ``steps``, ``values``, ``exponent``, ``exponent_ci``, ``amplitude``,
+        ``residuals``, ``fits``.
+    """
+    fig = new_figure((5.5, 5.2))
+    ax, axr = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
+    colors = _colors()
     for net, f in fits.items():
         c = next(colors)
         t, tc = _series(rows, net, "step"), _series(rows, net, "tc")
@@ -144,9 +171,16 @@ def tc_loglog(rows: Sequence[Mapping], fits: Mapping[str, object]) -> bytes:
 
 
 def spectrum(analyses: Mapping[str, Mapping[int, Mapping]]) -> bytes:
-    plt = _plt()
+    """Eigenvalue density of the bond matrix J at the first and last checkpoint (PNG bytes).
+
+    Parameters
+    ----------
+    analyses : ``{network: {step: analysis dict}}``
+        Per-checkpoint analyses with ``eigenvalues`` (or ``spectrum["eigenvalues"]``).
+    """
     nets = list(analyses)
-    fig, axes = plt.subplots(1, len(nets), figsize=(5.2 * len(nets), 3.6), squeeze=False)
+    fig = new_figure((5.2 * len(nets), 3.6))
+    axes = fig.subplots(1, len(nets), squeeze=False)
     for ax, net in zip(axes[0], nets):
         per = analyses[net]
         steps = sorted(per)
@@ -176,6 +210,10 @@ def track_figures(*, rows: Sequence[Mapping], analyses: Mapping[str, Mapping[int
     fits : ``{network: PowerLawFit}``
     theory_tc0 : float, optional
         Replica prediction of T_c at initialisation.
+
+    Returns
+    -------
+    dict of str to bytes
     """
     return {"phase_diagram": phase_diagram(rows, theory_tc0), "val_error": val_error(rows),
             "lambda_min": lambda_min(analyses), "tc_loglog": tc_loglog(rows, fits), "spectrum": spectrum(analyses)}

@@ -1,0 +1,148 @@
+"""The science of ``spinscope track`` per checkpoint and per network (the driver is
+:func:`spinscope.workflows.track`).
+
+* :func:`analyze_checkpoint`: one checkpoint file → its spin-model analysis
+  (:func:`spinscope.nn.analyze_network` on the weight matrices, no fields), as a JSON-ready dict;
+* :func:`bond_eigenvalues`: the spectrum of the layered bond matrix J of a list of weights;
+* :func:`metrics_row`: one row of ``metrics.csv`` from the training metrics and the analysis;
+* :func:`summarize_network`: the power-law fit of T_c(t) over the hidden-order checkpoints
+  (:func:`spinscope.nn.track_fit.fit_power_law`) and the summary of one network.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from spinscope._jsonutil import to_jsonable
+from spinscope.nn.track_fit import PowerLawFit, fit_power_law
+from spinscope.nn.training import load_checkpoint_weights
+
+__all__ = ["analyze_checkpoint", "bond_eigenvalues", "metrics_row", "summarize_network"]
+
+
+def analyze_checkpoint(path: str | os.PathLike, *, seed: int, n_betas: int = 200, tap_starts: int = 64,
+                       eigenvalues: bool = False) -> dict:
+    """Analyse one checkpoint file: :func:`spinscope.nn.analyze_network` on its weight matrices
+    (no fields: biases are not used).
+
+    Parameters
+    ----------
+    path : path-like
+        A checkpoint written by :func:`spinscope.nn.training.train`.
+    seed : int
+        Seed of the TAP starts.
+    n_betas, tap_starts : int
+        Temperatures of the λ_min curve; TAP random starts.
+    eigenvalues : bool
+        Also return ``"eigenvalues"``, the sorted spectrum of the bond matrix J (for the
+        before/after figure), unless the spectrum summary already holds it.
+
+    Returns
+    -------
+    dict
+        The analysis as a JSON-ready dict (:meth:`NetworkAnalysis.to_dict`).
+    """
+    from spinscope.nn.analysis import analyze_network
+
+    weights = load_checkpoint_weights(path)
+    res = analyze_network(weights, n_betas=n_betas, tap_starts=tap_starts, seed=seed)
+    out = to_jsonable(res.to_dict())
+    if eigenvalues and "eigenvalues" not in (out.get("spectrum") or {}):
+        out["eigenvalues"] = bond_eigenvalues(weights)
+    return out
+
+
+def bond_eigenvalues(weights: Sequence[np.ndarray]) -> list[float]:
+    """Sorted eigenvalues of the symmetric bond matrix J of a layered network.
+
+    Parameters
+    ----------
+    weights : sequence of (N_k, N_{k+1}) arrays
+        The weight matrices in layer order.
+
+    Returns
+    -------
+    list of float
+        ``eigvalsh(J)``, ascending, with ``J`` the block matrix coupling consecutive layers.
+    """
+    sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+    offs = np.concatenate([[0], np.cumsum(sizes)])
+    j = np.zeros((offs[-1], offs[-1]))
+    for k, w in enumerate(weights):
+        j[offs[k]:offs[k + 1], offs[k + 1]:offs[k + 2]] = w
+    j = j + j.T
+    return np.linalg.eigvalsh(j).tolist()
+
+
+def metrics_row(net: str, metrics: Mapping, a: Mapping) -> dict:
+    """One row of ``metrics.csv``: the training metrics of a checkpoint and its analysis.
+
+    Parameters
+    ----------
+    net : str
+        The network's name (its activation).
+    metrics : mapping
+        A row of :func:`spinscope.nn.training.train`.
+    a : mapping
+        The checkpoint's analysis (:func:`analyze_checkpoint`).
+
+    Returns
+    -------
+    dict
+    """
+    spec = a.get("spectrum") or {}
+    tap = a.get("tap") or {}
+    return {
+        "network": net, "step": metrics["step"], "epoch": metrics["epoch"],
+        "train_loss": metrics["train_loss"], "train_error": metrics["train_error"],
+        "val_loss": metrics["val_loss"], "val_error": metrics["val_error"],
+        "tc": a.get("tc"), "lambda_min_at_tc": a.get("lambda_min_at_tc"), "crossing": a.get("crossing"),
+        "replica_tc": a.get("replica_tc"),
+        "n_outliers": spec.get("n_outliers"), "bulk_edge": spec.get("bulk_edge"),
+        "largest_eigenvalue": spec.get("largest_eigenvalue", spec.get("lambda_max")),
+        "tail_exponent": spec.get("tail_exponent"),
+        "n_tap_solutions": tap.get("n_solutions"), "tap_beta": tap.get("beta"),
+        "tap_max_overlap": tap.get("max_overlap"), "tap_max_eigvec_overlap": tap.get("max_eigvec_overlap"),
+        "checkpoint": metrics["checkpoint"],
+    }
+
+
+def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int) -> tuple[PowerLawFit, dict]:
+    """Fit T_c(t) over the hidden-order checkpoints of one network and summarise the network.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        The network's :func:`metrics_row` rows in step order.
+    theory_tc0 : float
+        Replica T_c of the initial weight law.
+    seed : int
+        Seed of the fit's bootstrap.
+
+    Returns
+    -------
+    (PowerLawFit, dict)
+        The fit, and the summary: final validation accuracy and error, T_c(0), the replica T_c(0)
+        and the relative deviation, T_c(final), max T_c, the first hidden-order step, the exponent
+        and its 95% interval, whether a power law fits and the verdict.
+    """
+    steps = np.array([x["step"] for x in rows], dtype=float)
+    tc = np.array([np.nan if x["tc"] is None else x["tc"] for x in rows], dtype=float)
+    hidden = np.array([x["crossing"] == "cross" for x in rows])
+    f = fit_power_law(steps, tc, use=hidden, seed=seed)
+    if f.exponent is None:
+        f.verdict = (f"only {int(hidden.sum())} checkpoint(s) in the hidden-order regime "
+                     "(λ_min crossing zero); a power-law fit needs 4 — train longer")
+    first, last = rows[0], rows[-1]
+    summary = {"final_accuracy": 1.0 - last["val_error"], "final_val_error": last["val_error"],
+               "tc0": first["tc"], "replica_tc0": theory_tc0,
+               "tc0_rel_deviation": (first["tc"] / theory_tc0 - 1) if first["tc"] is not None else None,
+               "tc_final": last["tc"],
+               "tc_max": float(np.nanmax(tc)) if np.isfinite(tc).any() else None,
+               "first_hidden_order_step": int(steps[hidden][0]) if hidden.any() else None,
+               "exponent": f.exponent, "exponent_ci": list(f.exponent_ci) if f.exponent_ci else None,
+               "power_law_fits": f.fits, "fit_verdict": f.verdict}
+    return f, summary

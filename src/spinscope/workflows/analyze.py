@@ -1,0 +1,216 @@
+"""``analyze``: a network (weights file or random ensemble) as a spin model.
+
+Everything ``spinscope analyze`` does, as a function: check the arguments, draw a network of the
+random layered ensemble (with its replica T_c) or read a weights file, map it to its layered
+Ising Hamiltonian, analyse it (:func:`spinscope.nn.analyze_network`: T_c, λ_min(β), replica T_c,
+spectrum, TAP solutions), optionally cross-check T_c by parallel tempering (:func:`mc_check`), and
+write the figures (:func:`spinscope.report.analysis_figures.plot_analysis`).
+
+Seeds: one ``seed`` (drawn with :func:`spinscope._validation.resolve_seed` and recorded when not
+given) fixes everything. The random weights are drawn from ``SeedSequence(seed).spawn(2)[0]``; the
+TAP starts (:func:`spinscope.nn.analyze_network`) and the Monte Carlo check derive theirs from the
+same child ``spawn_seeds(seed, 1)[0]``, as in earlier versions, so the outputs are unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinscope._validation import (
+    SeedLike,
+    as_int_tuple,
+    check_int,
+    check_positive,
+    check_temperatures,
+    resolve_seed,
+    spawn_seeds,
+)
+from spinscope.errors import InputError
+from spinscope.models import IsingModel
+from spinscope.nn.analysis import NetworkAnalysis
+
+__all__ = ["AnalyzeResult", "analyze", "mc_check"]
+
+
+@dataclass
+class AnalyzeResult:
+    """What :func:`analyze` produced.
+
+    Attributes
+    ----------
+    analysis : NetworkAnalysis
+        T_c, λ_min(β), replica T_c, spectrum, TAP solutions.
+    model : IsingModel
+        The network's layered Ising Hamiltonian.
+    seed : int
+        The seed actually used (pass it back to reproduce the result).
+    ensemble : dict or None
+        With ``random``: ``sizes``, ``init``, ``variances`` and the ensemble's ``replica_tc``.
+    mc_check : dict or None
+        The Monte Carlo cross-check (:func:`mc_check`), if run.
+    plots : list of Path or None
+        The figures written, if ``out`` was given.
+    """
+
+    analysis: NetworkAnalysis
+    model: IsingModel = field(repr=False)
+    seed: int
+    ensemble: dict | None = None
+    mc_check: dict | None = field(default=None, repr=False)
+    plots: list[Path] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output of ``spinscope analyze``: the analysis, ``ensemble``, ``seed``,
+        and ``mc_check`` / ``plots`` when they were made."""
+        d = self.analysis.to_dict()
+        d["ensemble"] = self.ensemble
+        d["seed"] = self.seed
+        if self.mc_check is not None:
+            d["mc_check"] = self.mc_check
+        if self.plots is not None:
+            d["plots"] = [str(p) for p in self.plots]
+        return d
+
+
+def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[int] | None = None,
+            init: str = "torch", betas=None, n_betas: int = 200, tap_starts: int = 64,
+            tap_beta: float | None = None, tap: bool = True, spectrum: bool = True, biases: bool = True,
+            mc_check: bool = False, mc_sweeps: int = 2000, out: str | os.PathLike | None = None,
+            seed: int | None = None) -> AnalyzeResult:
+    """Map a network to its layered spin Hamiltonian and report T_c, λ_min(β), spectrum, TAP.
+
+    Parameters
+    ----------
+    weights_file : path-like, optional
+        A ``.safetensors`` file or a torch checkpoint saved with ``torch.save(state_dict)``
+        (read with ``weights_only=True``). Give this or ``random``.
+    random : sequence of int, optional
+        Analyse a freshly initialised network with these widths instead (e.g. ``(784, 256, 256, 10)``).
+    init : {"torch", "kaiming", "xavier", "normal"}
+        Initialisation law of ``random`` (:data:`spinscope.nn.analysis.INITS`).
+    betas : array, optional
+        Inverse temperatures of the λ_min curve (default ``n_betas`` points up to twice the
+        natural scale).
+    n_betas, tap_starts : int
+        Points of the default grid; random starts of the TAP solver.
+    tap_beta : float, optional
+        Inverse temperature of the TAP solutions (default ``1.25 beta_c``).
+    tap, spectrum, biases : bool
+        Compute the TAP solutions / the spectrum; use the biases as fields.
+    mc_check : bool
+        Also run parallel tempering and report P(q) below and above T_c (slow; :func:`mc_check`).
+    mc_sweeps : int
+        Sweeps of the Monte Carlo check.
+    out : path-like, optional
+        Directory for the figures (PNG; created if missing, existing files refused).
+    seed : int, optional
+        Seed of every random choice; ``None`` draws one (recorded in the result).
+
+    Returns
+    -------
+    AnalyzeResult
+    """
+    from spinscope.nn import network_to_model
+    from spinscope.nn.analysis import analyze_network
+
+    if (weights_file is None) == (random is None):
+        raise InputError("give either a WEIGHTS_FILE or --random WIDTHS (e.g. --random 784,256,256,10), not both or neither")
+    if tap_beta is not None and not (np.isfinite(tap_beta) and tap_beta > 0):
+        raise InputError(f"--tap-beta must be a positive inverse temperature, got {tap_beta}")
+    if betas is not None:
+        betas = check_temperatures(betas, "betas")
+        if betas.size < 3:
+            raise InputError(f"betas: need at least 3 inverse temperatures, got {betas.size}")
+    seed = resolve_seed(seed)
+    obj, ensemble = (weights_file, None) if random is None else _random_network(random, init, seed)
+    model = network_to_model(obj, biases=biases)
+    res = analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
+                          seed=seed, spectrum=spectrum, tap=tap, biases=biases)
+    result = AnalyzeResult(res, model, seed, ensemble)
+    if mc_check:
+        result.mc_check = _mc_check(model, tc=res.tc, sweeps=mc_sweeps, seed=seed)
+    if out is not None:
+        from spinscope.report.analysis_figures import plot_analysis
+
+        result.plots = plot_analysis(res, out)
+    return result
+
+
+def _random_network(sizes: Sequence[int], init: str, seed: int) -> tuple[list[np.ndarray], dict]:
+    """Weights of the random layered ensemble and the ensemble's description (with its replica T_c)."""
+    from spinscope.meanfield import layered_tc
+    from spinscope.nn.analysis import init_variance, random_weights
+
+    sizes = list(as_int_tuple(sizes, "random"))
+    if len(sizes) < 2:
+        raise InputError(f"--random {','.join(map(str, sizes))!r} needs at least two widths")
+    weights = random_weights(sizes, init=init, seed=np.random.SeedSequence(seed).spawn(2)[0])
+    var = init_variance(sizes, init)
+    return weights, {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
+
+
+def _simulate():
+    """The Monte Carlo ``simulate`` workflow."""
+    try:
+        from spinscope.workflows.simulate import simulate
+    except ModuleNotFoundError:  # MERGE: drop fallback
+        from spinscope.mc.simulate import simulate
+    return simulate
+
+
+def mc_check(model: IsingModel, *, tc: float, t_ratios=(0.6, 1.6), n_temps: int = 8,
+             sweeps: int = 2000, replicas: int = 2, algorithm: str = "metropolis",
+             seed: SeedLike = None) -> dict:
+    """Monte Carlo cross-check of ``T_c``: ``P(q)`` above and below it from parallel tempering.
+
+    Runs :func:`spinscope.workflows.simulate` with replica exchange on ``n_temps`` temperatures
+    geometrically spaced from ``t_ratios[0] * tc`` to ``t_ratios[1] * tc``, ``replicas`` independent
+    replica sets (overlaps ``q`` between them).
+
+    Parameters
+    ----------
+    model : IsingModel
+    tc : float
+        The T_c to check.
+    t_ratios : (float, float)
+        Lowest and highest temperature in units of ``tc`` (must bracket 1).
+    n_temps, sweeps, replicas : int
+    algorithm : str
+        Monte Carlo update (see ``simulate``).
+    seed : int, Generator, SeedSequence or None
+
+    Returns
+    -------
+    dict
+        ``temperatures``, ``q2`` and ``chi_sg`` per temperature, ``q`` (bin centres) and the ``P(q)``
+        densities at the lowest (``p_q_below``) and highest (``p_q_above``) temperature.
+    """
+    tc = check_positive(tc, "tc")
+    lo, hi = (check_positive(x, "t_ratios") for x in t_ratios)
+    if not lo < 1.0 < hi:
+        raise InputError(f"t_ratios must bracket 1 (below and above T_c), got {t_ratios}")
+    temps = np.geomspace(lo * tc, hi * tc, check_int(n_temps, "n_temps", minimum=2))
+    (ss,) = spawn_seeds(resolve_seed() if seed is None else seed, 1)
+    res = _simulate()(model, temperatures=temps,
+                      algorithm=algorithm, sweeps=check_int(sweeps, "sweeps", minimum=10),
+                      replicas=check_int(replicas, "replicas", minimum=2), tempering=True,
+                      seed=int(ss.generate_state(1)[0]))
+    summ = res.summary_rows
+    order = np.argsort([r["T"] for r in summ])
+    dens = np.asarray(res.overlap_density)
+    t_rows = np.asarray([r["T"] for r in summ])
+    return {"temperatures": t_rows[order].tolist(), "tc": tc,
+            "q2": [summ[i]["q2"] for i in order], "chi_sg": [summ[i]["chi_sg"] for i in order],
+            "q": np.asarray(res.overlap_q).tolist(),
+            "p_q_below": dens[int(np.argmin(t_rows))].tolist(),
+            "p_q_above": dens[int(np.argmax(t_rows))].tolist(),
+            "sweeps": sweeps, "replicas": replicas, "algorithm": algorithm}
+
+
+_mc_check = mc_check  # ``analyze`` has a parameter of the same name
