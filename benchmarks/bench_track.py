@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="also time the default `spinscope track` run")
     args = ap.parse_args()
     from spinscope.nn.track_analysis import analyze_checkpoint
-    from spinscope.workflows.track import _init_worker, _single_threaded
+    from spinscope.workflows.tracking import _init_worker, _single_threaded
 
     out: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory() as tmp:

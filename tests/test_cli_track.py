@@ -59,7 +59,7 @@ def test_cli_defaults_match_the_python_api():
     import inspect
 
     from spinscope.cli.track import _DEFAULTS
-    from spinscope.workflows.track import track
+    from spinscope.workflows.tracking import track
 
     sig = inspect.signature(track)
     for key, value in _DEFAULTS.items():

@@ -41,11 +41,13 @@ def _final_angles(model, beta, *, chains=3000, sweeps=60, seed=0):
 
 def test_ring_closed_form_matches_quadrature():
     # ring of 3 rotors: fix theta_0 = 0 (rotation symmetry) and integrate the other two
+    def bonds(b, a):
+        return np.cos(a) + np.cos(a - b) + np.cos(b)
+
     for K in (0.7, -0.7, 2.0):
         T, J = 1 / abs(K), math.copysign(1.0, K)
-        w = lambda b, a: np.exp(K * (np.cos(a) + np.cos(a - b) + np.cos(b)))  # noqa: E731
-        z, _ = integrate.dblquad(w, 0, 2 * np.pi, 0, 2 * np.pi)
-        e, _ = integrate.dblquad(lambda b, a: -J * (np.cos(a) + np.cos(a - b) + np.cos(b)) * w(b, a),
+        z, _ = integrate.dblquad(lambda b, a, K=K: np.exp(K * bonds(b, a)), 0, 2 * np.pi, 0, 2 * np.pi)
+        e, _ = integrate.dblquad(lambda b, a, K=K, J=J: -J * bonds(b, a) * np.exp(K * bonds(b, a)),
                                  0, 2 * np.pi, 0, 2 * np.pi)
         r = xy_chain(3, T, J)
         assert r.energy == pytest.approx(e / z / 3, rel=1e-9)

@@ -61,9 +61,9 @@ def test_no_pyplot_or_backend_selection(package):
 
 def test_the_driver_lives_in_workflows():
     import spinscope.nn
-    from spinscope.workflows.analyze import analyze
-    from spinscope.workflows.track import TrackResult, track
+    from spinscope.workflows.network_analysis import analyze
+    from spinscope.workflows.tracking import TrackResult, track
 
     assert not hasattr(spinscope.nn, "track") and not hasattr(spinscope.nn, "TrackResult")
-    assert track.__module__ == TrackResult.__module__ == "spinscope.workflows.track"
-    assert analyze.__module__ == "spinscope.workflows.analyze"
+    assert track.__module__ == TrackResult.__module__ == "spinscope.workflows.tracking"
+    assert analyze.__module__ == "spinscope.workflows.network_analysis"

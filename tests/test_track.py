@@ -12,7 +12,7 @@ import pytest
 
 from spinscope.errors import InputError, ResumeError
 from spinscope.nn.data import dataset_from_arrays, load_dataset
-from spinscope.workflows.track import track
+from spinscope.workflows.tracking import track
 
 TINY = {"architecture": (64, 16, 16, 10), "epochs": 2, "checkpoints": 5, "batch_size": 32, "lr": 1e-3,
         "n_betas": 24, "tap_starts": 4, "seed": 3, "workers": 0}

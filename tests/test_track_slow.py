@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spinscope.workflows.track import track
+from spinscope.workflows.tracking import track
 
 
 @pytest.mark.slow

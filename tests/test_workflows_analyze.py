@@ -13,7 +13,7 @@ from spinscope.cli.main import main
 from spinscope.errors import InputError
 from spinscope.nn import analyze_network
 from spinscope.nn.analysis import random_weights
-from spinscope.workflows.analyze import analyze, mc_check
+from spinscope.workflows.network_analysis import analyze, mc_check
 
 FAST = {"n_betas": 20, "tap_starts": 4}
 

@@ -11,7 +11,7 @@ import pytest
 from spinscope.errors import InputError, ResumeError
 from spinscope.io import RunDirectory
 from spinscope.nn.track_fit import PowerLawFit
-from spinscope.workflows.track import RESUMABLE, TrackResult, track, track_options_from_run
+from spinscope.workflows.tracking import RESUMABLE, TrackResult, track, track_options_from_run
 
 STORED = {"dataset": "digits", "n_train": 256, "n_val": 96, "architecture": [64, 16, 10],
           "activations": ["relu"], "optimizer": "sgd", "lr": 0.001, "batch_size": 16, "epochs": 2,

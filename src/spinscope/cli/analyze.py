@@ -1,6 +1,6 @@
 """``spinscope analyze``: a network (weights file or random ensemble) as a spin model.
 
-Thin wrapper of :func:`spinscope.workflows.analyze`: parse the options, call it, format the result.
+Thin wrapper of :func:`spinscope.workflows.network_analysis`: parse the options, call it, format the result.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_be
     WEIGHTS_FILE is a .safetensors file or a torch checkpoint saved with torch.save(state_dict)
     (read with weights_only=True). Couplings are the weights; temperatures are in weight units.
     """
-    from spinscope.workflows.analyze import analyze
+    from spinscope.workflows.network_analysis import analyze
 
     opts = get_options()
     res = analyze(weights_file,

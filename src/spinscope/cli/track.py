@@ -1,8 +1,8 @@
 """``spinscope track``: train networks and follow their spin phase; write a report.
 
-Thin wrapper of :func:`spinscope.workflows.track`. With ``--resume DIR`` every flag not given on
+Thin wrapper of :func:`spinscope.workflows.tracking`. With ``--resume DIR`` every flag not given on
 the command line is taken from the run's stored configuration
-(:func:`spinscope.workflows.track.track_options_from_run`); a flag that is given must agree with it.
+(:func:`spinscope.workflows.tracking.track_options_from_run`); a flag that is given must agree with it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from spinscope.cli._common import emit, get_options, parse_int_list
 
 __all__ = ["command"]
 
-# the defaults of spinscope.workflows.track (tests/test_cli_track.py checks they agree)
+# the defaults of spinscope.workflows.tracking (tests/test_cli_track.py checks they agree)
 _DEFAULTS = {"dataset": "digits", "optimizer": "adam", "lr": 1e-4, "batch_size": 32, "epochs": None,
              "checkpoints": 30, "init_scale": 1.0}
 
@@ -66,7 +66,7 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
     Reproduces Barney, Winer & Galitski (2024), "Neural Networks as Spin Models: From Glass to
     Hidden Order Through Training". With no arguments: digits, 64-128-128-10, both networks.
     """
-    from spinscope.workflows.track import track, track_options_from_run
+    from spinscope.workflows.tracking import track, track_options_from_run
 
     opts = get_options(ctx)
     kw = {"dataset": dataset, "optimizer": optimizer, "lr": lr, "batch_size": batch_size, "epochs": epochs,

@@ -9,7 +9,13 @@ from spinscope.models.graph import Graph, from_edges, hypercubic, triangular
 from spinscope.models.io import load_model, save_model
 from spinscope.models.ising import IsingModel, as_spins
 from spinscope.models.potts import ClockModel, PottsModel
-from spinscope.models.registry import MODEL_KINDS, model_class, model_kind, register_model
+from spinscope.models.registry import (
+    MODEL_KINDS,
+    is_model,
+    model_class,
+    model_kind,
+    register_model,
+)
 from spinscope.models.xy import XYModel
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "from_edges",
     "hopfield",
     "hypercubic",
+    "is_model",
     "layered_sk",
     "load_model",
     "model_class",

@@ -16,7 +16,7 @@ from spinscope.models.ising import IsingModel
 from spinscope.models.potts import ClockModel, PottsModel
 from spinscope.models.xy import XYModel
 
-__all__ = ["MODEL_KINDS", "model_class", "model_kind", "register_model"]
+__all__ = ["MODEL_KINDS", "is_model", "model_class", "model_kind", "register_model"]
 
 MODEL_KINDS: dict[str, type] = {cls.kind: cls for cls in (IsingModel, PottsModel, ClockModel, XYModel)}
 
@@ -52,6 +52,13 @@ def model_kind(model: Any, *, allowed: tuple[str, ...] | None = None, what: str 
         raise SpinscopeTypeError(f"{what} supports {', '.join(allowed)} models, not {kind} models "
                                  f"({type(model).__name__})")
     return kind
+
+
+def is_model(obj: Any, *kinds: str) -> bool:
+    """Whether ``obj`` is a registered spin model (of one of ``kinds``, if any are given)."""
+    kind = getattr(type(obj), "kind", None)
+    cls = MODEL_KINDS.get(kind) if isinstance(kind, str) else None
+    return cls is not None and isinstance(obj, cls) and (not kinds or kind in kinds)
 
 
 def model_class(kind: str) -> type:

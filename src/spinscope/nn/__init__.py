@@ -8,7 +8,7 @@ Public API of the mapping and analysis (``spinscope.nn.data``, ``.networks``, ``
   spectrum, TAP solutions).
 
 The runs built on them (``spinscope track``, ``spinscope analyze``: run directories, worker pools,
-figures, the report) are :func:`spinscope.workflows.track` and :func:`spinscope.workflows.analyze`;
+figures, the report) are :func:`spinscope.workflows.tracking` and :func:`spinscope.workflows.network_analysis`;
 this package imports neither ``spinscope.workflows`` nor ``spinscope.io`` / ``spinscope.report``.
 """
 
@@ -17,7 +17,7 @@ from spinscope.nn.mapping import extract_layers, load_weights_file, network_to_m
 
 __all__ = ["NetworkAnalysis", "analyze_network", "extract_layers", "load_weights_file", "network_to_model"]
 
-# datasets, networks and training (used by spinscope.workflows.track)
+# datasets, networks and training (used by spinscope.workflows.tracking)
 from spinscope.nn.data import Dataset, dataset_from_arrays, load_dataset
 from spinscope.nn.networks import build_network
 from spinscope.nn.training import TrainSettings, checkpoint_schedule

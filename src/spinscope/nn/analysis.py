@@ -25,7 +25,7 @@ from spinscope.analysis.spectrum import layer_variances, spectrum_summary
 from spinscope.errors import InputError
 from spinscope.meanfield import layered_tc, replica_hessian_min_eig, stability_tc
 from spinscope.meanfield.tap import tap_solve
-from spinscope.models import IsingModel
+from spinscope.models import IsingModel, is_model
 from spinscope.nn.mapping import network_to_model
 
 __all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "random_weights"]
@@ -177,7 +177,7 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
     n_vectors = check_int(n_vectors, "n_vectors", minimum=1)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    model = obj if isinstance(obj, IsingModel) else network_to_model(
+    model = obj if is_model(obj, "ising") else network_to_model(
         obj, biases=biases, layout=layout, input_shape=input_shape)
     timings["mapping"] = time.perf_counter() - t0
 

@@ -1,4 +1,4 @@
-"""Datasets for training the networks that ``spinscope track`` (:func:`spinscope.workflows.track.track`) follows.
+"""Datasets for training the networks that ``spinscope track`` (:func:`spinscope.workflows.tracking.track`) follows.
 
 Sources
 -------

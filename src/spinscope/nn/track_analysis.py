@@ -1,5 +1,5 @@
 """The science of ``spinscope track`` per checkpoint and per network (the driver is
-:func:`spinscope.workflows.track`).
+:func:`spinscope.workflows.tracking`).
 
 * :func:`analyze_checkpoint`: one checkpoint file → its spin-model analysis
   (:func:`spinscope.nn.analyze_network` on the weight matrices, no fields), as a JSON-ready dict;

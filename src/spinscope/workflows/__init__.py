@@ -1,8 +1,8 @@
 """Workflows: the complete runs behind every CLI command, as Python functions.
 
 Each function validates its input, creates (or resumes) a run directory where it writes one,
-shows progress, computes with the algorithm packages, and returns a result object whose
-``to_dict()`` is exactly the command's ``--json`` output. The CLI modules only parse options,
+shows progress, computes with the algorithm packages, and returns a result object that holds
+the command's ``--json`` output (``to_dict()``; ``TrackResult.to_summary()`` for ``track``). The CLI modules only parse options,
 call one of these and format the result, so a notebook gets everything the terminal gets::
 
     from spinscope.workflows import simulate, model_from_spec
@@ -24,15 +24,21 @@ _EXPORTS = {
     "MODEL_NAMES": "spinscope.workflows.specs",
     "LATTICES": "spinscope.workflows.specs",
     "simulate": "spinscope.workflows.simulation",
+    "simulate_spec": "spinscope.workflows.simulation",
     "SimulationResult": "spinscope.workflows.simulation",
     "exact_table": "spinscope.workflows.exact",
     "ExactTable": "spinscope.workflows.exact",
     "fit_mcm": "spinscope.workflows.mcm",
     "score_mcm": "spinscope.workflows.mcm",
-    "analyze": "spinscope.workflows.analyze",
+    "MCMFit": "spinscope.workflows.mcm",
+    "MCMScore": "spinscope.workflows.mcm",
+    "analyze": "spinscope.workflows.network_analysis",
+    "AnalyzeResult": "spinscope.workflows.network_analysis",
+    "mc_check": "spinscope.workflows.network_analysis",
     "solve_file": "spinscope.workflows.solve",
-    "track": "spinscope.workflows.track",
-    "TrackResult": "spinscope.workflows.track",
+    "track": "spinscope.workflows.tracking",
+    "TrackResult": "spinscope.workflows.tracking",
+    "track_options_from_run": "spinscope.workflows.tracking",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -286,6 +286,22 @@ def _config(model, temps, *, algorithm, backend, device, sweeps, therm, replicas
             "start": start, "meta": metadata}
 
 
+def _samplers(config: dict, out, resume) -> tuple[MonteCarlo, Any]:
+    """The configured sampler, and the runner (the sampler or parallel tempering around it)."""
+    if out is not None and resume is not None:
+        raise InputError("give either out (a new run) or resume (an existing run), not both")
+    sampler = MonteCarlo(algorithm=config["algorithm"], backend=config["backend"],
+                         device=config["device"], clusters_per_sweep=config["clusters_per_sweep"] or 1)
+    runner = (ParallelTempering(sampler, swap_every=config["swap_every"]) if config["tempering"]
+              else sampler)
+    if out is not None or resume is not None:
+        # checkpoints are written with safetensors/torch: import them now, so that a Ctrl-C
+        # never lands inside a half-done import when the checkpoint is being saved
+        import safetensors.torch  # noqa: F401
+        import torch  # noqa: F401
+    return sampler, runner
+
+
 def _begin(runner, sampler, model, config: dict, seed, out, resume):
     """Start a new run (optionally in a new directory ``out``) or load the checkpoint in ``resume``.
 
@@ -413,16 +429,7 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
                      sweeps=sweeps, therm=therm, replicas=replicas, measure_every=measure_every,
                      tempering=tempering, swap_every=swap_every,
                      clusters_per_sweep=clusters_per_sweep, start=start, metadata=metadata)
-    if out is not None and resume is not None:
-        raise InputError("give either out (a new run) or resume (an existing run), not both")
-    sampler = MonteCarlo(algorithm=algorithm, backend=backend, device=device,
-                         clusters_per_sweep=clusters_per_sweep)
-    runner = ParallelTempering(sampler, swap_every=swap_every) if tempering else sampler
-    if out is not None or resume is not None:
-        # checkpoints are written with safetensors/torch: import them now, so that a Ctrl-C
-        # never lands inside a half-done import when the checkpoint is being saved
-        import safetensors.torch  # noqa: F401
-        import torch  # noqa: F401
+    sampler, runner = _samplers(config, out, resume)
     state, prog, rd = _begin(runner, sampler, model, config, seed, out, resume)
     total = config["therm"] + config["sweeps"]
 

@@ -34,6 +34,7 @@ from spinscope._validation import (
 from spinscope.errors import InputError
 from spinscope.models import IsingModel
 from spinscope.nn.analysis import NetworkAnalysis
+from spinscope.workflows.simulation import simulate
 
 __all__ = ["AnalyzeResult", "analyze", "mc_check"]
 
@@ -155,15 +156,6 @@ def _random_network(sizes: Sequence[int], init: str, seed: int) -> tuple[list[np
     return weights, {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
 
 
-def _simulate():
-    """The Monte Carlo ``simulate`` workflow."""
-    try:
-        from spinscope.workflows.simulate import simulate
-    except ModuleNotFoundError:  # MERGE: drop fallback
-        from spinscope.mc.simulate import simulate
-    return simulate
-
-
 def mc_check(model: IsingModel, *, tc: float, t_ratios=(0.6, 1.6), n_temps: int = 8,
              sweeps: int = 2000, replicas: int = 2, algorithm: str = "metropolis",
              seed: SeedLike = None) -> dict:
@@ -197,7 +189,7 @@ def mc_check(model: IsingModel, *, tc: float, t_ratios=(0.6, 1.6), n_temps: int 
         raise InputError(f"t_ratios must bracket 1 (below and above T_c), got {t_ratios}")
     temps = np.geomspace(lo * tc, hi * tc, check_int(n_temps, "n_temps", minimum=2))
     (ss,) = spawn_seeds(resolve_seed() if seed is None else seed, 1)
-    res = _simulate()(model, temperatures=temps,
+    res = simulate(model, temperatures=temps,
                       algorithm=algorithm, sweeps=check_int(sweeps, "sweeps", minimum=10),
                       replicas=check_int(replicas, "replicas", minimum=2), tempering=True,
                       seed=int(ss.generate_state(1)[0]))
