@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from spinscope.cli.main import main
 from spinscope.errors import DataFileError, InputError
 from spinscope.models import IsingModel, save_model
+from spinscope.optimize.dimod_sampler import SpinscopeSampler
 from spinscope.optimize.gset import parse_gset
 from spinscope.optimize.problem_files import load_problem, parse_terms, write_assignment
-from spinscope.optimize.sampleset import SpinscopeSampler
+from spinscope.optimize.problems import ising_problem
 from spinscope.optimize.solve import solve
 
 SQUARE = "4 4 trailing text\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n"  # a 4-cycle: max cut 4
@@ -90,11 +92,17 @@ def _write(tmp_path, name, text):
     return f
 
 
-def test_sampler_without_and_with_dimod():
-    sampler = SpinscopeSampler("sa", num_sweeps=100)
-    res = sampler.sample_ising({0: 0.5}, {(0, 1): 1.0, (1, 2): 1.0}, num_reads=4, seed=1, return_result=True)
-    assert res.best_energy == pytest.approx(-2.5)
+def test_sampler_returns_dimod_samplesets():
     dimod = pytest.importorskip("dimod")
+    sampler = SpinscopeSampler("sa", num_sweeps=100)
+    ss = sampler.sample_ising({0: 0.5}, {(0, 1): 1.0, (1, 2): 1.0}, num_reads=4, seed=1)
+    assert isinstance(ss, dimod.SampleSet) and len(ss) == 4
+    assert ss.first.energy == pytest.approx(-2.5)
+    # the rows are the reads of solve() with the same settings: SolveResult is solve()'s type
+    res = solve(ising_problem({0: 0.5}, {(0, 1): 1.0, (1, 2): 1.0}), solver="sa", num_sweeps=100,
+                num_reads=4, seed=1)
+    np.testing.assert_allclose(ss.record.energy, res.energies)
+    assert ss.info["seed"] == 1 and ss.info["solver"] == "sa"
     Q = {(0, 0): -1.0, (1, 1): -1.0, (0, 1): 2.0, (2, 2): 0.5}
     ss = sampler.sample_qubo(Q, num_reads=4, seed=1)
     assert isinstance(ss, dimod.SampleSet) and len(ss) == 4
@@ -104,6 +112,25 @@ def test_sampler_without_and_with_dimod():
     ss = sampler.sample_ising({0: 0.5}, {(0, 1): 1.0, (1, 2): 1.0}, num_reads=2, seed=1)
     bqm = dimod.BinaryQuadraticModel.from_ising({0: 0.5}, {(0, 1): 1.0, (1, 2): 1.0})
     np.testing.assert_allclose(ss.record.energy, bqm.energies(ss))
+
+
+@pytest.mark.parametrize("method", ["sample_ising", "sample_qubo"])
+def test_sampler_without_dimod_names_the_extra(monkeypatch, method):
+    """No silent fallback: without dimod the sampler says which extra to install."""
+    monkeypatch.setitem(sys.modules, "dimod", None)  # makes `import dimod` fail
+    sampler = SpinscopeSampler("sa", num_sweeps=10)
+    args = ({0: 0.5}, {(0, 1): 1.0}) if method == "sample_ising" else ({(0, 0): -1.0},)
+    with pytest.raises(ImportError, match=r"pip install 'spinscope\[qubo\]'"):
+        getattr(sampler, method)(*args, num_reads=2, seed=1)
+
+
+def test_sampler_validates_solver_and_settings_from_the_registry():
+    with pytest.raises(InputError, match="solver must be one of"):
+        SpinscopeSampler("qa")
+    with pytest.raises(InputError, match="unknown setting"):
+        SpinscopeSampler("sa", num_steps=10)  # a setting of pa/sb, not of sa
+    assert "num_replicas" in SpinscopeSampler("pt").parameters
+    assert "variant" in SpinscopeSampler("sb").parameters
 
 
 def test_cli_solve_json_out_and_errors(tmp_path, capsys):

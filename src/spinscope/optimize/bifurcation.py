@@ -30,15 +30,16 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from spinscope._validation import SeedLike, check_int, check_positive, make_rng
+from spinscope._validation import SeedLike, check_int, check_positive, make_rng, resolve_seed
 from spinscope.errors import InputError
 from spinscope.optimize.problems import Problem
-from spinscope.optimize.sampleset import SolveResult, make_result
+from spinscope.optimize.result import SolveResult, make_result
 
 __all__ = ["default_c0", "default_dt", "simulated_bifurcation"]
 
@@ -46,7 +47,17 @@ _VARIANTS = ("ballistic", "discrete")
 
 
 def default_c0(problem: Problem) -> float:
-    """Goto et al.'s automatic coupling scale ``0.5 / (sqrt(n) * sqrt(sum J^2 / (n (n-1))))``."""
+    """Goto et al.'s automatic coupling scale ``0.5 / (sqrt(n) * sqrt(sum J^2 / (n (n-1))))``.
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    float
+        ``c0`` (0.5 without couplings or for a single variable).
+    """
     n = problem.n
     j = problem.model.couplings
     sq = float((j.multiply(j)).sum()) if sp.issparse(j) else float(np.sum(j * j))
@@ -57,7 +68,21 @@ def default_c0(problem: Problem) -> float:
 
 
 def default_dt(problem: Problem, *, c0: float, a0: float = 1.0) -> float:
-    """Largest stable step (with a 10 % margin), capped at the papers' 1.25 (see module docstring)."""
+    """Largest stable step (with a 10 % margin), capped at the papers' 1.25 (see module docstring).
+
+    Parameters
+    ----------
+    problem : Problem
+    c0 : float
+        Coupling scale.
+    a0 : float
+        Final pumping amplitude.
+
+    Returns
+    -------
+    float
+        ``min(1.25, 0.9 * 2 / sqrt(a0 (a0 - c0 lambda_min)))``.
+    """
     from scipy.sparse.linalg import ArpackNoConvergence, eigsh
 
     j = problem.model.sparse_couplings()
@@ -90,6 +115,116 @@ def _torch_couplings(problem: Problem, device: Any, dtype: Any):
         return torch.sparse_csr_tensor(torch.as_tensor(indptr), torch.as_tensor(indices, dtype=torch.int64),
                                        torch.as_tensor(data, dtype=dtype), size=(n, n),
                                        check_invariants=False).to(device)
+
+
+@dataclass(frozen=True)
+class _Config:
+    """Validated settings of one :func:`simulated_bifurcation` call."""
+
+    variant: str
+    R: int
+    M: int
+    every: int
+    dt: float
+    a0: float
+    c0: float
+    tlim: float | None
+    target: float | None
+    device: Any
+    dtype: str
+    backend: str
+
+    @property
+    def discrete(self) -> bool:
+        return self.variant == "discrete"
+
+    @property
+    def solver(self) -> str:
+        return "bsb" if self.variant == "ballistic" else "dsb"
+
+
+def _config(problem: Problem, variant: str, num_reads: int, num_steps: int, check_every: int,
+            dt: float | None, a0: float, c0: float | None, time_limit: float | None,
+            target: float | None, device: Any, dtype: str, backend: str) -> _Config:
+    """Validate the settings and fill in the automatic ``c0``, ``dt`` and backend."""
+    if variant not in _VARIANTS:
+        raise InputError(f"variant must be one of {_VARIANTS}, got {variant!r}")
+    R = check_int(num_reads, "num_reads", minimum=1)
+    M = check_int(num_steps, "num_steps", minimum=1)
+    every = check_int(check_every, "check_every", minimum=1)
+    a0 = check_positive(a0, "a0")
+    c0 = default_c0(problem) if c0 is None else check_positive(c0, "c0")
+    dt = default_dt(problem, c0=c0, a0=a0) if dt is None else check_positive(dt, "dt")
+    tlim = None if time_limit is None else check_positive(time_limit, "time_limit")
+    if dtype not in ("float32", "float64"):
+        raise InputError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    if backend not in ("auto", "torch", "numba"):
+        raise InputError(f"backend must be 'auto', 'torch' or 'numba', got {backend!r}")
+    if backend == "auto":
+        backend = "numba" if str(device) == "cpu" and _density(problem) <= 0.1 else "torch"
+    if backend == "numba" and str(device) != "cpu":
+        raise InputError(f"the numba backend runs on the CPU; use backend='torch' for device={device!r}")
+    return _Config(variant, R, M, every, dt, a0, c0, tlim, None if target is None else float(target),
+                   device, dtype, backend)
+
+
+class _Tracker:
+    """Best energy over all reads, time to best, progress callback and the stopping rules."""
+
+    def __init__(self, problem: Problem, cfg: _Config, callback: Callable[[dict], None] | None) -> None:
+        self.problem, self.tlim, self.callback = problem, cfg.tlim, callback
+        e_target = -np.inf if cfg.target is None else problem.value_to_energy(cfg.target) - problem.offset
+        if cfg.target is not None:
+            e_target += 1e-6 * max(1.0, abs(e_target))
+        self.e_target = e_target
+        self.global_best, self.time_to_best = np.inf, 0.0
+        self.t_start = time.perf_counter()
+
+    def start(self) -> None:
+        self.t_start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t_start
+
+    def update(self, b: float, total: int, round_: int) -> str | None:
+        """Record the best energy ``b`` (without offset) after ``total`` steps; return a stop reason."""
+        elapsed = self.elapsed()
+        if b < self.global_best:
+            self.global_best, self.time_to_best = b, elapsed
+        if self.callback is not None:
+            self.callback({"elapsed_s": elapsed, "sweeps": total, "round": round_,
+                           "best_value": float(self.problem.energy_to_value(b + self.problem.offset))})
+        if b <= self.e_target:
+            return "target"
+        if self.tlim is not None and elapsed >= self.tlim:
+            return "time_limit"
+        return None
+
+
+def _rounds(cfg: _Config, run_round: Callable[[int, int], tuple[int, str | None]]) -> tuple[int, int, str]:
+    """Restart ``run_round(round_, total) -> (steps, reason)`` until a stop (or once without a
+    time limit); returns the steps done per read, the rounds and the stop reason."""
+    stopped, round_, total = "completed", 0, 0
+    while True:
+        steps, reason = run_round(round_, total)
+        total += steps
+        stopped = reason or stopped
+        round_ += 1
+        if stopped != "completed" or cfg.tlim is None:
+            break
+    return total, round_, stopped
+
+
+def _finish(problem: Problem, cfg: _Config, best_states: np.ndarray, final_states: np.ndarray,
+            tracker: _Tracker, counts: tuple[int, int, str], seed: SeedLike, settings: dict,
+            t_setup: float) -> SolveResult:
+    total, rounds, stopped = counts
+    wall_time = tracker.elapsed()
+    return make_result(problem, cfg.solver, best_states, time_to_best=tracker.time_to_best,
+                       wall_time=wall_time, sweeps=total, rounds=rounds, stopped_by=stopped,
+                       target=cfg.target, seed=seed, settings=settings,
+                       timings={"setup": t_setup, "run": wall_time, "total": t_setup + wall_time},
+                       final_states=final_states)
 
 
 def simulated_bifurcation(problem: Problem, *, variant: str = "ballistic", num_reads: int = 64,
@@ -126,153 +261,122 @@ def simulated_bifurcation(problem: Problem, *, variant: str = "ballistic", num_r
         ``"auto"``: numba on the CPU for sparse couplings (reads in parallel threads, no barrier
         per step), torch otherwise (dense couplings use BLAS matrix products; any device).
     seed : int, Generator or None
+        Seed of the initial values; None draws a fresh one, recorded in the result.
     callback : callable, optional
         Receives a progress dict at every check.
+
+    Returns
+    -------
+    SolveResult
+        Solver ``"bsb"`` or ``"dsb"``; one read per trajectory, ``sweeps`` counts time steps.
     """
+    t0 = time.perf_counter()
+    seed = resolve_seed() if seed is None else seed
+    cfg = _config(problem, variant, num_reads, num_steps, check_every, dt, a0, c0, time_limit,
+                  target, device, dtype, backend)
+    settings = {"variant": cfg.variant, "num_reads": cfg.R, "num_steps": cfg.M, "dt": cfg.dt,
+                "a0": cfg.a0, "c0": cfg.c0, "device": str(device),
+                "dtype": dtype if cfg.backend == "torch" else "float64",
+                "backend": cfg.backend, "time_limit": time_limit, "target": target}
+    backend_fn = _sb_numba if cfg.backend == "numba" else _sb_torch
+    return backend_fn(problem, cfg, make_rng(seed), seed, callback, settings, t0)
+
+
+def _torch_check(x, J, h, best_s, best_e, tdt) -> float:
+    """Evaluate ``s = sign(x)``, keep each read's best in place; return the best energy."""
     import torch
 
-    t0 = time.perf_counter()
-    if variant not in _VARIANTS:
-        raise InputError(f"variant must be one of {_VARIANTS}, got {variant!r}")
-    R = check_int(num_reads, "num_reads", minimum=1)
-    M = check_int(num_steps, "num_steps", minimum=1)
-    every = check_int(check_every, "check_every", minimum=1)
-    a0 = check_positive(a0, "a0")
-    c0 = default_c0(problem) if c0 is None else check_positive(c0, "c0")
-    dt = default_dt(problem, c0=c0, a0=a0) if dt is None else check_positive(dt, "dt")
-    tlim = None if time_limit is None else check_positive(time_limit, "time_limit")
-    if dtype not in ("float32", "float64"):
-        raise InputError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    if backend not in ("auto", "torch", "numba"):
-        raise InputError(f"backend must be 'auto', 'torch' or 'numba', got {backend!r}")
-    if backend == "auto":
-        backend = "numba" if str(device) == "cpu" and _density(problem) <= 0.1 else "torch"
-    if backend == "numba" and str(device) != "cpu":
-        raise InputError(f"the numba backend runs on the CPU; use backend='torch' for device={device!r}")
-    tdt = getattr(torch, dtype)
-    rng = make_rng(seed)
-    n = problem.n
-    settings = {"variant": variant, "num_reads": R, "num_steps": M, "dt": dt, "a0": a0, "c0": c0,
-                "device": str(device), "dtype": dtype if backend == "torch" else "float64",
-                "backend": backend, "time_limit": time_limit, "target": target}
-    if backend == "numba":
-        return _sb_numba(problem, variant, R, M, every, dt, a0, c0, tlim, target, rng, seed,
-                         callback, settings, t0)
+    s = torch.where(x >= 0, 1.0, -1.0).to(tdt)
+    e = (-0.5 * (s * (J @ s)).sum(0) - (h * s).sum(0)).to(torch.float64)
+    better = e < best_e
+    best_e.copy_(torch.where(better, e, best_e))
+    best_s.copy_(torch.where(better[None, :], s, best_s))
+    return float(best_e.min())
+
+
+def _torch_steps(cfg: _Config, J, h, x, y, check: Callable[[int], str | None]) -> tuple[int, str | None]:
+    """Integrate one run of ``cfg.M`` steps in place, calling ``check(steps)`` every ``cfg.every``."""
+    import torch
+
+    a0, dt, c0, M = cfg.a0, cfg.dt, cfg.c0, cfg.M
+    for k in range(M):
+        a = a0 * k / M
+        z = torch.sign(x) if cfg.discrete else x
+        y.add_(dt * (c0 * (J @ z + h) - (a0 - a) * x))
+        x.add_(a0 * dt * y)
+        wall = x.abs() > 1.0
+        x.clamp_(-1.0, 1.0)
+        y.masked_fill_(wall, 0.0)
+        if (k + 1) % cfg.every == 0 or k == M - 1:
+            reason = check(k + 1)
+            if reason:
+                return k + 1, reason
+    return M, None
+
+
+def _sb_torch(problem: Problem, cfg: _Config, rng: np.random.Generator, seed: SeedLike,
+              callback, settings: dict, t0: float) -> SolveResult:
+    """The torch backend of :func:`simulated_bifurcation` (dense or sparse-CSR, any device)."""
+    import torch
+
+    tdt, device, n, R = getattr(torch, cfg.dtype), cfg.device, problem.n, cfg.R
     J = _torch_couplings(problem, device, tdt)
     h = torch.as_tensor(problem.model.fields, dtype=tdt, device=device)[:, None]
-    e_target = -np.inf if target is None else problem.value_to_energy(target) - problem.offset
-    if target is not None:
-        e_target += 1e-6 * max(1.0, abs(e_target))
     best_s = torch.ones((n, R), dtype=tdt, device=device)
     best_e = torch.full((R,), float("inf"), dtype=torch.float64, device=device)
-    discrete = variant == "discrete"
+    tracker = _Tracker(problem, cfg, callback)
     t_setup = time.perf_counter() - t0
-    t_start = time.perf_counter()
-    global_best, time_to_best = np.inf, 0.0
-    stopped, round_, total = "completed", 0, 0
+    tracker.start()
+    state = {}
 
-    def check() -> str | None:
-        nonlocal global_best, time_to_best
-        s = torch.where(x >= 0, 1.0, -1.0).to(tdt)
-        e = (-0.5 * (s * (J @ s)).sum(0) - (h * s).sum(0)).to(torch.float64)
-        better = e < best_e
-
-        best_e.copy_(torch.where(better, e, best_e))
-        best_s.copy_(torch.where(better[None, :], s, best_s))
-        b = float(best_e.min())
-        elapsed = time.perf_counter() - t_start
-        if b < global_best:
-            global_best, time_to_best = b, elapsed
-        if callback is not None:
-            callback({"elapsed_s": elapsed, "sweeps": total, "round": round_,
-                      "best_value": float(problem.energy_to_value(b + problem.offset))})
-        if b <= e_target:
-            return "target"
-        if tlim is not None and elapsed >= tlim:
-            return "time_limit"
-        return None
+    def run_round(round_: int, total: int) -> tuple[int, str | None]:
+        x = torch.as_tensor(rng.uniform(-0.1, 0.1, (n, R)), dtype=tdt, device=device)
+        y = torch.as_tensor(rng.uniform(-0.1, 0.1, (n, R)), dtype=tdt, device=device)
+        state["x"] = x
+        return _torch_steps(cfg, J, h, x, y, lambda k: tracker.update(
+            _torch_check(x, J, h, best_s, best_e, tdt), total + k, round_))
 
     with torch.no_grad():
-        while True:
-            x = torch.as_tensor(rng.uniform(-0.1, 0.1, (n, R)), dtype=tdt, device=device)
-            y = torch.as_tensor(rng.uniform(-0.1, 0.1, (n, R)), dtype=tdt, device=device)
-            for k in range(M):
-                a = a0 * k / M
-                z = torch.sign(x) if discrete else x
-                y.add_(dt * (c0 * (J @ z + h) - (a0 - a) * x))
-                x.add_(a0 * dt * y)
-                wall = x.abs() > 1.0
-                x.clamp_(-1.0, 1.0)
-                y.masked_fill_(wall, 0.0)
-                total += 1
-                if (k + 1) % every == 0 or k == M - 1:
-                    reason = check()
-                    if reason:
-                        stopped = reason
-                        break
-            round_ += 1
-            if stopped != "completed" or tlim is None:
-                break
-    wall_time = time.perf_counter() - t_start
+        counts = _rounds(cfg, run_round)
     states = best_s.T.to("cpu").numpy().astype(np.int8)
-    return make_result(problem, "bsb" if variant == "ballistic" else "dsb", states,
-                       time_to_best=time_to_best, wall_time=wall_time, sweeps=total, rounds=round_,
-                       stopped_by=stopped, target=None if target is None else float(target), seed=seed,
-                       settings=settings, timings={"setup": t_setup, "run": wall_time,
-                                                   "total": t_setup + wall_time})
+    final = np.where(state["x"].T.to("cpu").numpy() >= 0, 1, -1).astype(np.int8)
+    return _finish(problem, cfg, states, final, tracker, counts, seed, settings, t_setup)
 
 
-def _sb_numba(problem: Problem, variant: str, R: int, M: int, every: int, dt: float, a0: float,
-              c0: float, tlim: float | None, target: float | None, rng: np.random.Generator,
-              seed: SeedLike, callback, settings: dict, t0: float) -> SolveResult:
+def _sb_numba(problem: Problem, cfg: _Config, rng: np.random.Generator, seed: SeedLike,
+              callback, settings: dict, t0: float) -> SolveResult:
     """The numba (CPU, sparse) backend of :func:`simulated_bifurcation`; same random draws."""
     from spinscope.optimize.kernels import sb_steps
 
-    n = problem.n
+    n, R, M, every = problem.n, cfg.R, cfg.M, cfg.every
     indptr, indices, data = problem.csr()
     h = np.ascontiguousarray(problem.model.fields, dtype=np.float64)
-    e_target = -np.inf if target is None else problem.value_to_energy(target) - problem.offset
-    if target is not None:
-        e_target += 1e-6 * max(1.0, abs(e_target))
     best_s = np.ones((R, n), dtype=np.int8)
     best_e = np.full(R, np.inf)
+    tracker = _Tracker(problem, cfg, callback)
     t_setup = time.perf_counter() - t0
-    t_start = time.perf_counter()
-    global_best, time_to_best = np.inf, 0.0
-    stopped, round_, total = "completed", 0, 0
-    while True:
+    tracker.start()
+    state = {}
+
+    def run_round(round_: int, total: int) -> tuple[int, str | None]:
         x = np.ascontiguousarray(rng.uniform(-0.1, 0.1, (n, R)).T)
         y = np.ascontiguousarray(rng.uniform(-0.1, 0.1, (n, R)).T)
+        state["x"] = x
         k = 0
         while k < M:
             c = min(every - k % every, M - k)
-            sb_steps(indptr, indices, data, h, x, y, c0, a0, dt, k, M, c, variant == "discrete")
+            sb_steps(indptr, indices, data, h, x, y, cfg.c0, cfg.a0, cfg.dt, k, M, c, cfg.discrete)
             k += c
-            total += c
             s = np.where(x >= 0, 1, -1).astype(np.int8)
             e = np.atleast_1d(problem.model.energy(s))
             better = e < best_e
             best_e[better] = e[better]
             best_s[better] = s[better]
-            b = float(best_e.min())
-            elapsed = time.perf_counter() - t_start
-            if b < global_best:
-                global_best, time_to_best = b, elapsed
-            if callback is not None:
-                callback({"elapsed_s": elapsed, "sweeps": total, "round": round_,
-                          "best_value": float(problem.energy_to_value(b + problem.offset))})
-            if b <= e_target:
-                stopped = "target"
-            elif tlim is not None and elapsed >= tlim:
-                stopped = "time_limit"
-            if stopped != "completed":
-                break
-        round_ += 1
-        if stopped != "completed" or tlim is None:
-            break
-    wall_time = time.perf_counter() - t_start
-    return make_result(problem, "bsb" if variant == "ballistic" else "dsb", best_s,
-                       time_to_best=time_to_best, wall_time=wall_time, sweeps=total, rounds=round_,
-                       stopped_by=stopped, target=None if target is None else float(target),
-                       seed=seed, settings=settings,
-                       timings={"setup": t_setup, "run": wall_time, "total": t_setup + wall_time})
+            reason = tracker.update(float(best_e.min()), total + k, round_)
+            if reason:
+                return k, reason
+        return M, None
+
+    counts = _rounds(cfg, run_round)
+    final = np.where(state["x"] >= 0, 1, -1).astype(np.int8)
+    return _finish(problem, cfg, best_s, final, tracker, counts, seed, settings, t_setup)

@@ -29,7 +29,27 @@ def _int(tok: str, what: str, where: str) -> int:
 
 
 def parse_gset(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, np.ndarray]:
-    """Parse Gset text; return ``(n, edges (m, 2) 0-based int64, weights (m,) float64)``."""
+    """Parse Gset text: a line ``n m``, then ``m`` lines ``i j w`` (1-based, each edge once).
+
+    Parameters
+    ----------
+    text : str
+        The file's content.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    n : int
+    edges : int64 ndarray, shape (m, 2)
+        0-based vertex pairs.
+    weights : float64 ndarray, shape (m,)
+
+    Raises
+    ------
+    DataFileError
+        Naming the line of a wrong count, vertex, self-loop, repeated edge or weight.
+    """
     lines = text.splitlines()
     k = 0
     while k < len(lines) and (not lines[k].strip() or lines[k].lstrip().startswith("#")):
@@ -82,7 +102,19 @@ def parse_gset(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, n
 
 
 def read_gset(path: str | os.PathLike, *, name: str | None = None) -> Problem:
-    """Read a Gset file into a Max-Cut :class:`~spinscope.optimize.problems.Problem`."""
+    """Read a Gset file into a Max-Cut :class:`~spinscope.optimize.problems.Problem`.
+
+    Parameters
+    ----------
+    path : path-like
+    name : str, optional
+        Problem name (default: the file's stem).
+
+    Returns
+    -------
+    Problem
+        Kind ``"maxcut"``.
+    """
     path = Path(path)
     try:
         text = path.read_text()

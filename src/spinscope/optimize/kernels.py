@@ -113,8 +113,29 @@ def anneal_sweeps(indptr, indices, data, betas, spins, fields, energy, best_spin
     stops early once its best energy is ``<= target`` (pass ``-inf`` for no target). For
     integer problems pass ``kmax = K`` of :func:`~spinscope.optimize.solvers.acceptance_table`
     (each sweep then tabulates ``exp(-2 k beta)``, ``k <= K``, once; the same decisions as
-    evaluating ``exp``), else ``-1``. Returns the number of sweeps each chain did (int64[R]).
-    Chains run in parallel.
+    evaluating ``exp``), else ``-1``. Chains run in parallel.
+
+    Parameters
+    ----------
+    indptr, indices, data : arrays
+        CSR couplings.
+    betas : float64[R, S]
+        Inverse temperature of each chain at each sweep.
+    spins, fields, energy, best_spins, best_energy, best_sweep : arrays
+        Chain state (module docstring), mutated.
+    keys : uint64[R]
+        RNG key of each chain.
+    counter0 : uint64
+        RNG round of the first sweep.
+    target : float
+        Energy (without offset) at which a chain stops; ``-inf`` for none.
+    kmax : int
+        ``K`` of the acceptance table for integer problems, else ``-1``.
+
+    Returns
+    -------
+    int64[R]
+        Sweeps done by each chain.
     """
     R = spins.shape[0]
     S = betas.shape[1]
@@ -143,7 +164,20 @@ def anneal_sweeps(indptr, indices, data, betas, spins, fields, energy, best_spin
 @njit(parallel=True, cache=True)
 def anneal_sweeps_dense(J, betas, spins, fields, energy, best_spins, best_energy, best_sweep,
                         keys, counter0, target):
-    """:func:`anneal_sweeps` for a dense (n, n) coupling matrix (contiguous row updates, SIMD)."""
+    """:func:`anneal_sweeps` for a dense (n, n) coupling matrix (contiguous row updates, SIMD).
+
+    Parameters
+    ----------
+    J : float64[n, n]
+        C-contiguous couplings.
+    betas, spins, fields, energy, best_spins, best_energy, best_sweep, keys, counter0, target
+        As in :func:`anneal_sweeps`.
+
+    Returns
+    -------
+    int64[R]
+        Sweeps done by each chain.
+    """
     R = spins.shape[0]
     S = betas.shape[1]
     done = np.zeros(R, dtype=np.int64)
@@ -214,7 +248,36 @@ def pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, 
     :func:`spinscope.optimize.solvers.acceptance_table` for integer problems (shape ``(T, 0)``
     otherwise: then ``exp`` is evaluated). Groups run in parallel threads (no barrier per sweep,
     which matters on busy machines); a group stops early once one of its chains reaches
-    ``target``. Returns the rounds done by each group (int64[G]).
+    ``target``.
+
+    Parameters
+    ----------
+    indptr, indices, data : arrays
+        CSR couplings.
+    betas_t : float64[T]
+    temp_of : int64[G*T]
+    chain_at : int64[G, T]
+    spins, fields, energy, best_spins, best_energy, best_sweep : arrays
+        Chain state (module docstring), mutated.
+    keys : uint64[G*T]
+        Sweep RNG keys, one per chain.
+    swap_keys : uint64[G]
+        Swap RNG keys, one per ladder.
+    counter0 : uint64
+        Global round of the first round.
+    nsweeps : int
+        Rounds to do.
+    target : float
+        Energy (without offset) at which a ladder stops; ``-inf`` for none.
+    accepted : int64[G, T-1]
+        Swap counters, incremented.
+    accept : float64[T, K]
+        Acceptance table (``(T, 0)``: evaluate ``exp``).
+
+    Returns
+    -------
+    int64[G]
+        Rounds done by each ladder.
     """
     G = chain_at.shape[0]
     T = chain_at.shape[1]
@@ -250,8 +313,29 @@ def houdayer_move(indptr, indices, data, sa, sb, fa, fb, ea, eb, stream, index, 
     non-zero couplings); one site is drawn uniformly among them (draw ``index`` of ``stream``)
     and its cluster is flipped in *both* replicas, which exchanges the cluster between them and
     leaves ``E_a + E_b`` unchanged, so the move is always accepted (Houdayer 2001; with parallel
-    tempering the isoenergetic cluster moves of Zhu, Ochoa & Katzgraber 2015). ``queue``
-    int64[n] and ``mark`` uint8[n] (all zero) are work buffers. Returns ``(ea, eb, size)``.
+    tempering the isoenergetic cluster moves of Zhu, Ochoa & Katzgraber 2015).
+
+    Parameters
+    ----------
+    indptr, indices, data : arrays
+        CSR couplings.
+    sa, sb : int8[n]
+        The two replicas' spins (mutated).
+    fa, fb : float64[n]
+        Their local fields (mutated).
+    ea, eb : float
+        Their energies.
+    stream, index : uint64, int
+        Counter-based stream and the draw used to pick the seed site.
+    queue : int64[n]
+        Work buffer.
+    mark : uint8[n]
+        Work buffer, all zero on entry and on return.
+
+    Returns
+    -------
+    (float, float, int)
+        The new energies ``ea, eb`` and the cluster size (0 when the replicas are equal).
     """
     n = sa.shape[0]
     m = 0
@@ -297,8 +381,24 @@ def pt_icm_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fiel
     one sweep of every chain of both ladders, then one :func:`houdayer_move` between the two
     chains at each temperature index ``t >= icm_from`` (draw ``t`` of the stream
     ``(icm_keys[p], round)``), then a swap round in each ladder. ``cluster_sizes``
-    float64[G // 2, T] accumulates the flipped cluster sizes. Returns the rounds done by each
-    pair (int64[G // 2]).
+    float64[G // 2, T] accumulates the flipped cluster sizes.
+
+    Parameters
+    ----------
+    indptr, indices, data, betas_t, temp_of, chain_at, spins, fields, energy, best_spins, \
+best_energy, best_sweep, keys, swap_keys, counter0, nsweeps, target, accepted, accept
+        As in :func:`pt_sweeps`.
+    icm_keys : uint64[G // 2]
+        Cluster-move RNG keys, one per pair of ladders.
+    icm_from : int
+        First temperature index with cluster moves.
+    cluster_sizes : float64[G // 2, T]
+        Accumulated cluster sizes.
+
+    Returns
+    -------
+    int64[G // 2]
+        Rounds done by each pair.
     """
     G = chain_at.shape[0]
     T = chain_at.shape[1]
@@ -343,7 +443,18 @@ def pt_icm_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, spins, fiel
 
 @njit(parallel=True, cache=True)
 def random_spins(keys, counter, n):
-    """Uniformly random ±1 spins, int8[R, n], from the counter-based stream ``(keys[r], counter)``."""
+    """Uniformly random ±1 spins from the counter-based stream ``(keys[r], counter)``.
+
+    Parameters
+    ----------
+    keys : uint64[R]
+    counter : uint64
+    n : int
+
+    Returns
+    -------
+    int8[R, n]
+    """
     R = keys.shape[0]
     out = np.empty((R, n), dtype=np.int8)
     for r in prange(R):
@@ -360,6 +471,25 @@ def sb_steps(indptr, indices, data, h, x, y, c0, a0, dt, k0, M, nsteps, discrete
     ``x, y`` float64[R, n] (mutated); reads run in parallel threads, each with its own force
     buffer, so there is no barrier per step. Same update as
     :func:`spinscope.optimize.bifurcation.simulated_bifurcation` (``sign(0) = 0`` as in torch).
+
+    Parameters
+    ----------
+    indptr, indices, data : arrays
+        CSR couplings.
+    h : float64[n]
+        Fields.
+    x, y : float64[R, n]
+        Positions and momenta (mutated).
+    c0, a0, dt : float
+        Coupling scale, final pumping, time step.
+    k0, M, nsteps : int
+        First step, steps per run, steps to do.
+    discrete : bool
+        dSB (``z = sign(x)``) instead of bSB.
+
+    Returns
+    -------
+    None
     """
     R, n = x.shape
     for r in prange(R):

@@ -56,6 +56,12 @@ def maxcut_from_edges(edges: Any, weights: Any = None, *, n: int | None = None,
         Edge weights ``w_ij`` (default 1).
     n : int, optional
         Number of vertices (default ``max(edges) + 1``).
+    name : str
+
+    Returns
+    -------
+    Problem
+        Kind ``"maxcut"`` with ``J = -W`` (``E = sum w_ij s_i s_j``).
     """
     e = np.asarray(edges)
     if e.size == 0:
@@ -82,7 +88,19 @@ def maxcut_from_edges(edges: Any, weights: Any = None, *, n: int | None = None,
 
 
 def maxcut_from_matrix(W: Any, *, name: str = "maxcut") -> Problem:
-    """Max-Cut of a symmetric weight matrix ``W`` (dense or scipy sparse, zero diagonal)."""
+    """Max-Cut of a symmetric weight matrix ``W`` (dense or scipy sparse, zero diagonal).
+
+    Parameters
+    ----------
+    W : array_like or scipy sparse, shape (n, n)
+        Symmetric edge weights.
+    name : str
+
+    Returns
+    -------
+    Problem
+        Kind ``"maxcut"``.
+    """
     m = sp.csr_array(W, dtype=np.float64) if sp.issparse(W) else sp.csr_array(np.asarray(W, dtype=np.float64))
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise InputError(f"W must be a square matrix, got shape {m.shape}")
@@ -100,5 +118,19 @@ def maxcut_from_matrix(W: Any, *, name: str = "maxcut") -> Problem:
 
 
 def maxcut_from_graph(graph: Graph, weights: Any = 1.0, *, name: str | None = None) -> Problem:
-    """Max-Cut of a :class:`~spinscope.models.Graph` with one weight per edge (or a scalar)."""
+    """Max-Cut of a :class:`~spinscope.models.Graph` with one weight per edge (or a scalar).
+
+    Parameters
+    ----------
+    graph : Graph
+    weights : float or array, shape (E,)
+        Edge weights.
+    name : str, optional
+        Default ``maxcut-<graph kind>``.
+
+    Returns
+    -------
+    Problem
+        Kind ``"maxcut"``.
+    """
     return maxcut_from_edges(graph.edges, weights, n=graph.n, name=name or f"maxcut-{graph.kind}")

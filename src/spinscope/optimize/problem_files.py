@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from spinscope._files import atomic_write
 from spinscope.errors import DataFileError, InputError
-from spinscope.models import IsingModel, load_model
+from spinscope.models import is_model, load_model
 from spinscope.optimize.gset import read_gset
 from spinscope.optimize.problems import PROBLEM_KINDS, Problem, ising_problem, qubo_problem
 
@@ -38,7 +38,27 @@ _N_DECL = re.compile(r"^#\s*n\s*=\s*(\d+)\s*$")
 
 
 def parse_terms(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, sp.csr_array]:
-    """Parse ``i j value`` lines; return ``(n, linear (n,), pairs csr (n, n) strictly upper)``."""
+    """Parse ``i j value`` lines (0-based; ``i i value`` is a linear term; ``# n = N`` sets n).
+
+    Parameters
+    ----------
+    text : str
+        The file's content.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    n : int
+    linear : float64 ndarray, shape (n,)
+    pairs : scipy.sparse.csr_array, shape (n, n)
+        Strictly upper triangular pair coefficients.
+
+    Raises
+    ------
+    DataFileError
+        Naming the line of a malformed, repeated or out-of-range term.
+    """
     rows, cols, vals, lines_of = [], [], [], {}
     declared = None
     lin: dict[int, float] = {}
@@ -104,6 +124,10 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
     problem : {"maxcut", "ising", "qubo"}, optional
         How to read the file; default ``"ising"`` for ``.npz`` model files, else ``"maxcut"``
         (Gset format, see :mod:`spinscope.optimize.gset`).
+
+    Returns
+    -------
+    Problem
     """
     path = Path(path)
     if not path.is_file():
@@ -115,7 +139,7 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
         if kind != "ising":
             raise InputError(f"{path} is a spinscope model file (an Ising model); use --problem ising")
         model = load_model(path)
-        if not isinstance(model, IsingModel):
+        if not is_model(model, "ising"):
             raise InputError(f"{path} holds a {type(model).__name__}; solve needs an Ising model")
         return ising_problem(model, name=path.stem)
     if kind == "maxcut":
@@ -135,6 +159,19 @@ def write_assignment(path: str | os.PathLike, result, *, overwrite: bool = False
 
     Values are spins ``-1/+1`` (Max-Cut, Ising) or bits ``0/1`` (QUBO); a ``#`` header records the
     problem, solver and value. The write is atomic and refuses an existing file unless ``overwrite``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write (its directory must exist).
+    result : SolveResult
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written.
     """
     header = (f"# spinscope solve: problem={result.name} kind={result.kind} solver={result.solver} "
               f"value={result.best_value:.12g} energy={result.best_energy:.12g}\n")

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from spinscope._validation import SeedLike, check_finite, check_int
 from spinscope.errors import InputError, SpinscopeTypeError
-from spinscope.models import IsingModel, sk
+from spinscope.models import IsingModel, is_model, sk
 
 __all__ = [
     "PROBLEM_KINDS",
@@ -80,7 +80,7 @@ class Problem:
     def __post_init__(self) -> None:
         if self.kind not in PROBLEM_KINDS:
             raise InputError(f"problem kind must be one of {PROBLEM_KINDS}, got {self.kind!r}")
-        if not isinstance(self.model, IsingModel):
+        if not is_model(self.model, "ising"):
             raise SpinscopeTypeError(f"model must be an IsingModel, got {type(self.model).__name__}")
         if self.kind == "maxcut" and (self.edges is None or self.weights is None):
             raise InputError("a Max-Cut problem needs its edges and weights")
@@ -96,11 +96,31 @@ class Problem:
         return float(np.sum(self.weights)) if self.kind == "maxcut" else 0.0
 
     def energy(self, s: Any) -> np.ndarray | float:
-        """Objective ``E(s) = H(s) + offset`` of ±1 configurations ``s`` of shape ``(..., n)``."""
+        """Objective ``E(s) = H(s) + offset`` of ±1 configurations.
+
+        Parameters
+        ----------
+        s : array_like, shape (..., n)
+            ±1 spins.
+
+        Returns
+        -------
+        float or ndarray, shape (...)
+        """
         return self.model.energy(np.asarray(s, dtype=np.float64)) + self.offset
 
     def cut(self, s: Any) -> np.ndarray | float:
-        """Cut value ``sum_{i<j} w_ij (1 - s_i s_j) / 2`` of ``s`` (Max-Cut only), from the edges."""
+        """Cut value ``sum_{i<j} w_ij (1 - s_i s_j) / 2`` of ``s`` (Max-Cut only), from the edges.
+
+        Parameters
+        ----------
+        s : array_like, shape (..., n)
+            ±1 spins (the two sides of the cut).
+
+        Returns
+        -------
+        float or ndarray, shape (...)
+        """
         if self.kind != "maxcut":
             raise InputError(f"cut() is defined for Max-Cut problems, this one is {self.kind!r}")
         a = np.asarray(s, dtype=np.float64)
@@ -108,28 +128,73 @@ class Problem:
         return ((1.0 - prod) * 0.5) @ self.weights
 
     def value(self, s: Any) -> np.ndarray | float:
-        """The number a user reads: the cut (Max-Cut, maximised) or the energy (minimised)."""
+        """The number a user reads: the cut (Max-Cut, maximised) or the energy (minimised).
+
+        Parameters
+        ----------
+        s : array_like, shape (..., n)
+            ±1 spins.
+
+        Returns
+        -------
+        float or ndarray, shape (...)
+        """
         return self.cut(s) if self.kind == "maxcut" else self.energy(s)
 
     def value_to_energy(self, value: float) -> float:
-        """Convert a user value (a cut for Max-Cut, else an energy) into an objective ``E``."""
+        """Convert a user value (a cut for Max-Cut, else an energy) into an objective ``E``.
+
+        Parameters
+        ----------
+        value : float
+            A cut (Max-Cut) or an energy; must be finite.
+
+        Returns
+        -------
+        float
+        """
         v = float(value)
         if not np.isfinite(v):
             raise InputError(f"target must be a finite number, got {value!r}")
         return self.total_weight - 2.0 * v if self.kind == "maxcut" else v
 
     def energy_to_value(self, energy: Any) -> Any:
-        """Inverse of :meth:`value_to_energy`."""
+        """Inverse of :meth:`value_to_energy`.
+
+        Parameters
+        ----------
+        energy : float or array_like
+            Objective values ``E``.
+
+        Returns
+        -------
+        float or ndarray
+        """
         e = np.asarray(energy, dtype=np.float64)
         return (self.total_weight - e) / 2.0 if self.kind == "maxcut" else e
 
     def assignment(self, s: Any) -> np.ndarray:
-        """The assignment in the problem's own variables: bits ``(1+s)/2`` for QUBO, else spins."""
+        """The assignment in the problem's own variables: bits ``(1+s)/2`` for QUBO, else spins.
+
+        Parameters
+        ----------
+        s : array_like, shape (..., n)
+            ±1 spins.
+
+        Returns
+        -------
+        int8 ndarray, shape (..., n)
+        """
         a = np.asarray(s).astype(np.int8)
         return ((a + 1) // 2).astype(np.int8) if self.kind == "qubo" else a
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(indptr int64, indices int32, data float64)`` of the couplings (cached)."""
+        """The couplings in CSR form, sorted indices (cached).
+
+        Returns
+        -------
+        (indptr int64, indices int32, data float64)
+        """
         if "csr" not in self._cache:
             j = sp.csr_array(self.model.sparse_couplings(), dtype=np.float64)
             j.sort_indices()
@@ -324,8 +389,23 @@ def ising_problem(h: Any = None, J: Any = None, *, offset: float = 0.0, name: st
 
     An :class:`~spinscope.models.IsingModel` (spinscope's convention) can be passed as ``h``
     directly: its energy is used as is.
+
+    Parameters
+    ----------
+    h : dict, sequence, array or IsingModel, optional
+        Linear biases ``h_i`` (dimod convention), or a spinscope model.
+    J : dict ``{(i, j): J_ij}`` or matrix, optional
+        Pair biases (a matrix must be symmetric or triangular).
+    offset : float
+        Constant added to the objective.
+    name : str
+
+    Returns
+    -------
+    Problem
+        Kind ``"ising"``.
     """
-    if isinstance(h, IsingModel):
+    if is_model(h, "ising"):
         if J is not None:
             raise InputError("pass either an IsingModel or (h, J), not both")
         return Problem(h, offset=_offset(offset), kind="ising", name=name or h.name)
@@ -334,11 +414,40 @@ def ising_problem(h: Any = None, J: Any = None, *, offset: float = 0.0, name: st
 
 
 def qubo_problem(Q: Any, *, offset: float = 0.0, name: str = "qubo") -> Problem:
-    """QUBO problem ``E(x) = sum_ij Q_ij x_i x_j + offset`` over bits ``x = (1 + s) / 2``."""
+    """QUBO problem ``E(x) = sum_ij Q_ij x_i x_j + offset`` over bits ``x = (1 + s) / 2``.
+
+    Parameters
+    ----------
+    Q : dict ``{(i, j): Q_ij}`` or matrix
+        QUBO coefficients (dimod convention; a matrix must be symmetric or triangular).
+    offset : float
+        Constant added to the objective.
+    name : str
+
+    Returns
+    -------
+    Problem
+        Kind ``"qubo"``; its assignments are bits.
+    """
     h, c, off = qubo_to_ising(Q, offset)
     return _from_dimod_ising(h.shape[0], h, c, off, "qubo", name)
 
 
 def sk_problem(n: int, *, seed: SeedLike = None, J: float = 1.0) -> Problem:
-    """SK ground-state problem: Gaussian couplings of variance ``J^2 / n`` (``spinscope.models.sk``)."""
+    """SK ground-state problem: Gaussian couplings of variance ``J^2 / n`` (``spinscope.models.sk``).
+
+    Parameters
+    ----------
+    n : int
+        Number of spins.
+    seed : int, Generator or None
+        Seed of the couplings.
+    J : float
+        Coupling scale.
+
+    Returns
+    -------
+    Problem
+        Kind ``"ising"``, named ``sk-<n>``.
+    """
     return Problem(sk(n, J=J, seed=seed), kind="ising", name=f"sk-{n}")

@@ -1,42 +1,46 @@
-"""One entry point, :func:`solve`, that dispatches a :class:`Problem` to a named solver."""
+"""One entry point, :func:`solve`, that dispatches a :class:`Problem` to a registered solver."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from spinscope.errors import InputError
-from spinscope.optimize.bifurcation import simulated_bifurcation
 from spinscope.optimize.problems import Problem
-from spinscope.optimize.sampleset import SolveResult
-from spinscope.optimize.solvers import parallel_tempering, population_annealing, simulated_annealing
+from spinscope.optimize.registry import SOLVERS, get_solver
+from spinscope.optimize.result import SolveResult
 
 __all__ = ["SOLVERS", "solve"]
 
-SOLVERS = {
-    "sa": simulated_annealing,
-    "pt": parallel_tempering,
-    "pa": population_annealing,
-    "sb": simulated_bifurcation,
-}
-
 
 def solve(problem: Problem, *, solver: str = "sa", **settings: Any) -> SolveResult:
-    """Minimise ``problem`` with ``solver`` (``"sa"``, ``"pt"``, ``"pa"`` or ``"sb"``).
+    """Minimise ``problem`` with a solver of :data:`~spinscope.optimize.registry.SOLVER_REGISTRY`.
 
-    ``settings`` are the keyword settings of the chosen function
-    (:func:`~spinscope.optimize.solvers.simulated_annealing`,
-    :func:`~spinscope.optimize.solvers.parallel_tempering`,
-    :func:`~spinscope.optimize.solvers.population_annealing`,
-    :func:`~spinscope.optimize.bifurcation.simulated_bifurcation`); an unknown one is an error.
+    Parameters
+    ----------
+    problem : Problem
+        The objective ``E(s) = H(s) + offset`` (see :mod:`spinscope.optimize.problems`).
+    solver : str
+        ``"sa"`` (default), ``"pt"``, ``"pa"`` or ``"sb"``: simulated annealing, parallel
+        tempering, population annealing, simulated bifurcation.
+    **settings
+        Keyword settings of the chosen function
+        (:func:`~spinscope.optimize.solvers.simulated_annealing`,
+        :func:`~spinscope.optimize.solvers.parallel_tempering`,
+        :func:`~spinscope.optimize.solvers.population_annealing`,
+        :func:`~spinscope.optimize.bifurcation.simulated_bifurcation`); an unknown one is an
+        error.
+
+    Returns
+    -------
+    SolveResult
+
+    Raises
+    ------
+    InputError
+        For an unknown solver or setting, or an invalid value.
     """
     if not isinstance(problem, Problem):
         raise InputError(f"solve() takes a Problem (see spinscope.optimize.problems), got {type(problem).__name__}")
-    if solver not in SOLVERS:
-        raise InputError(f"solver must be one of {tuple(SOLVERS)}, got {solver!r}")
-    fn = SOLVERS[solver]
-    allowed = [p for p in inspect.signature(fn).parameters if p != "problem"]
-    unknown = sorted(set(settings) - set(allowed))
-    if unknown:
-        raise InputError(f"unknown setting(s) {unknown} for solver {solver!r}; valid: {allowed}")
-    return fn(problem, **settings)
+    spec = get_solver(solver)
+    spec.check_settings(settings)
+    return spec.function(problem, **settings)

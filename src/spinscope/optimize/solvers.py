@@ -25,11 +25,18 @@ from typing import Any
 import numpy as np
 
 from spinscope._rng import make_keys
-from spinscope._validation import SeedLike, check_int, check_positive, make_rng, spawn_seeds
+from spinscope._validation import (
+    SeedLike,
+    check_int,
+    check_positive,
+    make_rng,
+    resolve_seed,
+    spawn_seeds,
+)
 from spinscope.errors import InputError
 from spinscope.optimize import kernels as _k
 from spinscope.optimize.problems import Problem
-from spinscope.optimize.sampleset import SolveResult, make_result
+from spinscope.optimize.result import SolveResult, make_result
 
 __all__ = [
     "acceptance_table",
@@ -47,7 +54,17 @@ _REFRESH = 1000  # PT recomputes fields and energies exactly every _REFRESH roun
 
 
 def default_beta_range(problem: Problem) -> tuple[float, float]:
-    """``(beta_hot, beta_cold)`` derived from the couplings (see module docstring)."""
+    """``(beta_hot, beta_cold)`` derived from the couplings (see module docstring).
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    (float, float)
+        Inverse temperatures at the start and the end of an anneal.
+    """
     j = abs(problem.model.sparse_couplings())
     h = np.abs(problem.model.fields)
     rows = np.asarray(j.sum(axis=1)).ravel() + h
@@ -70,6 +87,15 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     at ``beta_cold / 2``. On Gset G14 a hot end near ``T_mf`` reached the optimum less often,
     and a ladder reaching almost infinite temperature (SA's hot end) wastes most of its
     replicas (measurements in docs/optimize.md).
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    (float, float)
+        Hottest and coldest inverse temperature of the ladder.
     """
     hot_sa, cold = default_beta_range(problem)
     j = problem.model.sparse_couplings()
@@ -89,7 +115,16 @@ def recommended_pt_settings(problem: Problem) -> dict:
     G81 and the sparse random graphs G55, G60, G70): Houdayer cluster moves (2 pairs of ladders
     of 32 replicas), whose clusters do not percolate there, and a cold end 1.5 times colder,
     because cheap excitations (cost ``2 J_min``) are then many. Measurements
-    in docs/optimize.md. Pass the result as ``parallel_tempering(problem, **settings)``.
+    in docs/optimize.md.
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    dict
+        Settings to pass as ``parallel_tempering(problem, **settings)``.
     """
     hot, cold = default_pt_beta_range(problem)
     n = max(problem.n, 1)
@@ -105,7 +140,17 @@ def acceptance_table(problem: Problem, betas: np.ndarray) -> np.ndarray:
     When every coupling and field is an integer, an energy change ``2 s_i f_i`` is an even
     integer ``2k`` with ``0 <= k <= K = max_i (|h_i| + sum_j |J_ij|)``, and the kernels look the
     probability up instead of evaluating ``exp`` (the same numbers, so the same decisions).
-    Returns an empty ``(T, 0)`` table for other problems or when ``K > 2**16``.
+
+    Parameters
+    ----------
+    problem : Problem
+    betas : array, shape (T,)
+        Inverse temperatures.
+
+    Returns
+    -------
+    ndarray, shape (T, K + 1)
+        The table; empty ``(T, 0)`` for other problems or when ``K > 2**16``.
     """
     betas = np.asarray(betas, dtype=np.float64)
     data = problem.csr()[2]
@@ -226,7 +271,36 @@ class _Run:
         return make_result(self.problem, solver, self.best_spins, time_to_best=self.time_to_best,
                            wall_time=wall, sweeps=sweeps, rounds=rounds, stopped_by=stopped_by,
                            target=self.target_value, seed=self.seed, settings=settings,
-                           timings={"setup": t_setup, "run": wall, "total": t_setup + wall})
+                           timings={"setup": t_setup, "run": wall, "total": t_setup + wall},
+                           final_states=self.spins)
+
+
+def _anneal_rounds(run: _Run, betas: np.ndarray, keys: np.ndarray) -> tuple[int, int, str]:
+    """SA rounds: anneal every read from a random state through ``betas``, in timed chunks.
+
+    Returns the sweeps done per read, the rounds and the stop reason.
+    """
+    R, S = run.spins.shape[0], betas.size
+    stopped, round_, total, per_sweep = "completed", 0, 0, None
+    while True:
+        run.init_states(keys, round_)
+        k = 0
+        while k < S:
+            c = run.chunk(per_sweep, S - k)
+            bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
+            t1 = time.perf_counter()
+            run.anneal(bet, keys, round_ * S + k)
+            per_sweep = (time.perf_counter() - t1) / c
+            k += c
+            total += c
+            reason = run.update(total, round_)
+            if reason:
+                stopped = reason
+                break
+        round_ += 1
+        if stopped != "completed" or run.time_limit is None:
+            break
+    return total, round_, stopped
 
 
 def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int = 1000,
@@ -251,12 +325,20 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
     target : float, optional
         Stop once the best value reaches it (a cut for Max-Cut, else an energy).
     seed : int, Generator or None
-        The one seed of every random choice (initial states, acceptances).
+        The one seed of every random choice (initial states, acceptances); None draws a fresh
+        one, recorded in the result.
     callback : callable, optional
         Called with a progress dict (``elapsed_s``, ``sweeps``, ``round``, ``best_value``) after
         every kernel call (about every 0.1 s).
+
+    Returns
+    -------
+    SolveResult
+        One read per anneal of the last round; ``settings`` records the schedule
+        (``beta_range``, ``schedule``, ``num_sweeps``).
     """
     t0 = time.perf_counter()
+    seed = resolve_seed() if seed is None else seed
     R = check_int(num_reads, "num_reads", minimum=1)
     S = check_int(num_sweeps, "num_sweeps", minimum=1)
     b0, b1 = _beta_range(problem, beta_range)
@@ -265,29 +347,72 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
     run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
     run.t_start = time.perf_counter()
-    stopped, round_, total, per_sweep = "completed", 0, 0, None
-    while True:
-        run.init_states(keys, round_)
-        k = 0
-        while k < S:
-            c = run.chunk(per_sweep, S - k)
-            bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
-            t1 = time.perf_counter()
-            run.anneal(bet, keys, round_ * S + k)
-            per_sweep = (time.perf_counter() - t1) / c
-            k += c
-            total += c
-            reason = run.update(total, round_)
-            if reason:
-                stopped = reason
-                break
-        round_ += 1
-        if stopped != "completed" or run.time_limit is None:
-            break
+    total, round_, stopped = _anneal_rounds(run, betas, keys)
     settings = {"num_reads": R, "num_sweeps": S, "beta_range": (b0, b1), "schedule": schedule,
                 "time_limit": time_limit, "target": target}
     return run.result("sa", sweeps=total, rounds=round_, stopped_by=stopped, settings=settings,
                       t_setup=t_setup)
+
+
+class _Ladders:
+    """Parallel-tempering state besides the chains: ladder, keys, permutations, statistics."""
+
+    def __init__(self, problem: Problem, betas_t: np.ndarray, G: int, seed: SeedLike,
+                 cluster_moves: bool) -> None:
+        T = betas_t.size
+        self.betas_t, self.G, self.cluster_moves = betas_t, G, bool(cluster_moves)
+        ss = spawn_seeds(seed, 3)
+        self.keys, self.swap_keys = make_keys(ss[0], G * T), make_keys(ss[1], G)
+        self.icm_keys = make_keys(ss[2], max(G // 2, 1))
+        self.icm_from = T // 2
+        self.sizes = np.zeros((max(G // 2, 1), T))
+        self.accept = acceptance_table(problem, betas_t)
+        self.temp_of = np.tile(np.arange(T, dtype=np.int64), G)  # replica -> temperature
+        self.chain_at = np.tile(np.arange(T, dtype=np.int64), (G, 1))  # (ladder, temperature) -> replica
+        self.accepted = np.zeros((G, T - 1), dtype=np.int64)
+
+    def sweeps(self, run: _Run, counter: int, c: int) -> int:
+        """Up to ``c`` rounds (sweep + exchanges [+ cluster moves]); returns the rounds done."""
+        indptr, indices, data = run.csr
+        chains = (run.spins, run.fields, run.energy, run.best_spins, run.best_energy, run.best_sweep)
+        if self.cluster_moves:
+            done = _k.pt_icm_sweeps(indptr, indices, data, self.betas_t, self.temp_of, self.chain_at,
+                                    *chains, self.keys, self.swap_keys, self.icm_keys,
+                                    np.uint64(counter), c, run.target, self.accepted, self.icm_from,
+                                    self.sizes, self.accept)
+        else:
+            done = _k.pt_sweeps(indptr, indices, data, self.betas_t, self.temp_of, self.chain_at,
+                                *chains, self.keys, self.swap_keys, np.uint64(counter), c,
+                                run.target, self.accepted, self.accept)
+        return int(done.max())
+
+    def statistics(self, total: int) -> dict:
+        """Swap acceptance per neighbouring pair and (cluster moves) mean cluster size per beta."""
+        stats = {"swap_acceptance": self.accepted.sum(0) / max(self.G * (total / 2.0), 1.0)}
+        if self.cluster_moves:
+            stats["cluster_size"] = self.sizes.sum(0) / max(total * (self.G // 2), 1)
+        return stats
+
+
+def _pt_loop(run: _Run, ladders: _Ladders, S: int) -> tuple[int, str]:
+    """Run rounds until ``S`` are done (no time limit), the time limit or the target."""
+    stopped, total, per_sweep = "completed", 0, None
+    while True:
+        left = S - total if run.time_limit is None else 1 << 40
+        if left <= 0:
+            break
+        c = min(run.chunk(per_sweep, left), _REFRESH - total % _REFRESH)
+        t1 = time.perf_counter()
+        done = ladders.sweeps(run, total, c)
+        per_sweep = (time.perf_counter() - t1) / max(done, 1)
+        total += done
+        if total % _REFRESH == 0:
+            run.refresh()  # at fixed rounds, so results do not depend on the chunking
+        reason = run.update(total, 0)
+        if reason:
+            stopped = reason
+            break
+    return total, stopped
 
 
 def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 2,
@@ -297,79 +422,103 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
                        callback: Callable[[dict], None] | None = None) -> SolveResult:
     """Parallel tempering (replica exchange) over a geometric ladder of ``num_replicas`` betas.
 
-    ``num_reads`` independent ladders run together (one thread each) between the inverse
-    temperatures ``beta_range`` (default: :func:`default_pt_beta_range`); each round is one
+    ``num_reads`` independent ladders run together (one thread each); each round is one
     Metropolis sweep of every replica followed by exchange attempts between neighbouring
     temperatures (even and odd pairs alternately), accepted with
-    ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))``. With a ``time_limit`` the chains
-    continue past ``num_sweeps`` until it expires. The best state of every replica (at any
-    temperature) is kept. Swap acceptance rates are in ``settings``.
+    ``min(1, exp((beta_t - beta_{t+1}) (E_t - E_{t+1})))``. The best state of every replica (at
+    any temperature) is kept. Swap acceptance rates are in ``settings["swap_acceptance"]``.
 
-    ``cluster_moves=True`` pairs the ladders (``num_reads`` must be even; a pair runs in one
-    thread) and adds, after every sweep, a Houdayer cluster move between the two chains at each
-    temperature of the colder half of the ladder (:func:`~spinscope.optimize.kernels.houdayer_move`):
-    the connected cluster of sites where they differ is exchanged between them, at no cost in
-    total energy. These moves cross the wide barriers of sparse, low-dimensional problems (2-D
-    and toroidal spin glasses, sparse Max-Cut graphs) that single flips cross slowly; on denser
-    graphs the clusters percolate and the moves do not help (measured on Gset G14). The mean
-    flipped cluster size per temperature is in ``settings["cluster_size"]``.
+    ``cluster_moves=True`` pairs the ladders (a pair runs in one thread) and adds, after every
+    sweep, a Houdayer cluster move between the two chains at each temperature of the colder half
+    of the ladder (:func:`~spinscope.optimize.kernels.houdayer_move`): the connected cluster of
+    sites where they differ is exchanged between them, at no cost in total energy. These moves
+    cross the wide barriers of sparse, low-dimensional problems (2-D and toroidal spin glasses,
+    sparse Max-Cut graphs) that single flips cross slowly; on denser graphs the clusters
+    percolate and the moves do not help (measured on Gset G14). The mean flipped cluster size per
+    temperature is in ``settings["cluster_size"]``.
+
+    Parameters
+    ----------
+    problem : Problem
+    num_replicas : int
+        Temperatures per ladder (>= 2).
+    num_reads : int
+        Independent ladders (even with ``cluster_moves``).
+    num_sweeps : int
+        Rounds without a time limit; with one, the chains continue until it expires.
+    beta_range : (beta_hot, beta_cold), optional
+        Ends of the ladder; default :func:`default_pt_beta_range`.
+    cluster_moves : bool
+        Houdayer cluster moves between paired ladders.
+    time_limit, target : float, optional
+        Stop early (seconds; a cut for Max-Cut, else an energy).
+    seed : int, Generator or None
+        The one seed of every random choice; None draws a fresh one, recorded in the result.
+    callback : callable, optional
+        Receives a progress dict after every kernel call.
+
+    Returns
+    -------
+    SolveResult
+        One read per replica (``num_reads * num_replicas`` states).
     """
     t0 = time.perf_counter()
+    seed = resolve_seed() if seed is None else seed
     T = check_int(num_replicas, "num_replicas", minimum=2)
     G = check_int(num_reads, "num_reads", minimum=1)
     S = check_int(num_sweeps, "num_sweeps", minimum=1)
     b0, b1 = default_pt_beta_range(problem) if beta_range is None else _beta_range(problem, beta_range)
-    betas_t = np.geomspace(b0, b1, T)
     if cluster_moves and G % 2:
         raise InputError(f"cluster_moves pairs the ladders: num_reads must be even, got {G}")
-    ss = spawn_seeds(seed, 3)
-    keys, swap_keys = make_keys(ss[0], G * T), make_keys(ss[1], G)
-    icm_keys = make_keys(ss[2], max(G // 2, 1))
-    icm_from = T // 2
-    sizes = np.zeros((max(G // 2, 1), T))
-    accept = acceptance_table(problem, betas_t)
+    ladders = _Ladders(problem, np.geomspace(b0, b1, T), G, seed, cluster_moves)
     run = _Run(problem, G * T, seed=seed, time_limit=time_limit, target=target, callback=callback)
-    temp_of = np.tile(np.arange(T, dtype=np.int64), G)
-    chain_at = np.tile(np.arange(T, dtype=np.int64), (G, 1))
-    accepted = np.zeros((G, T - 1), dtype=np.int64)
     t_setup = time.perf_counter() - t0
     run.t_start = time.perf_counter()
-    run.init_states(keys, 0)
-    indptr, indices, data = run.csr
-    stopped, total, per_sweep = "completed", 0, None
-    while True:
-        left = S - total if run.time_limit is None else 1 << 40
-        if left <= 0:
-            break
-        c = min(run.chunk(per_sweep, left), _REFRESH - total % _REFRESH)
-        t1 = time.perf_counter()
-        if cluster_moves:
-            done = _k.pt_icm_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
-                                    run.fields, run.energy, run.best_spins, run.best_energy,
-                                    run.best_sweep, keys, swap_keys, icm_keys, np.uint64(total), c,
-                                    run.target, accepted, icm_from, sizes, accept)
-        else:
-            done = _k.pt_sweeps(indptr, indices, data, betas_t, temp_of, chain_at, run.spins,
-                                run.fields, run.energy, run.best_spins, run.best_energy,
-                                run.best_sweep, keys, swap_keys, np.uint64(total), c, run.target,
-                                accepted, accept)
-        done = int(done.max())
-        per_sweep = (time.perf_counter() - t1) / max(done, 1)
-        total += done
-        if total % _REFRESH == 0:
-            run.refresh()  # at fixed rounds, so results do not depend on the chunking
-        reason = run.update(total, 0)
-        if reason:
-            stopped = reason
-            break
-    rates = accepted.sum(0) / max(G * (total / 2.0), 1.0)
+    run.init_states(ladders.keys, 0)
+    total, stopped = _pt_loop(run, ladders, S)
+    stats = ladders.statistics(total)
     settings = {"num_replicas": T, "num_reads": G, "num_sweeps": S, "beta_range": (b0, b1),
-                "betas": betas_t, "swap_acceptance": rates, "cluster_moves": bool(cluster_moves),
-                "time_limit": time_limit, "target": target}
-    if cluster_moves:
-        settings["cluster_size"] = sizes.sum(0) / max(total * (G // 2), 1)
+                "betas": ladders.betas_t, "swap_acceptance": stats.pop("swap_acceptance"),
+                "cluster_moves": bool(cluster_moves), "time_limit": time_limit, "target": target,
+                **stats}
     return run.result("pt", sweeps=total, rounds=1, stopped_by=stopped, settings=settings,
                       t_setup=t_setup)
+
+
+def _resample(run: _Run, dbeta: float, rng: np.random.Generator) -> None:
+    """Systematic resampling of the population with weights ``exp(-dbeta E_r)``."""
+    R = run.energy.size
+    w = -dbeta * (run.energy - run.energy.min())
+    p = np.exp(w)
+    p /= p.sum()
+    pos = (rng.random() + np.arange(R)) / R
+    idx = np.minimum(np.searchsorted(np.cumsum(p), pos), R - 1)
+    run.spins[:] = run.spins[idx]
+    run.fields[:] = run.fields[idx]
+    run.energy[:] = run.energy[idx]
+
+
+def _population_rounds(run: _Run, betas: np.ndarray, M: int, keys: np.ndarray,
+                       rng: np.random.Generator) -> tuple[int, int, str]:
+    """PA rounds: cool a fresh population through ``betas``; returns sweeps, rounds, stop reason."""
+    R, K = run.energy.size, betas.size
+    stopped, round_, total = "completed", 0, 0
+    while True:
+        run.init_states(keys, round_)
+        prev = 0.0
+        for k in range(K):
+            _resample(run, betas[k] - prev, rng)
+            prev = betas[k]
+            run.anneal(np.full((R, M), betas[k]), keys, (round_ * K + k) * M)
+            total += M
+            reason = run.update(total, round_)
+            if reason:
+                stopped = reason
+                break
+        round_ += 1
+        if stopped != "completed" or run.time_limit is None:
+            break
+    return total, round_, stopped
 
 
 def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: int = 100,
@@ -384,8 +533,32 @@ def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: i
     is resampled (systematic resampling keeps its size fixed), then every replica does
     ``sweeps_per_step`` Metropolis sweeps at ``beta'``. With a ``time_limit``, new populations
     are annealed until it expires.
+
+    Parameters
+    ----------
+    problem : Problem
+    num_reads : int
+        Population size (>= 2).
+    num_steps : int
+        Temperature steps of the geometric schedule.
+    sweeps_per_step : int
+        Metropolis sweeps after each resampling.
+    beta_range : (beta_hot, beta_cold), optional
+        Ends of the schedule; automatic (:func:`default_beta_range`) by default.
+    time_limit, target : float, optional
+        Stop early (seconds; a cut for Max-Cut, else an energy).
+    seed : int, Generator or None
+        The one seed of every random choice; None draws a fresh one, recorded in the result.
+    callback : callable, optional
+        Receives a progress dict after every step.
+
+    Returns
+    -------
+    SolveResult
+        One read per member of the last population.
     """
     t0 = time.perf_counter()
+    seed = resolve_seed() if seed is None else seed
     R = check_int(num_reads, "num_reads", minimum=2)
     K = check_int(num_steps, "num_steps", minimum=1)
     M = check_int(sweeps_per_step, "sweeps_per_step", minimum=1)
@@ -396,29 +569,7 @@ def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: i
     run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
     run.t_start = time.perf_counter()
-    stopped, round_, total = "completed", 0, 0
-    while True:
-        run.init_states(keys, round_)
-        prev = 0.0
-        for k in range(K):
-            w = -(betas[k] - prev) * (run.energy - run.energy.min())
-            p = np.exp(w)
-            p /= p.sum()
-            pos = (rng.random() + np.arange(R)) / R
-            idx = np.minimum(np.searchsorted(np.cumsum(p), pos), R - 1)
-            run.spins[:] = run.spins[idx]
-            run.fields[:] = run.fields[idx]
-            run.energy[:] = run.energy[idx]
-            prev = betas[k]
-            run.anneal(np.full((R, M), betas[k]), keys, (round_ * K + k) * M)
-            total += M
-            reason = run.update(total, round_)
-            if reason:
-                stopped = reason
-                break
-        round_ += 1
-        if stopped != "completed" or run.time_limit is None:
-            break
+    total, round_, stopped = _population_rounds(run, betas, M, keys, rng)
     settings = {"num_reads": R, "num_steps": K, "sweeps_per_step": M, "beta_range": (b0, b1),
                 "time_limit": time_limit, "target": target}
     return run.result("pa", sweeps=total, rounds=round_, stopped_by=stopped, settings=settings,

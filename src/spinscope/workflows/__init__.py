@@ -36,6 +36,7 @@ _EXPORTS = {
     "AnalyzeResult": "spinscope.workflows.network_analysis",
     "mc_check": "spinscope.workflows.network_analysis",
     "solve_file": "spinscope.workflows.solve",
+    "SolveFileResult": "spinscope.workflows.solve",
     "track": "spinscope.workflows.tracking",
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",

@@ -1,10 +1,10 @@
-"""Results of the optimisers and a dimod-style sampler.
+"""The result type of every optimiser: :class:`SolveResult` and its builder :func:`make_result`.
 
 :class:`SolveResult` holds the best states of every read with their energies and (Max-Cut) cut
 values, **recomputed from the returned assignments**, the time to reach the best value and the
-timings. :class:`SpinscopeSampler` offers the ``sample_ising`` / ``sample_qubo`` contract of
-dimod and returns a ``dimod.SampleSet`` when the optional ``dimod`` package is installed
-(``pip install spinscope[qubo]``).
+timings. Its names follow the annealer contract shared with :func:`spinscope.mc.anneal`
+(``best_energy``, ``best_state``, ``energies``, ``states``, ``final_states``, ``reads``,
+``sweeps``, ``seed``, ``settings``; ``docs/optimize.md``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.errors import InputError
-from spinscope.optimize.problems import Problem, ising_problem, qubo_problem
+from spinscope.optimize.problems import Problem
 
-__all__ = ["SolveResult", "SpinscopeSampler", "make_result"]
+__all__ = ["SolveResult", "make_result"]
 
 
 @dataclass
@@ -42,6 +41,9 @@ class SolveResult:
         Best state of each read (R = number of independent reads/chains/replicas).
     energies, values : float arrays, shape (R,)
         Their recomputed objectives and values.
+    final_states : int8 array, shape (R, n), or None
+        The state of each read when the run stopped (last round), as ±1 spins; None only for
+        results built without them.
     time_to_best : float
         Seconds from the start of the run until ``best_value`` was first seen (measured at the
         end of the kernel call that found it, so it is an upper bound within ~0.1 s).
@@ -54,10 +56,14 @@ class SolveResult:
     stopped_by : {"completed", "time_limit", "target"}
     target_reached : bool or None
         Whether ``best_value`` reached the target (None without a target).
+    seed : int, Generator, SeedSequence or None
+        The seed the run used (solvers record the fresh seed they drew when given None).
     settings : dict
         Settings used, including automatic ones (``beta_range``, ``c0``, ...).
     timings : dict
         ``setup``, ``run`` and ``total`` seconds.
+    name : str
+        The problem's name.
     """
 
     kind: str
@@ -79,9 +85,25 @@ class SolveResult:
     settings: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     name: str = ""
+    final_states: np.ndarray | None = None
+
+    @property
+    def reads(self) -> int:
+        """Number of reads ``R`` (independent anneals, chains or replicas): ``states.shape[0]``."""
+        return int(self.states.shape[0])
 
     def to_dict(self, *, include_states: bool = False) -> dict:
-        """JSON-ready dict; the best assignment is included, all reads' states on request."""
+        """JSON-ready dict (the ``--json`` output of ``spinscope solve``).
+
+        Parameters
+        ----------
+        include_states : bool
+            Add ``states``, the best state of every read; the best assignment is always included.
+
+        Returns
+        -------
+        dict
+        """
         d = {
             "problem": self.name, "kind": self.kind, "solver": self.solver, "n": int(self.best_state.size),
             "best_value": float(self.best_value), "best_energy": float(self.best_energy),
@@ -111,8 +133,33 @@ def _plain(v: Any) -> Any:
 
 def make_result(problem: Problem, solver: str, states: np.ndarray, *, time_to_best: float,
                 wall_time: float, sweeps: int, rounds: int, stopped_by: str,
-                target: float | None, seed: Any, settings: dict, timings: dict) -> SolveResult:
-    """Build a :class:`SolveResult`, recomputing every energy and cut from ``states`` (R, n)."""
+                target: float | None, seed: Any, settings: dict, timings: dict,
+                final_states: np.ndarray | None = None) -> SolveResult:
+    """Build a :class:`SolveResult`, recomputing every energy and cut from ``states``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem solved; energies, values and the assignment are recomputed with it.
+    solver : str
+        Name recorded in the result (``"sa"``, ``"pt"``, ``"pa"``, ``"bsb"``, ``"dsb"``).
+    states : array, shape (R, n)
+        Best ±1 state of each read.
+    time_to_best, wall_time : float
+        Seconds (see :class:`SolveResult`).
+    sweeps, rounds : int
+    stopped_by : {"completed", "time_limit", "target"}
+    target : float or None
+        The target value, to record whether it was reached.
+    seed : int, Generator, SeedSequence or None
+    settings, timings : dict
+    final_states : array, shape (R, n), optional
+        States of the reads when the run stopped.
+
+    Returns
+    -------
+    SolveResult
+    """
     states = np.asarray(states, dtype=np.int8)
     energies = np.atleast_1d(np.asarray(problem.energy(states), dtype=np.float64))
     values = np.atleast_1d(np.asarray(problem.value(states), dtype=np.float64))
@@ -128,63 +175,5 @@ def make_result(problem: Problem, solver: str, states: np.ndarray, *, time_to_be
         energies=energies, values=values, time_to_best=float(time_to_best), wall_time=float(wall_time),
         sweeps=int(sweeps), rounds=int(rounds), stopped_by=stopped_by, target_reached=reached,
         seed=seed, settings=dict(settings), timings=dict(timings), name=problem.name,
+        final_states=None if final_states is None else np.array(final_states, dtype=np.int8),
     )
-
-
-class SpinscopeSampler:
-    """dimod-style sampler: ``sample_ising(h, J, num_reads=...)`` and ``sample_qubo(Q, ...)``.
-
-    Parameters
-    ----------
-    solver : {"sa", "pt", "pa", "sb"}
-        Which spinscope solver runs (default simulated annealing; ``"sb"`` takes ``variant``).
-    **defaults
-        Default keyword settings of that solver (e.g. ``num_sweeps=2000``); per-call keywords
-        override them.
-
-    Returns of ``sample_*``: a ``dimod.SampleSet`` (one row per read, its best state, energies
-    in the caller's convention including the offset) when dimod is installed, else the
-    :class:`SolveResult`. ``return_result=True`` always returns the :class:`SolveResult`.
-    """
-
-    def __init__(self, solver: str = "sa", **defaults: Any) -> None:
-        import inspect
-
-        from spinscope.optimize.solve import SOLVERS
-
-        if solver not in SOLVERS:
-            raise InputError(f"solver must be one of {tuple(SOLVERS)}, got {solver!r}")
-        self.solver = solver
-        self.defaults = defaults
-        #: dimod's sampler attributes: accepted keyword settings and (no) properties
-        self.parameters = {p: [] for p in inspect.signature(SOLVERS[solver]).parameters if p != "problem"}
-        self.properties: dict = {}
-
-    def sample_ising(self, h: Any, J: Any, *, offset: float = 0.0, return_result: bool = False,
-                     **settings: Any):
-        """Minimise ``sum_i h_i s_i + sum_(i,j) J_ij s_i s_j + offset`` over ``s in {-1,+1}^n``."""
-        problem = ising_problem(h, J, offset=offset)
-        return self._sample(problem, "SPIN", return_result, settings)
-
-    def sample_qubo(self, Q: Any, *, offset: float = 0.0, return_result: bool = False,
-                    **settings: Any):
-        """Minimise ``sum_ij Q_ij x_i x_j + offset`` over ``x in {0,1}^n``."""
-        problem = qubo_problem(Q, offset=offset)
-        return self._sample(problem, "BINARY", return_result, settings)
-
-    def _sample(self, problem: Problem, vartype: str, return_result: bool, settings: dict):
-        from spinscope.optimize.solve import solve
-
-        result = solve(problem, solver=self.solver, **{**self.defaults, **settings})
-        if return_result:
-            return result
-        try:
-            import dimod
-        except ImportError:
-            return result
-        samples = np.array([problem.assignment(s) for s in result.states], dtype=np.int8)
-        return dimod.SampleSet.from_samples(
-            samples, vartype=getattr(dimod, vartype), energy=result.energies,
-            info={"solver": result.solver, "time_to_best_s": result.time_to_best,
-                  "wall_time_s": result.wall_time, "stopped_by": result.stopped_by},
-        )

@@ -1,0 +1,207 @@
+"""``solve_file``: the whole ``spinscope solve FILE`` run as a Python function.
+
+Validates the settings and the output path (before any computation), loads the problem file
+(:func:`~spinscope.optimize.problem_files.load_problem`), translates ``sweeps`` / ``reads`` into
+the chosen solver's settings through the solver registry
+(:mod:`spinscope.optimize.registry`), solves, writes the best assignment and returns a
+:class:`SolveFileResult` whose ``to_dict()`` is the command's ``--json`` output::
+
+    from spinscope.workflows import solve_file
+    run = solve_file("G22.txt", solver="pt", time_limit=10, target=13359, seed=1, out="g22.cut")
+    run.result.best_value, run.seed, run.out
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spinscope._validation import check_int, resolve_seed
+from spinscope.errors import InputError
+from spinscope.optimize.problem_files import load_problem, write_assignment
+from spinscope.optimize.problems import Problem
+from spinscope.optimize.registry import SolverSpec, get_solver, solvers_accepting, solvers_on
+from spinscope.optimize.result import SolveResult
+from spinscope.optimize.solve import solve
+
+__all__ = ["SolveFileResult", "solve_file"]
+
+
+@dataclass
+class SolveFileResult:
+    """Outcome of :func:`solve_file`.
+
+    Attributes
+    ----------
+    result : SolveResult
+        The solver's result (best state, value, timings, settings, ...).
+    problem : Problem
+        The problem read from the file.
+    seed : int
+        The seed the run used (the given one, or fresh entropy), so it can be repeated.
+    out : Path or None
+        Where the best assignment was written.
+    """
+
+    result: SolveResult
+    problem: Problem
+    seed: int
+    out: Path | None = None
+
+    def to_dict(self) -> dict:
+        """The ``--json`` output of ``spinscope solve``: the result's dict, ``seed`` and ``out``.
+
+        Returns
+        -------
+        dict
+        """
+        d = self.result.to_dict()
+        d["seed"] = self.seed
+        if self.out is not None:
+            d["out"] = str(self.out)
+        return d
+
+
+def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: str = "sa",
+               variant: str = "ballistic", time_limit: float | None = None, reads: int | None = None,
+               sweeps: int | None = None, replicas: int | None = None, cluster_moves: bool = False,
+               target: float | None = None, out: str | os.PathLike | None = None,
+               overwrite: bool = False, seed: int | None = None, device: str = "cpu",
+               progress: Callable[[dict], None] | None = None) -> SolveFileResult:
+    """Find low-energy states (large cuts) of the problem in a file, as ``spinscope solve`` does.
+
+    Parameters
+    ----------
+    path : path-like
+        Gset Max-Cut, Ising/QUBO text (``i j value`` lines) or a spinscope ``.npz`` model.
+    problem : {"maxcut", "ising", "qubo"}, optional
+        How to read ``path``; default ising for ``.npz``, else maxcut.
+    solver : str
+        A name of the solver registry: ``"sa"``, ``"pt"``, ``"pa"``, ``"sb"``.
+    variant : {"ballistic", "discrete"}
+        Simulated-bifurcation variant (solvers without a ``variant`` setting ignore it).
+    time_limit : float, optional
+        Seconds; solvers keep restarting (PT: continuing) until then.
+    reads, sweeps : int, optional
+        Independent reads, and sweeps per read, translated per solver by the registry
+        (``SolverSpec.reads_setting``, ``SolverSpec.sweeps_settings``; PA: steps = sweeps // 10).
+    replicas : int, optional
+        Temperatures per parallel-tempering ladder.
+    cluster_moves : bool
+        Parallel tempering with Houdayer cluster moves (needs an even ``reads``).
+    target : float, optional
+        Stop when reached: a cut for Max-Cut (>=), an energy otherwise (<=).
+    out : path-like, optional
+        Write the best assignment here; checked before any computation.
+    overwrite : bool
+        Allow ``out`` to replace an existing file.
+    seed : int, optional
+        Seed of every random choice; None draws one, recorded in the result.
+    device : str
+        ``"cpu"`` or ``"cuda"`` (solvers whose registry entry lists it).
+    progress : callable, optional
+        Receives the solver's progress dicts (``elapsed_s``, ``sweeps``, ``round``,
+        ``best_value``) plus ``problem`` (its name) and ``solver``.
+
+    Returns
+    -------
+    SolveFileResult
+
+    Raises
+    ------
+    InputError
+        Invalid settings, an existing ``out`` without ``overwrite``, a missing output directory,
+        or an unreadable problem file.
+    """
+    spec = _validate(solver, time_limit=time_limit, out=out, overwrite=overwrite, device=device,
+                     reads=reads, sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves)
+    seed = resolve_seed(seed)
+    prob = load_problem(path, problem=problem)
+    settings = _settings(spec, seed=seed, time_limit=time_limit, target=target, variant=variant,
+                         device=device, reads=reads, sweeps=sweeps, replicas=replicas,
+                         cluster_moves=cluster_moves)
+    result = solve(prob, solver=spec.name, callback=_labelled(progress, prob.name, spec.name), **settings)
+    written = write_assignment(out, result, overwrite=overwrite) if out is not None else None
+    return SolveFileResult(result=result, problem=prob, seed=seed, out=written)
+
+
+def _join(names: tuple[str, ...], word: str = "and") -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
+def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device: str, reads: Any,
+              sweeps: Any, replicas: Any, cluster_moves: bool) -> SolverSpec:
+    """Check the settings against the registry entry of ``solver`` (nothing is computed or
+    read); returns that entry."""
+    spec = get_solver(solver)
+    try:
+        tl_ok = time_limit is None or (math.isfinite(float(time_limit)) and float(time_limit) > 0)
+    except (TypeError, ValueError):
+        tl_ok = False
+    if not tl_ok:
+        raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    _check_out(out, overwrite)
+    if not spec.runs_on(device):
+        able = solvers_on(device)
+        if not able:
+            raise InputError(f"--device {device} is not supported by any solver")
+        others = tuple(n for n in solvers_on("cpu") if n not in able)
+        raise InputError(f"--device {device} applies to --solver {_join(able, 'or')} only; "
+                         f"{_join(others)} run on the CPU")
+    pt_only = (replicas is not None and not spec.accepts("num_replicas")) or \
+        (cluster_moves and not spec.accepts("cluster_moves"))
+    if pt_only:
+        takers = tuple(dict.fromkeys(solvers_accepting("num_replicas") + solvers_accepting("cluster_moves")))
+        raise InputError(f"--replicas and --cluster-moves apply to --solver {_join(takers, 'or')} only")
+    for value, name, minimum in ((reads, "--reads", 1), (sweeps, "--sweeps", 1), (replicas, "--replicas", 2)):
+        if value is not None:
+            check_int(value, name, minimum=minimum)
+    return spec
+
+
+def _check_out(out: str | os.PathLike | None, overwrite: bool) -> None:
+    """Refuse an output path that could not be written, before anything is computed."""
+    if out is None:
+        return
+    target = Path(out)
+    if target.is_dir():
+        raise InputError(f"--out {out} is a directory; give a file name")
+    if target.exists() and not overwrite:
+        raise InputError(f"--out {out} already exists; choose another name or pass --overwrite")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"--out {out}: directory {parent} does not exist")
+
+
+def _settings(spec: SolverSpec, *, seed: int, time_limit: Any, target: Any, variant: str,
+              device: str, reads: Any, sweeps: Any, replicas: Any, cluster_moves: bool) -> dict:
+    """The solver's keyword settings for the command-line style options."""
+    settings: dict = {"seed": seed, "time_limit": time_limit, "target": target}
+    if spec.accepts("variant"):
+        settings["variant"] = variant
+    if spec.accepts("device"):
+        settings["device"] = device
+    if reads is not None:
+        settings[spec.reads_setting] = reads
+    if replicas is not None:
+        settings["num_replicas"] = replicas
+    if cluster_moves:
+        settings["cluster_moves"] = True
+    if sweeps is not None:
+        settings.update(spec.sweeps_settings(sweeps))
+    return settings
+
+
+def _labelled(progress: Callable[[dict], None] | None, name: str, solver: str):
+    """Wrap ``progress`` so each dict also names the problem and the solver."""
+    if progress is None:
+        return None
+
+    def callback(info: dict) -> None:
+        progress({**info, "problem": name, "solver": solver})
+
+    return callback
