@@ -327,6 +327,15 @@ def _begin(runner, sampler, model, config: dict, seed, out, resume):
     return sampler.restore(model, state_arrays), progress, rd
 
 
+def _saver(rd, prog: _Progress, total: int) -> Callable[[ChainState], None]:
+    """``save(state)``: write the checkpoint of ``state`` and ``prog`` (nothing without a run directory)."""
+    def save(st: ChainState) -> None:
+        if rd is not None:
+            rd.save_arrays(CHECKPOINT, prog.arrays(st), metadata={"sweeps_done": st.sweeps, "total": total})
+
+    return save
+
+
 def _advance(runner, state, progress: _Progress, meas, config: dict, save, bar) -> ChainState:
     """Run the chains to the end (thermalisation, then measurement), checkpointing as it goes;
     on Ctrl-C / SIGTERM save the last complete state and re-raise ``KeyboardInterrupt``."""
@@ -432,12 +441,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
     sampler, runner = _samplers(config, out, resume)
     state, prog, rd = _begin(runner, sampler, model, config, seed, out, resume)
     total = config["therm"] + config["sweeps"]
-
-    def save(st: ChainState) -> None:
-        if rd is not None:
-            rd.save_arrays(CHECKPOINT, prog.arrays(st), metadata={"sweeps_done": st.sweeps, "total": total})
-
-    if rd is not None and resume is None:
+    save = _saver(rd, prog, total)
+    if resume is None:
         save(state)  # a run stopped at any moment can be resumed
     bar = _progress(progress, total)
     try:
