@@ -2,15 +2,17 @@
 
 Sub-packages (imports point down this list)::
 
-    models     Hamiltonians as plain data (Ising, Potts, clock; lattices; SK, EA, layered SK, Hopfield)
-    exact      enumeration and closed forms (Onsager, Ferdinand–Fisher, Potts T_c): the ground truth
-    mc         Monte Carlo samplers (local, cluster, tempering, annealing; numba and torch kernels)
+    models     Hamiltonians as plain data (Ising, Potts, clock, XY; lattices; SK, EA, layered SK,
+               Hopfield); the registry of model kinds
+    exact      enumeration and closed forms (Onsager, Ferdinand–Fisher, Potts T_c, XY chain)
+    mc         Monte Carlo samplers: the registry of update rules, tempering, annealing
     meanfield  replica theory of layered spin glasses, TAP equations and their stability
-    analysis   observables, error bars, spectra, fits
-    nn         neural networks <-> spin Hamiltonians, datasets, training, tracking
     mcm        Minimally Complex Models
-    optimize   Ising-machine solvers (Ising, QUBO, Max-Cut)
-    report     figures and the HTML report
+    optimize   Ising-machine solvers (Ising, QUBO, Max-Cut): the registry of solvers
+    analysis   observables, error bars, spectra, fits
+    nn         neural networks <-> spin Hamiltonians, datasets, training
+    io, report run directories and formats; figures and the HTML report
+    workflows  the complete runs behind the commands (simulate, track, exact, mcm, analyze, solve)
     cli        the ``spinscope`` command
 """
 
@@ -20,6 +22,7 @@ from spinscope.models import (
     Graph,
     IsingModel,
     PottsModel,
+    XYModel,
     edwards_anderson,
     from_edges,
     hopfield,
@@ -36,6 +39,7 @@ __all__ = [
     "Graph",
     "IsingModel",
     "PottsModel",
+    "XYModel",
     "__version__",
     "edwards_anderson",
     "from_edges",

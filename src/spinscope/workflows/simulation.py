@@ -383,9 +383,7 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
     temperatures : float or sequence of float
         Temperatures ``T > 0`` in units of ``J / k_B`` (``beta = 1/T``).
     algorithm : str
-        An update rule of :data:`spinscope.mc.rules.RULES` that supports the model
-        (``"metropolis"``, ``"heatbath"``, ``"wolff"``, ``"swendsen-wang"``, ``"multispin"``,
-        ``"block"``).
+        An update rule of :data:`spinscope.mc.rules.RULES` that supports the model.
     sweeps : int
         Measurement sweeps per chain (after thermalisation).
     therm : int, optional
@@ -400,9 +398,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
     backend : {"numba", "torch"}
     device : str
         Torch device for the torch backend (``"cpu"``, ``"cuda"``).
-    tempering : bool
+    tempering, swap_every : bool, int
         Replica exchange between neighbouring temperatures every ``swap_every`` sweeps.
-    swap_every : int
     clusters_per_sweep : int
         Wolff clusters per sweep.
     start : {"random", "ordered"}
@@ -419,8 +416,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         ``True`` shows a progress bar on stderr; a callable gets ``(sweeps_done, total)`` after
         every block of sweeps (it may raise ``KeyboardInterrupt`` to stop the run as Ctrl-C does).
     metadata : dict, optional
-        JSON-ready extra configuration stored in the run (e.g. how the CLI built the model);
-        part of the configuration a resume must match.
+        JSON-ready notes stored in the run (e.g. how the CLI built the model); not compared on
+        resume (the model's fingerprint is).
 
     Returns
     -------
