@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
+from spinscope._files import check_output_path
 from spinscope.errors import DataFileError, InputError, ModelFileError
 from spinscope.mcm import MinimallyComplexModel
 from spinscope.mcm.synthetic import sample_planted_mcm
 from spinscope.workflows import fit_mcm, score_mcm
-from spinscope.workflows.mcm import check_output_path, default_search
+from spinscope.workflows.mcm import default_search
 
 FIT_KEYS = {"datafile", "n", "N", "basis", "basis_operators", "search", "optimal", "seed", "components",
             "component_log_evidence", "log_evidence", "bits_per_datapoint",

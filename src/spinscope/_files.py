@@ -16,7 +16,7 @@ from pathlib import Path
 
 from spinscope.errors import InputError
 
-__all__ = ["atomic_write", "current_umask"]
+__all__ = ["atomic_write", "check_output_path", "current_umask"]
 
 
 def current_umask() -> int:
@@ -31,6 +31,24 @@ def current_umask() -> int:
     old = os.umask(0o022)  # portable fallback: set and restore at once
     os.umask(old)
     return old
+
+
+def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, what: str = "output file") -> Path:
+    """Refuse, before any computation, an output file that could not be written.
+
+    Raises ``InputError`` when ``path`` is a directory, exists and ``overwrite`` is False, or its
+    directory does not exist. Returns ``path`` as a ``Path``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{what} {path} is a directory; give a file name")
+    if path.exists() and not overwrite:
+        raise InputError(f"{what} {path} already exists; choose another name or pass --overwrite "
+                         "(overwrite=True in Python)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"cannot write {what} {path}: directory {parent} does not exist")
+    return path
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[str], object], *,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spinscope._files import check_output_path
 from spinscope._validation import resolve_seed
 from spinscope.errors import DataFileError, InputError
 
@@ -139,36 +140,6 @@ class MCMScore:
                 "bits_per_datapoint": self.bits_per_datapoint,
                 "components": _one_based(self.model.components_),
                 "numbering": "variables from 1, columns left to right (in the model's basis)"}
-
-
-def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Refuse, before any work, an output file that could not be written.
-
-    Parameters
-    ----------
-    path : path-like
-        The file to be written.
-    overwrite : bool
-        Whether an existing file may be replaced.
-
-    Returns
-    -------
-    Path
-
-    Raises
-    ------
-    InputError
-        ``path`` is a directory, exists and ``overwrite`` is False, or its directory is missing.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a directory")
-    if path.exists() and not overwrite:
-        raise InputError(f"{path} already exists; choose another name or allow overwriting it")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"cannot write {path}: directory {parent} does not exist")
-    return path
 
 
 def _load_data(data: Any):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spinscope._files import check_output_path
 from spinscope._validation import check_int, resolve_seed
 from spinscope.errors import InputError
 from spinscope.optimize.problem_files import load_problem, write_assignment
@@ -144,7 +145,8 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
         tl_ok = False
     if not tl_ok:
         raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
-    _check_out(out, overwrite)
+    if out is not None:
+        check_output_path(out, overwrite=overwrite, what="--out")
     if not spec.runs_on(device):
         able = solvers_on(device)
         if not able:
@@ -161,20 +163,6 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
         if value is not None:
             check_int(value, name, minimum=minimum)
     return spec
-
-
-def _check_out(out: str | os.PathLike | None, overwrite: bool) -> None:
-    """Refuse an output path that could not be written, before anything is computed."""
-    if out is None:
-        return
-    target = Path(out)
-    if target.is_dir():
-        raise InputError(f"--out {out} is a directory; give a file name")
-    if target.exists() and not overwrite:
-        raise InputError(f"--out {out} already exists; choose another name or pass --overwrite")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"--out {out}: directory {parent} does not exist")
 
 
 def _settings(spec: SolverSpec, *, seed: int, time_limit: Any, target: Any, variant: str,
