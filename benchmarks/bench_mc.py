@@ -4,6 +4,13 @@ Workloads (``WORKLOADS``: name -> builder; add new ones there, e.g. the layered 
 
     python benchmarks/bench_mc.py                 # all workloads, 2 threads, 5 repetitions
     python benchmarks/bench_mc.py --threads 1 --reps 7 --only ising2d
+    python benchmarks/bench_mc.py --user-path --only ising2d   # + the CLI rows (USER_PATH)
+
+User-path rows time what a user runs: ``spinscope --json --quiet --seed 1 simulate ising --L L
+--dim d --T T_c --sweeps N --therm 0 [--algorithm A] [--replicas 64]`` as a subprocess, twice
+(``N1`` and ``N2`` sweeps), and report the marginal throughput ``n R (N2 - N1) / (t2 - t1)``
+(start-up, compilation and output writing cancel), in wall and child-CPU time, next to the
+kernel row of the same run (``user_path_vs_kernel``; goal >= 0.8).
 
 The baseline is a plain vectorised PyTorch checkerboard Metropolis (float32 spins, ``torch.roll``
 neighbour sums, ``torch.rand`` per site) measured in the same run with the same thread count.
@@ -55,7 +62,8 @@ def torch_checkerboard(shape: tuple[int, ...], beta: float, sweeps: int, seed: i
 
 
 # ---------------------------------------------------------------------------- numba workloads
-def numba_lattice(shape: tuple[int, ...], beta: float, sweeps: int, seed: int = 0):
+def numba_lattice(shape: tuple[int, ...], beta: float, sweeps: int, seed: int = 0,
+                  rule: str = "metropolis"):
     import spinscope.mc.kernels as K
     from spinscope.models import IsingModel, hypercubic
 
@@ -64,9 +72,13 @@ def numba_lattice(shape: tuple[int, ...], beta: float, sweeps: int, seed: int = 
     keys, ctr, b = K.make_keys(seed, 1), np.zeros(1, np.uint64), np.array([beta])
 
     def step():
-        return K.ising_sweeps(plan, s, b, keys, ctr, sweeps=sweeps)
+        return K.ising_sweeps(plan, s, b, keys, ctr, rule=rule, sweeps=sweeps)
 
     return step
+
+
+def numba_lattice_heatbath(shape, beta, sweeps, seed=0):
+    return numba_lattice(shape, beta, sweeps, seed, rule="heatbath")
 
 
 def numba_multispin(shape: tuple[int, ...], beta: float, sweeps: int, seed: int = 0):
@@ -135,14 +147,62 @@ def torch_layered_block_f64(shape, beta, sweeps, seed=0):
 WORKLOADS: dict[str, tuple[Callable, tuple[int, ...], int, float, int]] = {
     "ising2d_L1024_torch_baseline": (torch_checkerboard, (1024, 1024), 1, 1 / T_C_2D, 2),
     "ising2d_L1024_numba": (numba_lattice, (1024, 1024), 1, 1 / T_C_2D, 10),
+    "ising2d_L1024_numba_heatbath": (numba_lattice_heatbath, (1024, 1024), 1, 1 / T_C_2D, 10),
     "ising2d_L1024_multispin64": (numba_multispin, (1024, 1024), 64, 1 / T_C_2D, 2),
     "ising3d_L128_torch_baseline": (torch_checkerboard, (128, 128, 128), 1, 1 / T_C_3D, 1),
     "ising3d_L128_numba": (numba_lattice, (128, 128, 128), 1, 1 / T_C_3D, 4),
+    "ising3d_L128_numba_heatbath": (numba_lattice_heatbath, (128, 128, 128), 1, 1 / T_C_3D, 4),
     "ising3d_L128_multispin64": (numba_multispin, (128, 128, 128), 64, 1 / T_C_3D, 1),
     "ising2d_L1024_torch_spinscope": (torch_spinscope_lattice, (1024, 1024), 1, 1 / T_C_2D, 2),
     "layered_block_4x1000_R256_f32": (torch_layered_block, (4, 1000), 256, 1.0, 20),
     "layered_block_4x1000_R256_f64": (torch_layered_block_f64, (4, 1000), 256, 1.0, 20),
 }
+
+
+# name -> (kernel workload it is compared with, dimension, L, algorithm, replicas, N1, N2)
+USER_PATH: dict[str, tuple[str, int, int, str, int, int, int]] = {
+    "ising2d_L1024_cli_metropolis": ("ising2d_L1024_numba", 2, 1024, "metropolis", 1, 200, 1200),
+    "ising2d_L1024_cli_heatbath": ("ising2d_L1024_numba_heatbath", 2, 1024, "heatbath", 1, 200, 1200),
+    "ising2d_L1024_cli_multispin": ("ising2d_L1024_multispin64", 2, 1024, "multispin", 64, 10, 60),
+    "ising3d_L128_cli_metropolis": ("ising3d_L128_numba", 3, 128, "metropolis", 1, 100, 600),
+    "ising3d_L128_cli_heatbath": ("ising3d_L128_numba_heatbath", 3, 128, "heatbath", 1, 100, 600),
+    "ising3d_L128_cli_multispin": ("ising3d_L128_multispin64", 3, 128, "multispin", 64, 5, 30),
+}
+
+
+def _cli_seconds(d: int, L: int, algorithm: str, replicas: int, sweeps: int, threads: int) -> tuple[float, float]:
+    """Wall and child-CPU seconds of one ``spinscope simulate`` run (a fresh run directory)."""
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+
+    T = T_C_2D if d == 2 else T_C_3D
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "spinscope", "--json", "--quiet", "--seed", "1", "--threads",
+               str(threads), "simulate", "ising", "--L", str(L), "--dim", str(d), "--T", str(T),
+               "--sweeps", str(sweeps), "--therm", "0", "--algorithm", algorithm, "--replicas",
+               str(replicas), "--out", f"{tmp}/run"]
+        c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+
+
+def measure_user_path(name: str, threads: int) -> dict:
+    """Marginal flips/ns of the CLI between ``N1`` and ``N2`` sweeps (see the module docstring)."""
+    _, d, L, algorithm, replicas, n1, n2 = USER_PATH[name]
+    _cli_seconds(d, L, algorithm, replicas, n1, threads)            # warm the numba cache
+    w1, c1 = _cli_seconds(d, L, algorithm, replicas, n1, threads)
+    w2, c2 = _cli_seconds(d, L, algorithm, replicas, n2, threads)
+    flips = L**d * replicas * (n2 - n1)
+    return {"command": f"spinscope simulate ising --L {L} --dim {d} --algorithm {algorithm} "
+                       f"--replicas {replicas} --therm 0 --sweeps {n1}|{n2}",
+            "seconds": [w1, w2], "cpu_seconds": [c1, c2],
+            "flips_per_ns": flips / max(w2 - w1, 1e-9) / 1e9,
+            "flips_per_cpu_ns": flips / max(c2 - c1, 1e-9) / 1e9}
 
 
 def measure(name: str, reps: int) -> dict:
@@ -169,6 +229,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--threads", type=int, default=2, help="numba and torch threads (default 2)")
     ap.add_argument("--reps", type=int, default=5, help="timed repetitions per workload")
     ap.add_argument("--only", default="", help="run only workloads whose name contains this")
+    ap.add_argument("--user-path", action="store_true",
+                    help="also time the CLI (spinscope simulate) against its kernel row")
     args = ap.parse_args(argv)
 
     import numba
@@ -179,6 +241,15 @@ def main(argv=None) -> dict:
     load_before = os.getloadavg()
     results = {name: measure(name, args.reps) for name in WORKLOADS if args.only in name}
     ratios = {}
+    if args.user_path:
+        for name, spec in USER_PATH.items():
+            if args.only not in name:
+                continue
+            results[name] = measure_user_path(name, args.threads)
+            kernel = results.get(spec[0]) or measure(spec[0], args.reps)
+            results.setdefault(spec[0], kernel)
+            for unit in ("flips_per_ns", "flips_per_cpu_ns"):
+                ratios[f"{name}_vs_kernel_{unit}"] = results[name][unit] / kernel[unit]
     for dim in ("2d_L1024", "3d_L128"):
         base = results.get(f"ising{dim}_torch_baseline")
         for kind in ("numba", "multispin64"):

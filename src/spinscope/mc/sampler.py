@@ -49,7 +49,7 @@ from spinscope.errors import InputError
 from spinscope.mc.rules import ALGORITHMS, BACKENDS, RULES, Implementation
 from spinscope.mc.rules.registry import copy_spins
 
-__all__ = ["ALGORITHMS", "BACKENDS", "ChainState", "MonteCarlo", "RunStats"]
+__all__ = ["ALGORITHMS", "BACKENDS", "ChainState", "MonteCarlo", "RunStats", "structure_factors"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,6 +262,7 @@ class MonteCarlo:
 
     def run(self, state: ChainState, *, sweeps: int, measure_every: int = 0,
             measure: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
+            structure_factor: bool = False,
             callback: Callable[[int], None] | None = None) -> tuple[ChainState, RunStats]:
         """Advance every chain by ``sweeps`` sweeps; return the new state and the measurements.
 
@@ -272,34 +273,113 @@ class MonteCarlo:
         sweeps : int
         measure_every : int
             Measure energy and magnetisation after every ``measure_every`` sweeps (0: never).
+            Rules with a fused kernel (Metropolis and heat-bath on uniform periodic lattices)
+            accumulate them from the accepted moves inside the kernel: the same values, no extra
+            pass over the spins.
         measure : callable, optional
             ``measure(spins numpy (R, n)) -> dict of arrays``, called at each measurement.
+        structure_factor : bool
+            Also measure ``sf0 = (sum_i s_i)^2 / n`` and ``sfk`` (:func:`structure_factors`) into
+            ``stats.extra`` (Ising models on periodic hypercubic lattices).
         callback : callable, optional
             ``callback(sweeps_done_in_this_run)`` after each block of sweeps (progress bars).
         """
         sweeps = check_int(sweeps, "sweeps", minimum=0)
-        measure_every = check_int(measure_every, "measure_every", minimum=0)
+        every = check_int(measure_every, "measure_every", minimum=0)
+        if structure_factor and (state.model.kind != "ising" or state.model.lattice_shape is None):
+            raise InputError("structure_factor needs an Ising model on a periodic hypercubic lattice")
         impl = state.impl or self.implementation(state.model)
         work = impl.enter(copy_spins(state.spins))      # owned by this run
         counters = state.counters.copy()
-        R, n = state.num_chains, state.model.n
-        block = measure_every if measure_every else max(1, min(sweeps, 100))
-        es, ms, extra = [], [], {}
+        R = state.num_chains
+        block = every * max(1, 256 // every) if every else max(1, min(sweeps, 100))
+        rec = _Recorder(state.model, structure_factor, measure)
         changes = np.zeros(R)
         done = 0
         while done < sweeps:
             step = min(block, sweeps - done)
-            changes += impl.sweep(state.plan, work, state.betas, state.keys, counters, step, self)
+            out = None
+            if every and measure is None and impl.measured is not None:
+                out = impl.measured(state.plan, work, state.betas, state.keys, counters, step, self,
+                                    every, structure_factor)
+            if out is not None:
+                changes += out[0]
+                rec.extend(out[1], out[2], out[3])
+            else:
+                changes += self._plain_block(impl, state, work, counters, step, every, rec)
             done += step
-            if measure_every and step == block:
-                e, m = self._measure(impl, state.plan, work, n)
-                es.append(e)
-                ms.append(m)
-                if measure is not None:
-                    for key, v in measure(impl.view(work)).items():
-                        extra.setdefault(key, []).append(np.asarray(v))
             if callback is not None:
                 callback(done)
         new = replace(state, spins=impl.leave(work), counters=counters, sweeps=state.sweeps + sweeps,
                       impl=impl)
-        return new, RunStats.collect(es, ms, extra, changes, R, sweeps)
+        return new, rec.stats(changes, R, sweeps)
+
+    def _plain_block(self, impl, state, work, counters, step: int, every: int, rec) -> np.ndarray:
+        """``step`` sweeps, measuring after each ``every`` of them (unfused path)."""
+        if not every:
+            return impl.sweep(state.plan, work, state.betas, state.keys, counters, step, self)
+        changes = np.zeros(state.num_chains)
+        for _ in range(step // every):
+            changes += impl.sweep(state.plan, work, state.betas, state.keys, counters, every, self)
+            e, m = impl.measure(state.plan, work)
+            rec.add(e, m, lambda: impl.view(work))
+        rest = step % every
+        if rest:
+            changes += impl.sweep(state.plan, work, state.betas, state.keys, counters, rest, self)
+        return changes
+
+
+class _Recorder:
+    """Collects the measurements of one :meth:`MonteCarlo.run` (energies per spin, |m|, extras)."""
+
+    def __init__(self, model, structure: bool, measure) -> None:
+        self.n = model.n
+        self.shape = model.lattice_shape if structure else None
+        self.measure = measure
+        self.es: list = []
+        self.ms: list = []
+        self.extra: dict = {}
+
+    def _push(self, e, m) -> None:
+        m = np.abs(m) if np.iscomplexobj(m) else m
+        self.es.append(np.asarray(e, dtype=np.float64) / self.n)
+        self.ms.append(np.asarray(m, dtype=np.float64))
+
+    def add(self, energy, magnetization, view: Callable[[], np.ndarray]) -> None:
+        """One measurement: total energies, magnetisations, and ``view()`` giving the spins
+        (numpy (R, n); called only when an extra measurement needs them)."""
+        self._push(energy, magnetization)
+        if self.shape is None and self.measure is None:
+            return
+        spins = view()
+        if self.shape is not None:
+            sf0, sfk = structure_factors(spins, self.shape)
+            self.extra.setdefault("sf0", []).append(sf0)
+            self.extra.setdefault("sfk", []).append(sfk)
+        if self.measure is not None:
+            for key, v in self.measure(spins).items():
+                self.extra.setdefault(key, []).append(np.asarray(v))
+
+    def extend(self, energy, magnetization, extra: dict) -> None:
+        """``M`` measurements from a fused kernel: arrays (M, R)."""
+        for j in range(np.shape(energy)[0]):
+            self._push(energy[j], magnetization[j])
+        for key, v in extra.items():
+            self.extra.setdefault(key, []).extend(np.asarray(v))
+
+    def stats(self, changes, R: int, sweeps: int) -> RunStats:
+        return RunStats.collect(self.es, self.ms, self.extra, changes, R, sweeps)
+
+
+def structure_factors(spins: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Structure factors of ±1 configurations ``(R, n)`` on a periodic lattice of ``shape``.
+
+    Returns ``sf0 = (sum_i s_i)^2 / n`` and ``sfk = mean_a |F_a|^2 / n`` with
+    ``F_a = sum_i s_i exp(2 pi i x_a / L_a)`` (the smallest non-zero wave vector along axis ``a``),
+    from which the second-moment correlation length follows.
+    """
+    s = np.asarray(spins, dtype=np.float64)
+    n = s.shape[1]
+    coords = np.indices(shape).reshape(len(shape), -1)
+    phases = np.exp(2j * np.pi * coords / np.asarray(shape)[:, None])
+    return s.sum(1) ** 2 / n, (np.abs(s @ phases.T) ** 2).mean(1) / n

@@ -29,7 +29,7 @@ import numpy as np
 
 from spinscope._validation import SeedLike, check_int, check_positive, spawn_seeds
 from spinscope.errors import InputError
-from spinscope.mc.sampler import ChainState, MonteCarlo, RunStats
+from spinscope.mc.sampler import ChainState, MonteCarlo, RunStats, _Recorder
 
 __all__ = ["ParallelTempering", "TemperingStats", "TunedLadder", "ladder_layout", "tune_ladder"]
 
@@ -128,7 +128,7 @@ class ParallelTempering:
         return replace(state, spins=spins)
 
     def run(self, state: ChainState, *, sweeps: int, measure_every: int = 0,
-            measure: Callable[[np.ndarray], dict] | None = None,
+            measure: Callable[[np.ndarray], dict] | None = None, structure_factor: bool = False,
             callback: Callable[[int], None] | None = None) -> tuple[ChainState, TemperingStats]:
         """Advance by ``sweeps`` sweeps with exchange rounds; arguments as :meth:`MonteCarlo.run`."""
         sweeps = check_int(sweeps, "sweeps", minimum=0)
@@ -136,7 +136,7 @@ class ParallelTempering:
         ladder, _ = ladder_layout(state.betas)
         acc = np.zeros(max(ladder.size - 1, 0), dtype=np.int64)
         att = np.zeros_like(acc)
-        es, ms, extra = [], [], {}
+        rec = _Recorder(state.model, structure_factor, measure)
         changes = np.zeros(state.num_chains)
         done = 0
         while done < sweeps:
@@ -150,15 +150,10 @@ class ParallelTempering:
                 state = self._swap(state, acc, att)
             if measure_every and done % measure_every == 0:
                 e, m = self.sampler.measure(state)
-                es.append(e)
-                ms.append(m)
-                if measure is not None:
-                    for key, v in measure(state.spins_numpy()).items():
-                        extra.setdefault(key, []).append(np.asarray(v))
+                rec.add(e * state.model.n, m, state.spins_numpy)
             if callback is not None:
                 callback(done)
-        run = RunStats.collect(es, ms, extra, changes, state.num_chains, sweeps)
-        return state, TemperingStats(run, acc, att)
+        return state, TemperingStats(rec.stats(changes, state.num_chains, sweeps), acc, att)
 
 
 @dataclass(frozen=True)

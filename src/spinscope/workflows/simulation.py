@@ -64,7 +64,8 @@ def model_fingerprint(model) -> dict:
 
 
 class _Measure:
-    """Extra measurements at each measurement point (plain numpy on the CPU)."""
+    """Replica overlaps at each measurement point (plain numpy on the CPU); ``structure`` says
+    whether the sampler should also measure the structure factors (Ising on a periodic lattice)."""
 
     def __init__(self, model, n_temps: int, replicas: int):
         self.n, self.T, self.rep = model.n, n_temps, replicas
@@ -76,16 +77,11 @@ class _Measure:
             c = model.sparse_couplings().tocoo()
             up = c.row < c.col
             self.edges = np.stack([c.row[up], c.col[up]], axis=1) if up.any() else None
-        shape = model.lattice_shape if ising else None
-        self.phases = None
-        if shape is not None:
-            coords = np.indices(shape).reshape(len(shape), -1)
-            self.phases = np.stack([np.exp(2j * np.pi * coords[a] / shape[a]) for a in range(len(shape))])
-            self.kmin = float(np.mean([2 * np.pi / L for L in shape]))
+        self.structure = ising and model.lattice_shape is not None
 
     @property
     def active(self) -> bool:
-        return bool(self.pairs or self.phases is not None)
+        return bool(self.pairs)
 
     def __call__(self, spins: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
@@ -99,9 +95,6 @@ class _Measure:
                 out["q_link"] = (a[..., e0] * a[..., e1] * b[..., e0] * b[..., e1]).mean(-1)
             else:  # all pairs coupled (dense): q_l = (n^2 q^2 - n) / (n (n - 1))
                 out["q_link"] = (self.n**2 * out["q"] ** 2 - self.n) / (self.n * (self.n - 1))
-        if self.phases is not None:
-            out["sf0"] = s.sum(1) ** 2 / self.n
-            out["sfk"] = (np.abs(s @ self.phases.T) ** 2).mean(1) / self.n
         return out
 
 
@@ -341,7 +334,7 @@ def _advance(runner, state, progress: _Progress, meas, config: dict, save, bar) 
     on Ctrl-C / SIGTERM save the last complete state and re-raise ``KeyboardInterrupt``."""
     therm, total = config["therm"], config["therm"] + config["sweeps"]
     every = config["measure_every"]
-    chunk = every * max(1, 64 // every)
+    chunk = every * max(1, 256 // every)
     last_save = time.monotonic()
     try:
         while state.sweeps < total:
@@ -349,7 +342,8 @@ def _advance(runner, state, progress: _Progress, meas, config: dict, save, bar) 
                 new, st = runner.run(state, sweeps=min(chunk, therm - state.sweeps))
             else:
                 new, st = runner.run(state, sweeps=min(chunk, total - state.sweeps),
-                                     measure_every=every, measure=meas if meas.active else None)
+                                     measure_every=every, measure=meas if meas.active else None,
+                                     structure_factor=meas.structure)
             tempering = config["tempering"]
             progress.add(st.run if tempering else st, st if tempering else None, new.sweeps > therm)
             state = new

@@ -32,7 +32,8 @@ from numba import njit, prange
 from spinscope._rng import draw, stream_start, thresholds32
 from spinscope.mc.kernels.plans import IsingPlan
 
-__all__ = ["from_halves", "half_sweeps", "lattice_tables", "padded_row_nbr", "to_halves"]
+__all__ = ["fourier_sums", "from_halves", "half_sweeps", "half_sweeps_measured",
+           "lattice_tables", "padded_row_nbr", "to_halves"]
 
 _S32 = np.uint64(32)
 
@@ -136,43 +137,83 @@ def _site(H, c, o, r, x, k, km, n0, n1, n2, n3, base, z, st, tm, tp, mode):
              else _pick(j, tm[0], tm[1], tm[2], tm[3], tm[4], tm[5], tm[6]))
         new = 2 * np.int32(u < t) - 1
     H[c, r, x, k] = np.int8(new)
-    return np.int32(new != si)
+    return np.int32(new - si), S
 
 
 @njit(inline="always", cache=True)
-def _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, mode):
+def _one(H, c, o, r, x, k, km, n0, n1, n2, n3, base, z, st, tm, tp, mode, fused, ct, sn, y0, tot):
+    """Update one site and add its changes to ``tot`` = (changes, d bonds, d magnetisation,
+    d Re F, d Im F along the row axis); the sums other than the first only when ``fused``."""
+    d, S = _site(H, c, o, r, x, k, km, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+    a, db, dm, fc, fs = tot
+    a += np.int64(d != 0)
+    if fused:
+        db += np.int64(d * S)
+        dm += np.int64(d)
+        fc += d * ct[y0, k]
+        fs += d * sn[y0, k]
+    return a, db, dm, fc, fs
+
+
+@njit(inline="always", cache=True)
+def _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, mode, fused, ct, sn):
     half = H.shape[3]
     o = 1 - c
-    acc = 0
+    tot = (np.int64(0), np.int64(0), np.int64(0), 0.0, 0.0)
     if y0 == 1:  # in-row neighbours at k and k + 1
         for k in range(half - 1):
-            acc += _site(H, c, o, r, x, k, k + 1, n0, n1, n2, n3, base, z, st, tm, tp, mode)
-        acc += _site(H, c, o, r, x, half - 1, 0, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+            tot = _one(H, c, o, r, x, k, k + 1, n0, n1, n2, n3, base, z, st, tm, tp, mode, fused,
+                       ct, sn, y0, tot)
+        tot = _one(H, c, o, r, x, half - 1, 0, n0, n1, n2, n3, base, z, st, tm, tp, mode, fused,
+                   ct, sn, y0, tot)
     else:  # in-row neighbours at k - 1 and k
-        acc += _site(H, c, o, r, x, 0, half - 1, n0, n1, n2, n3, base, z, st, tm, tp, mode)
+        tot = _one(H, c, o, r, x, 0, half - 1, n0, n1, n2, n3, base, z, st, tm, tp, mode, fused,
+                   ct, sn, y0, tot)
         for k in range(1, half):
-            acc += _site(H, c, o, r, x, k, k - 1, n0, n1, n2, n3, base, z, st, tm, tp, mode)
-    return acc
+            tot = _one(H, c, o, r, x, k, k - 1, n0, n1, n2, n3, base, z, st, tm, tp, mode, fused,
+                       ct, sn, y0, tot)
+    return tot
 
 
+# _row / _row_fused update the colour-c sites of row x of chain r. Their neighbours: the other
+# colour at the same k in the four rows nbr[x] (zero rows pad lower dimensions) and in row x at
+# k and k -/+ 1; base + 2k is the row-major index of site k (base includes the column offset y0
+# of the colour in this row). They work on the full arrays with indices: array views would touch
+# the shared reference count from every thread. The mode is passed as a literal to the inlined
+# loops so that each variant is compiled branch-free; the plain and the fused variants are
+# separate functions so that a caller compiles only what it uses.
 @njit(cache=True)
 def _row(H, c, r, x, nbr, y0, base, tables, z, st, mode):
-    """Update the colour-``c`` sites of row ``x`` of chain ``r``. Their neighbours: the other
-    colour at the same ``k`` in the four rows ``nbr[x]`` (zero rows pad lower dimensions) and
-    in row ``x`` at ``k`` and ``k -/+ 1``. ``base + 2k`` is the row-major index of site ``k``
-    (``base`` includes the column offset ``y0`` of the colour in this row). Works on the full
-    arrays with indices: array views would touch the shared reference count from every thread.
-    The mode is passed as a literal to the inlined loops so that each is compiled branch-free."""
+    """Update one row (see the comment above); returns the number of spin changes."""
+    n0, n1, n2, n3 = nbr[x, 0], nbr[x, 1], nbr[x, 2], nbr[x, 3]
+    tm = (tables[r, 0, 0], tables[r, 0, 1], tables[r, 0, 2], tables[r, 0, 3], tables[r, 0, 4],
+          tables[r, 0, 5], tables[r, 0, 6])
+    tp = (tables[r, 1, 0], tables[r, 1, 1], tables[r, 1, 2], tables[r, 1, 3], tables[r, 1, 4],
+          tables[r, 1, 5], tables[r, 1, 6])
+    none = np.zeros((2, 1))
+    if mode == 1:
+        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 1, False, none, none)[0]
+    if mode == 2:
+        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 2, False, none, none)[0]
+    return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 0, False, none, none)[0]
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def _row_fused(H, c, r, x, nbr, y0, base, tables, z, st, mode, ct, sn):
+    """Update one row (see the comment above :func:`_row`) and return (changes, d bonds, d magnetisation,
+    d Re F, d Im F) with F the Fourier sum along the row axis. The float sums may be
+    reassociated (``fastmath``) so that the loop vectorises; the integer updates, spins and
+    random numbers are those of :func:`_row`."""
     n0, n1, n2, n3 = nbr[x, 0], nbr[x, 1], nbr[x, 2], nbr[x, 3]
     tm = (tables[r, 0, 0], tables[r, 0, 1], tables[r, 0, 2], tables[r, 0, 3], tables[r, 0, 4],
           tables[r, 0, 5], tables[r, 0, 6])
     tp = (tables[r, 1, 0], tables[r, 1, 1], tables[r, 1, 2], tables[r, 1, 3], tables[r, 1, 4],
           tables[r, 1, 5], tables[r, 1, 6])
     if mode == 1:
-        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 1)
+        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 1, True, ct, sn)
     if mode == 2:
-        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 2)
-    return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 0)
+        return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 2, True, ct, sn)
+    return _loops(H, c, r, x, n0, n1, n2, n3, y0, base, z, st, tm, tp, 0, True, ct, sn)
 
 
 @njit(parallel=True, cache=True)
@@ -208,3 +249,128 @@ def half_sweeps(H, tables, mode, keys, counters, row_len, nbr, row_par, z, sweep
     for r in range(R):
         counters[r] += np.uint64(sweeps)
     return acc
+
+
+@njit(cache=True)
+def _sweep_measured(H, tables, mode, st, r, row_len, nbr, row_par, z, ct, sn, rre, rim):
+    """One fused sweep of chain ``r``, rows one after the other (chains run in parallel).
+    Returns (changes, d bonds, d magnetisation, d Re F[a], d Im F[a] for the axes a < 3)."""
+    rows = H.shape[2] - 1
+    a = db = dm = np.int64(0)
+    f = np.zeros(6)
+    for c in range(2):
+        for x in range(rows):
+            y0 = (c + row_par[x]) & 1
+            ra, rb, rm, rc, rs = _row_fused(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st,
+                                            mode, ct, sn)
+            a += ra
+            db += rb
+            dm += rm
+            f[0] += rm * rre[x, 0]
+            f[1] += rm * rim[x, 0]
+            f[2] += rm * rre[x, 1]
+            f[3] += rm * rim[x, 1]
+            f[4] += rc
+            f[5] += rs
+    return a, db, dm, f
+
+
+@njit(parallel=True, cache=True)
+def _sweep_measured_rows(H, tables, mode, st, r, row_len, nbr, row_par, z, ct, sn, rre, rim):
+    """As :func:`_sweep_measured`, the rows of one colour in parallel (one chain, large lattice)."""
+    rows = H.shape[2] - 1
+    a = db = dm = np.int64(0)
+    f0 = f1 = f2 = f3 = f4 = f5 = 0.0
+    for c in range(2):
+        for x in prange(rows):
+            y0 = (c + row_par[x]) & 1
+            ra, rb, rm, rc, rs = _row_fused(H, c, r, x, nbr, y0, x * row_len + y0, tables, z, st,
+                                            mode, ct, sn)
+            a += ra
+            db += rb
+            dm += rm
+            f0 += rm * rre[x, 0]
+            f1 += rm * rim[x, 0]
+            f2 += rm * rre[x, 1]
+            f3 += rm * rim[x, 1]
+            f4 += rc
+            f5 += rs
+    return a, db, dm, np.array([f0, f1, f2, f3, f4, f5])
+
+
+@njit(cache=True)
+def _record(j, b, m, f, out_b, out_m, out_f, r):
+    out_b[r, j] = b
+    out_m[r, j] = m
+    for q in range(6):
+        out_f[r, j, q] = f[q]
+
+
+@njit(parallel=True, cache=True)
+def half_sweeps_measured(H, tables, mode, keys, counters, row_len, nbr, row_par, z, sweeps, every,
+                         chains_parallel, bonds, mags, four, ct, sn, rre, rim, out_b, out_m, out_f):
+    """Checkerboard sweeps that also track, exactly and per chain, the bond sum
+    ``sum_<ij> s_i s_j``, the magnetisation ``sum_i s_i`` (int64) and the Fourier sums
+    ``F_a = sum_i s_i exp(2 pi i x_a / L_a)`` at the smallest wave vector along each axis, from
+    the accepted moves; after every ``every``-th sweep they are written to ``out_b[r, j]``,
+    ``out_m[r, j]`` and ``out_f[r, j, :]`` (Re/Im of the two row axes, then of the row axis).
+
+    ``bonds``, ``mags`` (R,) and ``four`` (R, 6) hold the values at the start and are updated in
+    place. The spins, RNG draws and counters are those of :func:`half_sweeps` (same results).
+    Returns the spin changes per chain.
+    """
+    R = H.shape[1]
+    acc = np.zeros(R, dtype=np.int64)
+    if chains_parallel:
+        for r in prange(R):
+            for t in range(sweeps):
+                st = stream_start(keys[r], counters[r] + np.uint64(t))
+                a, db, dm, f = _sweep_measured(H, tables, mode, st, r, row_len, nbr, row_par, z,
+                                               ct, sn, rre, rim)
+                acc[r] += a
+                bonds[r] += db
+                mags[r] += dm
+                for q in range(6):
+                    four[r, q] += f[q]
+                if (t + 1) % every == 0:
+                    _record((t + 1) // every - 1, bonds[r], mags[r], four[r], out_b, out_m, out_f, r)
+    else:
+        for r in range(R):
+            for t in range(sweeps):
+                st = stream_start(keys[r], counters[r] + np.uint64(t))
+                a, db, dm, f = _sweep_measured_rows(H, tables, mode, st, r, row_len, nbr, row_par,
+                                                    z, ct, sn, rre, rim)
+                acc[r] += a
+                bonds[r] += db
+                mags[r] += dm
+                for q in range(6):
+                    four[r, q] += f[q]
+                if (t + 1) % every == 0:
+                    _record((t + 1) // every - 1, bonds[r], mags[r], four[r], out_b, out_m, out_f, r)
+    for r in range(R):
+        counters[r] += np.uint64(sweeps)
+    return acc
+
+
+@njit(parallel=True, cache=True)
+def fourier_sums(spins, shape_last, rre, rim, ct, sn, row_par):
+    """The Fourier sums of :func:`half_sweeps_measured` (R, 6) computed from spins (R, n)."""
+    R = spins.shape[0]
+    rows = rre.shape[0]
+    out = np.zeros((R, 6))
+    for r in prange(R):
+        for x in range(rows):
+            m = 0
+            fc = fs = 0.0
+            for y in range(shape_last):
+                v = spins[r, x * shape_last + y]
+                m += v
+                fc += v * ct[y & 1, y >> 1]
+                fs += v * sn[y & 1, y >> 1]
+            out[r, 0] += m * rre[x, 0]
+            out[r, 1] += m * rim[x, 0]
+            out[r, 2] += m * rre[x, 1]
+            out[r, 3] += m * rim[x, 1]
+            out[r, 4] += fc
+            out[r, 5] += fs
+    return out

@@ -35,6 +35,7 @@ __all__ = [
     "PottsPlan",
     "color_classes_of",
     "csr_of",
+    "fourier_tables",
     "greedy_coloring",
     "prepare_ising",
     "prepare_multispin",
@@ -70,6 +71,11 @@ class IsingPlan:
         Lattice kind: parity of the row's coordinates (site colour = (row_par + column) % 2).
     J0, h0 : float
         Lattice kind: the uniform coupling and field.
+    shape : tuple of int
+        Lattice kind: the lattice shape.
+    fourier : tuple of ndarray
+        Lattice kind: phase tables ``(ct, sn, rre, rim)`` of :func:`fourier_tables` for the
+        measured sweeps.
     z : int
         Lattice kind: coordination number ``2 d``.
     ferromagnetic, zero_field : bool
@@ -94,6 +100,8 @@ class IsingPlan:
     z: int = 0
     ferromagnetic: bool = False
     zero_field: bool = False
+    shape: tuple[int, ...] = ()
+    fourier: tuple = ()
 
     @property
     def num_colors(self) -> int:
@@ -258,6 +266,28 @@ def _uniform_lattice_coupling(model, indptr, data) -> float | None:
     return float(data[0])
 
 
+def fourier_tables(shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """Phase tables of :func:`half_sweeps_measured` for a lattice of ``shape`` (1-3 D).
+
+    ``ct, sn`` (2, L_last/2): cos/sin of ``2 pi (2k + y0) / L_last`` for the sites ``k`` of the
+    colour with column offset ``y0``; ``rre, rim`` (rows, 2): cos/sin of ``2 pi x_a / L_a`` for the
+    row axes ``a = 0, 1`` of every row (zero for missing axes).
+    """
+    L = shape[-1]
+    k = np.arange(L // 2)
+    cols = np.stack([2 * k, 2 * k + 1])
+    ct, sn = np.cos(2 * np.pi * cols / L), np.sin(2 * np.pi * cols / L)
+    row_shape = shape[:-1]
+    rows = int(np.prod(row_shape)) if row_shape else 1
+    rre, rim = np.zeros((rows, 2)), np.zeros((rows, 2))
+    if row_shape:
+        coords = np.indices(row_shape).reshape(len(row_shape), -1)
+        for a in range(len(row_shape)):
+            rre[:, a] = np.cos(2 * np.pi * coords[a] / row_shape[a])
+            rim[:, a] = np.sin(2 * np.pi * coords[a] / row_shape[a])
+    return ct, sn, rre, rim
+
+
 # ---------------------------------------------------------------------------- builders
 def prepare_ising(model, *, kind: str | None = None) -> IsingPlan:
     """Choose and build the kernel plan for an :class:`~spinscope.models.IsingModel`.
@@ -293,7 +323,8 @@ def prepare_ising(model, *, kind: str | None = None) -> IsingPlan:
         rows, row_len, row_nbr, row_par = _row_structure(shape)
         return IsingPlan("lattice", n, indptr, indices, data, h, one_ptr, all_sites, empty,
                          rows=rows, row_len=row_len, row_nbr=row_nbr, row_par=row_par,
-                         J0=J0, h0=float(h[0]), z=2 * len(shape), **flags)
+                         J0=J0, h0=float(h[0]), z=2 * len(shape), shape=tuple(shape),
+                         fourier=fourier_tables(tuple(shape)), **flags)
     if kind == "dense" or (kind is None and model.is_dense):
         dense = np.ascontiguousarray(model.dense_couplings(), dtype=np.float64)
         return IsingPlan("dense", n, indptr, indices, data, h, one_ptr, all_sites, dense, **flags)

@@ -25,6 +25,19 @@ def _ising_sweep(plan, spins, betas, keys, counters, sweeps, sampler, *, rule):
     return k.ising_sweeps(plan, spins, betas, keys, counters, rule=rule, sweeps=sweeps).astype(float)
 
 
+def _ising_measured(plan, spins, betas, keys, counters, sweeps, sampler, every, structure, *, rule):
+    """Fused sweeps + measurements on uniform periodic lattices (None for other plans)."""
+    if plan.kind != "lattice":
+        return None
+    acc, e, m, four = k.ising_sweeps_measured(plan, spins, betas, keys, counters, rule=rule,
+                                              sweeps=sweeps, every=every)
+    extra = {}
+    if structure:
+        n = plan.n
+        extra = {"sf0": (m * n) ** 2 / n, "sfk": (np.abs(four) ** 2).mean(-1) / n}
+    return acc.astype(float), e, m, extra
+
+
 def _potts_sweep(plan, spins, betas, keys, counters, sweeps, sampler, *, rule):
     return k.potts_sweeps(plan, spins, betas, keys, counters, rule=rule, sweeps=sweeps).astype(float)
 
@@ -70,7 +83,8 @@ def torch_view(spins) -> np.ndarray:
 def _implementations(rule: str) -> list[Implementation]:
     return [
         Implementation(rule, "numba", ("ising",), lambda m, s: k.prepare_ising(m),
-                       partial(_ising_sweep, rule=rule), numba_measure, summary=_SUMMARY[rule]),
+                       partial(_ising_sweep, rule=rule), numba_measure, summary=_SUMMARY[rule],
+                       measured=partial(_ising_measured, rule=rule)),
         Implementation(rule, "numba", ("potts", "clock"), lambda m, s: k.prepare_potts(m),
                        partial(_potts_sweep, rule=rule), numba_measure),
         Implementation(rule, "torch", ("ising", "potts", "clock"), _torch_prepare,

@@ -79,6 +79,14 @@ class Implementation:
         Convert (a copy of) the chain state's spins to the working form the kernel advances, and
         back (default: the identity; the bit-packed kernel packs 64 replicas per word); ``view``
         gives numpy ``(R, n)`` spins of the working form for measurement callbacks.
+    measured : callable or None
+        ``(plan, work, betas, keys, counters, sweeps, sampler, every, structure) -> (changes,
+        energy (M, R), magnetization (M, R), extra dict of (M, R) arrays)`` or ``None``: sweeps
+        that measure after every ``every``-th sweep inside the kernel (no extra pass over the
+        spins), exactly as ``measure`` would; ``structure`` asks for the structure factors
+        ``sf0``, ``sfk`` of a lattice (see :func:`spinscope.mc.sampler.structure_factors`).
+        It may return ``None`` for a plan it does not cover; the sampler then sweeps and
+        measures separately.
     """
 
     rule: str
@@ -94,6 +102,7 @@ class Implementation:
     enter: Callable[[Any], Any] = _identity
     leave: Callable[[Any], Any] = _identity
     view: Callable[[Any], np.ndarray] = _identity
+    measured: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
