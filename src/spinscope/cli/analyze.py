@@ -85,7 +85,7 @@ def _spectrum_tap_lines(d: dict) -> list[str]:
 @click.option("--mc-check", is_flag=True,
               help="Also run parallel tempering and report P(q) below and above T_c (slow).")
 @click.option("--mc-sweeps", type=click.IntRange(min=10), default=2000, help="Sweeps of --mc-check.")
-@click.option("--out", default=None, help="Directory for the plots (PNG; created if missing).")
+@click.option("--out", metavar="DIR", default=None, help="Directory for the plots (PNG; created if missing).")
 @click.option("--overwrite", is_flag=True, help="Allow --out to replace plots already there.")
 def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_beta, no_tap, no_spectrum,
             no_biases, mc_check, mc_sweeps, out, overwrite) -> None:

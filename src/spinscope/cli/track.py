@@ -49,7 +49,7 @@ def _divergence_error(res, lr) -> InputError:
 @click.command("track", context_settings={"show_default": True})
 @click.option("--dataset", default=_DEFAULTS["dataset"],
               help="digits (built in), mnist, fashion-mnist (local files in --data-dir), or a path to an .npz / IDX directory.")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data-dir", metavar="DIR", default=None,
               help="Directory of the MNIST / Fashion-MNIST IDX (or .npz) files [default: data/<name>].")
 @click.option("--download", is_flag=True, help="Download MNIST / Fashion-MNIST into --data-dir first (needs a network).")
 @click.option("--architecture", default=None,
@@ -67,9 +67,9 @@ def _divergence_error(res, lr) -> InputError:
               help="Scale of the initial weights (small: rich regime; large: lazy regime).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Analysis processes [default: one per core]; 0 analyses in the main process.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", metavar="DIR", default=None,
               help="New run directory [default: runs/track-<date>-<time>].")
-@click.option("--resume", type=click.Path(file_okay=False), default=None,
+@click.option("--resume", metavar="DIR", default=None,
               help="Continue an interrupted run in this directory.")
 @click.pass_context
 def command(ctx: click.Context, dataset, data_dir, download, architecture, activations, optimizer, lr,

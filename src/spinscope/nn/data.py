@@ -300,6 +300,9 @@ def load_dataset(source: str | os.PathLike = "digits", *, data_dir: str | os.Pat
                                              for s in _IDX_NAMES.values())
         if npz and not has_idx:
             return _load_npz(npz[0], name)
+        if directory.exists() and not directory.is_dir():
+            raise DataFileError(f"{name} data directory {directory} is a file; point --data-dir (data_dir in "
+                                "Python) at the directory of the IDX or .npz files")
         if not directory.is_dir():
             raise DataFileError(
                 f"{name} data directory {directory} does not exist; point --data-dir (data_dir in Python) "

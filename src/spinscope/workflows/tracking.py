@@ -178,6 +178,8 @@ def track_options_from_run(resume: str | os.PathLike, given: Mapping[str, Any] |
 def _open_run(resume: str | os.PathLike, config: Mapping[str, Any] | None = None) -> RunDirectory:
     """``RunDirectory.resume`` of a track run, with advice for a run stopped before it started."""
     p = Path(resume)
+    if p.exists() and not p.is_dir():
+        raise ResumeError(f"cannot resume {p}: it is a file, not a run directory")
     if p.is_dir() and not (p / "config.json").exists():
         rest = [f.name for f in p.iterdir() if f.name != ".write-test"]
         if not rest:
@@ -224,6 +226,8 @@ def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, 
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = check_int(workers, "workers", minimum=0)
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise InputError(f"--out {out} is a file; give the name of a new directory for the run")
     if resume is not None and out is not None:
         raise InputError("give either --out (a new run) or --resume (an existing run), not both "
                          "(out= or resume= in Python)")
