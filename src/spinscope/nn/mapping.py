@@ -23,8 +23,10 @@ Accepted inputs (:func:`network_to_model`):
   ``Linear.weight`` ``(out, in)`` layout (``layout=`` overrides);
 * a mapping (``state_dict``): its 2-D ``*.weight`` entries in natural key order, ``*.bias`` as
   biases, torch ``(out, in)`` layout; keys under ``model.`` only when present (spinscope checkpoints);
-* a checkpoint path: ``.safetensors``, or a torch file read with ``torch.load(weights_only=True)``
-  (a pickle of arbitrary objects is refused).
+* a checkpoint path: a safetensors file, or a torch file read with ``torch.load(weights_only=True)``
+  (a pickle of arbitrary objects is refused). The format is recognised from the file's first
+  bytes, not its name; an empty, text, numpy, gzip, HDF5 or unrecognised file is refused with a
+  message saying what it is and what is expected (:func:`load_weights_file`).
 """
 
 from __future__ import annotations
@@ -184,8 +186,9 @@ def _torch_failure(p: Path, kind: str, exc: Exception) -> str:
     if kind == "zip" and "data.pkl" not in text and _is_npz(p):
         return f"{str(p)!r} is a numpy .npz archive, not a weights file; " + _EXPECTED
     what = "a zip archive" if kind == "zip" else "a pickle"
-    return (f"{str(p)!r} is {what} that cannot be read as a torch checkpoint "
-            f"({type(exc).__name__}: {_one_line(text)}); it may be truncated or damaged; " + _EXPECTED)
+    detail = f"{type(exc).__name__}: {_one_line(text)}" if text.strip() else type(exc).__name__
+    return (f"{str(p)!r} is {what} that cannot be read as a torch checkpoint ({detail}); it may be "
+            "truncated or damaged; " + _EXPECTED)
 
 
 def _is_npz(p: Path) -> bool:
