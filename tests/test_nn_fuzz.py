@@ -365,3 +365,21 @@ def test_track_paths_that_are_files(capsys, tmp_path):
         rc, out, err = _run(capsys, "-q", *argv)
         assert rc == 2 and match in _one_line(err) and out == "", (argv, err)
     assert not (tmp_path / "run").exists() and (tmp_path / "f").read_text() == "x"
+
+
+def test_track_networks_too_large_for_memory_are_refused_before_the_run_exists(capsys, tmp_path, monkeypatch):
+    import spinscope._validation
+
+    monkeypatch.setattr(spinscope._validation, "available_memory_bytes", lambda: 2 * 2**30)
+    rc, _, err = _run(capsys, "-q", *TINY, "--architecture", "64,100000,100000,10", "--out", tmp_path / "run")
+    line = _one_line(err)
+    assert rc == 2 and "64-100000-100000-10" in line and "2.0 GiB is available" in line
+    assert not (tmp_path / "run").exists()
+    # a network that fits on its own but not as 8 analyses at once: fewer workers would help
+    from spinscope.nn.analysis import analysis_memory
+
+    each = analysis_memory([64, 2000, 2000, 10])["total"]
+    monkeypatch.setattr(spinscope._validation, "available_memory_bytes", lambda: 3 * each / 0.8)
+    rc, _, err = _run(capsys, "-q", "track", "--architecture", "64,2000,2000,10", "--workers", "8",
+                      "--out", tmp_path / "run")
+    assert rc == 2 and "fewer --workers" in _one_line(err) and not (tmp_path / "run").exists()

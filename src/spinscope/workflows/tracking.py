@@ -336,12 +336,37 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
     if resume is not None:
         rd = _open_run(resume, config)
     else:
+        _check_memory(arch, plan)
         _check_initial_loss(arch, data, plan)
         rd = RunDirectory.create(out, command="track", config=config)
     rd.write_json("dataset.json", data.to_dict())
     with _progress(progress) as report_fn:
         train_rows, analyses, diverged = _train_and_analyse(rd, data, settings, arch, plan, report_fn)
     return _finish(rd, config, data, plan, train_rows, analyses, diverged)
+
+
+def _check_memory(arch: tuple[int, ...], plan: _Plan) -> None:
+    """Refuse, without allocating, networks too large to train and analyse in the available memory.
+
+    Training holds float32 parameters, gradients and two Adam moments (16 bytes per weight); each
+    of the ``max(1, workers)`` analyses running at once needs
+    :func:`spinscope.nn.analysis.analysis_memory` (weights, coupling matrix, spectrum, TAP).
+    """
+    import spinscope._validation as v
+    from spinscope.errors import MemoryLimitError
+    from spinscope.nn.analysis import analysis_memory
+
+    parts = analysis_memory(arch, tap_starts=plan.tap_starts)
+    training, each = 2.0 * parts["weights"], parts["total"]  # 16 bytes per weight; float64 weights: 8
+    parallel = max(1, plan.workers)
+    avail = v.available_memory_bytes()
+    if training + parallel * each > 0.8 * avail:
+        fmt = v.format_bytes
+        fewer = "; fewer --workers would help" if training + each <= 0.8 * avail < training + parallel * each else ""
+        raise MemoryLimitError(
+            f"training and analysing {'-'.join(map(str, arch))} networks needs about "
+            f"{fmt(training + parallel * each)} of memory (training {fmt(training)}, {parallel} analyses at once "
+            f"of {fmt(each)} each) but only {fmt(avail)} is available; use smaller widths (--architecture){fewer}")
 
 
 def _check_initial_loss(arch: tuple[int, ...], data: Dataset, plan: _Plan) -> None:
