@@ -54,7 +54,8 @@ def _spectrum(spectrum: dict):
     ax.set_yscale("log")
     ax.set_xlabel("eigenvalue of $J$")
     ax.set_ylabel("density")
-    ax.set_title(f"bulk edge {edge:.4g}, {spectrum['n_outliers']} outliers", fontsize=9)
+    title = f"bulk edge {edge:.4g}, {spectrum['n_outliers']} outliers"
+    ax.set_title(title if np.any(ev) else "no couplings: every eigenvalue of J is 0", fontsize=9)
     fig.tight_layout()
     return fig
 
