@@ -95,3 +95,26 @@ def test_bad_input():
         power_law_tail([1.0, 2.0])
     with pytest.raises(InputError):
         spectrum_summary(sk(20, seed=0))
+
+
+def test_small_and_degenerate_networks_skip_only_the_tail_fit():
+    rng = np.random.default_rng(0)
+    s = spectrum_summary(IsingModel.from_layers([rng.uniform(-0.5, 0.5, (4, 8))]))
+    assert s.tail is None and "at least 12" in s.tail_skipped and s.to_dict()["tail_exponent"] is None
+    assert s.bulk_edge > 0 and s.eigenvalues.size == 12
+    # rank one: 18 eigenvalues are zero up to rounding, so no tail fit
+    s = spectrum_summary(IsingModel.from_layers([np.outer(np.arange(1.0, 11.0), np.ones(10)) * 0.1]))
+    assert s.tail is None and "has 2" in s.tail_skipped
+    s = spectrum_summary(IsingModel.from_layers([np.zeros((5, 4))]))
+    assert s.bulk_edge == 0 and s.n_outliers == 0 and s.largest_eigenvalue == 0 and s.tail is None
+    # a large random network still gets its fit, unchanged
+    full = spectrum_summary(layered_sk([200, 100], [1 / 200], seed=1))
+    assert full.tail == power_law_tail(full.eigenvalues) and full.tail_skipped is None
+
+
+def test_bulk_edge_with_a_layer_of_zero_weights_is_that_of_the_live_part():
+    rng = np.random.default_rng(3)
+    w = rng.normal(0, 0.05, (300, 200))
+    m = IsingModel.from_layers([w, np.zeros((200, 10))])
+    s = spectrum_summary(m)
+    assert s.bulk_edge == pytest.approx(ensemble_edge([300, 200], float(np.mean(w * w))))

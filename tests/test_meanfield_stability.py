@@ -87,3 +87,23 @@ def test_layered_tc_within_3_percent_of_replica(sizes):
     var = [1 / (3 * s) for s in sizes[:-1]]
     r = stability_tc(layered_sk(sizes, var, seed=7))
     assert abs(r.tc / layered_tc(sizes, var) - 1) < 0.03
+
+
+def test_no_couplings_no_transition():
+    # J = 0: M(beta) = I, the paramagnet is stable at every temperature (no grid scale, no T_c)
+    m = IsingModel.from_layers([np.zeros((6, 4)), np.zeros((4, 3))])
+    r = stability_tc(m)
+    assert r.crossing == "none" and r.tc is None and r.beta_c is None and r.betas.size == 0
+    r = stability_tc(m, betas=[0.5, 1.0, 2.0])
+    np.testing.assert_array_equal(r.lambda_min, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(stability_curve(m, [0.3, 3.0])[1], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("w", [np.kron([[1.0, -1.0], [-1.0, 1.0]], np.ones((5, 5))), np.array([[1.0, -1.0], [-1.0, 1.0]])])
+def test_start_vector_in_the_null_space(w):
+    # J 1 = 0: Lanczos from the uniform vector (ARPACK error -9 before) restarts from another vector
+    m = IsingModel.from_layers([w])
+    r = stability_tc(m, n_betas=40)
+    ref = np.array([_dense_min_eig(m, x) for x in r.betas])
+    np.testing.assert_allclose(r.lambda_min, ref, atol=1e-9)
+    assert r.tc is not None and np.isfinite(r.tc)

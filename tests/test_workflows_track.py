@@ -65,12 +65,18 @@ def test_to_summary_is_the_cli_payload(tmp_path):
     res = TrackResult(tmp_path, {"seed": 4}, [], {"relu": fit}, {"relu": summary}, tmp_path / "report.html")
     out = res.to_summary()
     assert out == {"run_dir": str(tmp_path), "report": str(tmp_path / "report.html"), "seed": 4,
-                   "networks": {"relu": {k: summary[k] for k in (
+                   "networks": {"relu": {**{k: summary[k] for k in (
                        "final_accuracy", "tc0", "replica_tc0", "tc0_rel_deviation", "tc_final",
-                       "first_hidden_order_step", "exponent", "exponent_ci", "power_law_fits")}}}
+                       "first_hidden_order_step", "exponent", "exponent_ci", "power_law_fits")},
+                       "diverged": None}}}
     assert list(out["networks"]["relu"]) == ["final_accuracy", "tc0", "replica_tc0", "tc0_rel_deviation",
                                              "tc_final", "first_hidden_order_step", "exponent",
-                                             "exponent_ci", "power_law_fits"]
+                                             "exponent_ci", "power_law_fits", "diverged"]
+    # a diverged network carries where and how (the key is always there: None when training went well)
+    summary["diverged"] = {"step": 7, "loss": "nan", "kind": "mini-batch", "limit": 230.0, "lr": 10.0,
+                           "message": "training diverged at step 7"}
+    assert res.to_summary()["networks"]["relu"]["diverged"] == summary["diverged"]
+    assert res.diverged == {"relu": summary["diverged"]}
 
 
 def test_download_only_for_mnist(tmp_path):

@@ -223,12 +223,15 @@ class SpectrumResult:
     outliers : ndarray
         Eigenvalues above ``edge_threshold``, largest first.
     largest_eigenvalue : float
-    tail : dict
-        :func:`power_law_tail` of the eigenvalues.
+    tail : dict or None
+        :func:`power_law_tail` of the eigenvalues; None when there are too few non-zero
+        eigenvalues for it (``tail_skipped`` says why).
     top_vectors : ndarray of shape ``(k, n)``
         Eigenvectors of the largest eigenvalues (largest first).
     variances : list of float
         Per-layer mean-square weights used for the prediction.
+    tail_skipped : str or None
+        Why the tail fit was not made (a small or degenerate network), None if it was.
     """
 
     eigenvalues: np.ndarray = field(repr=False)
@@ -236,9 +239,10 @@ class SpectrumResult:
     edge_threshold: float
     outliers: np.ndarray
     largest_eigenvalue: float
-    tail: dict
+    tail: dict | None
     top_vectors: np.ndarray = field(repr=False)
     variances: list
+    tail_skipped: str | None = None
 
     @property
     def n_outliers(self) -> int:
@@ -246,19 +250,32 @@ class SpectrumResult:
         return int(self.outliers.size)
 
     def to_dict(self, *, eigenvalues: bool = True) -> dict:
-        """JSON-ready summary (with the full eigenvalue list unless ``eigenvalues=False``)."""
+        """JSON-ready summary (with the full eigenvalue list unless ``eigenvalues=False``).
+
+        The ``tail_*`` entries are None when the tail fit was skipped (:attr:`tail_skipped`).
+        """
+        tail = self.tail or {}
         d = {"bulk_edge": self.bulk_edge, "edge_threshold": self.edge_threshold,
              "n_outliers": self.n_outliers, "outliers": self.outliers[:20].tolist(),
              "largest_eigenvalue": self.largest_eigenvalue,
-             "tail_exponent": self.tail["alpha"], "tail_exponent_ci": self.tail["alpha_ci"],
-             "tail_k": self.tail["k"], "tail_xmin": self.tail["xmin"], "variances": self.variances}
+             "tail_exponent": tail.get("alpha"), "tail_exponent_ci": tail.get("alpha_ci"),
+             "tail_k": tail.get("k"), "tail_xmin": tail.get("xmin"), "variances": self.variances}
         if eigenvalues:
             d["eigenvalues"] = self.eigenvalues.tolist()
         return d
 
 
+_TAIL_MIN = 12  # the fewest non-zero eigenvalues power_law_tail accepts
+
+
 def spectrum_summary(model: IsingModel, *, n_vectors: int = 10) -> SpectrumResult:
-    """Eigenvalues, random-ensemble bulk edge, outliers and tail exponent of a layered model's ``J``."""
+    """Eigenvalues, random-ensemble bulk edge, outliers and tail exponent of a layered model's ``J``.
+
+    Small or degenerate networks are valid input: the tail fit needs 12 eigenvalues that are not
+    zero to rounding and is skipped otherwise (``tail=None``, ``tail_skipped`` says why); blocks of
+    zero weights cut the network into parts whose largest bulk edge is the edge
+    (0 for a network without couplings).
+    """
     if model.layers is None:
         raise InputError("spectrum_summary compares with the layered random ensemble: it needs a layered model")
     from threadpoolctl import threadpool_limits
@@ -266,10 +283,40 @@ def spectrum_summary(model: IsingModel, *, n_vectors: int = 10) -> SpectrumResul
     with threadpool_limits(limits=1, user_api="blas"):
         ev, top = bond_spectrum(model, vectors=n_vectors)
     var = layer_variances(model)
-    pos = [v for v in var if v > 0]
-    edge = ensemble_edge(model.layers, var) if len(pos) == len(var) else 0.0
+    edge = _components_edge(model.layers, var)
     thr = edge * (1.0 + 4.0 * model.n ** (-2.0 / 3.0))
     out = ev[ev > thr][::-1]
+    n_sig = _significant(ev)
+    tail, why = None, None
+    if n_sig >= _TAIL_MIN:
+        tail = power_law_tail(ev)
+    else:
+        why = (f"the tail fit needs at least {_TAIL_MIN} non-zero eigenvalues; this bond matrix has {n_sig} "
+               f"({model.n} spins)")
     return SpectrumResult(eigenvalues=ev, bulk_edge=edge, edge_threshold=thr, outliers=out,
-                          largest_eigenvalue=float(ev[-1]), tail=power_law_tail(ev),
-                          top_vectors=top, variances=var)
+                          largest_eigenvalue=float(ev[-1]) + 0.0, tail=tail, top_vectors=top, variances=var,
+                          tail_skipped=why)
+
+
+def _significant(ev: np.ndarray) -> int:
+    """Number of eigenvalues that are not zero to rounding (``|x| > n eps max|x|``, as ``matrix_rank``)."""
+    a = np.abs(ev)
+    if not a.size or a.max() == 0:
+        return 0
+    return int(np.count_nonzero(a > a.max() * a.size * np.finfo(float).eps))
+
+
+def _components_edge(sizes: Sequence[int], variances: Sequence[float]) -> float:
+    """Random-ensemble bulk edge of a layered model some of whose blocks may be all zero.
+
+    A zero block cuts the network into independent parts; the edge is the largest of their edges
+    (:func:`ensemble_edge`), 0 when every block is zero. With every block non-zero this is
+    ``ensemble_edge(sizes, variances)`` itself.
+    """
+    edge, start = 0.0, 0
+    for k in range(len(variances) + 1):
+        if k == len(variances) or not variances[k] > 0:
+            if k > start:
+                edge = max(edge, ensemble_edge(sizes[start:k + 1], variances[start:k]))
+            start = k + 1
+    return edge

@@ -7,9 +7,12 @@ the command line is taken from the run's stored configuration
 
 from __future__ import annotations
 
+import warnings
+
 import click
 
 from spinscope.cli._common import emit, get_options, parse_int_list
+from spinscope.errors import InputError
 
 __all__ = ["command"]
 
@@ -30,18 +33,29 @@ def _human(res) -> str:
         lines.append(f"{net:>7}: accuracy {s['final_accuracy']:.3f}; T_c(0) {f(s['tc0'])} (replica "
                      f"{f(s['replica_tc0'])}) -> T_c(final) {f(s['tc_final'])}; {exp}")
         lines.append(f"         {s['fit_verdict']}")
+        if s.get("diverged"):
+            lines.append(f"         DIVERGED: {s['diverged']['message']}")
     return "\n".join(lines)
+
+
+def _divergence_error(res, lr) -> InputError:
+    """The one-line error of a run in which some training diverged (exit status 2)."""
+    parts = [f"{net} at step {d['step']} ({d['kind']} loss {d['loss'] if isinstance(d['loss'], str) else format(d['loss'], '.3g')})"
+             for net, d in res.diverged.items()]
+    return InputError(f"training diverged: {'; '.join(parts)}; lower --lr (it is {lr:g}); the results and "
+                      f"{res.report} cover the checkpoints before the divergence")
 
 
 @click.command("track", context_settings={"show_default": True})
 @click.option("--dataset", default=_DEFAULTS["dataset"],
               help="digits (built in), mnist, fashion-mnist (local files in --data-dir), or a path to an .npz / IDX directory.")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data-dir", metavar="DIR", default=None,
               help="Directory of the MNIST / Fashion-MNIST IDX (or .npz) files [default: data/<name>].")
 @click.option("--download", is_flag=True, help="Download MNIST / Fashion-MNIST into --data-dir first (needs a network).")
 @click.option("--architecture", default=None,
               help="Layer widths, e.g. 64,128,128,10 [default: pixels,128,128,classes; 256 wide for MNIST].")
-@click.option("--activation", "activations", default="relu,binary", help="Networks to train: relu, binary or both.")
+@click.option("--activation", "activations", default="relu,binary",
+              help="Networks to train: relu, binary, or both (the same as relu,binary).")
 @click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default=_DEFAULTS["optimizer"])
 @click.option("--lr", type=float, default=_DEFAULTS["lr"], help="Learning rate (the paper's 1e-4).")
 @click.option("--batch-size", type=int, default=_DEFAULTS["batch_size"])
@@ -53,9 +67,9 @@ def _human(res) -> str:
               help="Scale of the initial weights (small: rich regime; large: lazy regime).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Analysis processes [default: one per core]; 0 analyses in the main process.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", metavar="DIR", default=None,
               help="New run directory [default: runs/track-<date>-<time>].")
-@click.option("--resume", type=click.Path(file_okay=False), default=None,
+@click.option("--resume", metavar="DIR", default=None,
               help="Continue an interrupted run in this directory.")
 @click.pass_context
 def command(ctx: click.Context, dataset, data_dir, download, architecture, activations, optimizer, lr,
@@ -65,6 +79,9 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
 
     Reproduces Barney, Winer & Galitski (2024), "Neural Networks as Spin Models: From Glass to
     Hidden Order Through Training". With no arguments: digits, 64-128-128-10, both networks.
+
+    If a network's training diverges (NaN or exploding loss: --lr too large), its training stops
+    there, the checkpoints before are analysed and reported, and the command exits with status 2.
     """
     from spinscope.workflows.tracking import track, track_options_from_run
 
@@ -77,6 +94,12 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
         given = {k: v for k, v in kw.items()
                  if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
         kw.update(track_options_from_run(resume, given))
-    res = track(**kw, data_dir=data_dir, out=out, resume=resume, seed=opts.seed, device=opts.device,
-                workers=workers, progress=opts.show_progress and not opts.json, download=download)
+    from spinscope.workflows.tracking import TrainingDivergedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingDivergedWarning)  # reported once, below
+        res = track(**kw, data_dir=data_dir, out=out, resume=resume, seed=opts.seed, device=opts.device,
+                    workers=workers, progress=opts.show_progress and not opts.json, download=download)
     emit(res.to_summary(), _human(res))
+    if res.diverged:
+        raise _divergence_error(res, kw["lr"])

@@ -8,8 +8,11 @@ Batches are rows: ``X`` has shape ``(B, n)`` and ``apply(X) = X @ J`` (``J`` is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as sla
 from threadpoolctl import threadpool_limits
 
 from spinscope.models import IsingModel
@@ -18,6 +21,44 @@ from spinscope.models import IsingModel
 def blas_threads(n: int | None = 1):
     """Context manager limiting BLAS threads (vector products are slower threaded on busy cores)."""
     return threadpool_limits(limits=n, user_api="blas")
+
+
+def extreme_eig(matvec: Callable[[np.ndarray], np.ndarray], n: int, *, which: str, v0: np.ndarray | None,
+                tol: float, maxiter: int | None = None, vector: bool = True) -> tuple[float, np.ndarray | None]:
+    """One extreme eigenpair (``which="SA"`` smallest, ``"LA"`` largest) of a symmetric operator.
+
+    Lanczos (``scipy.sparse.linalg.eigsh``) from ``v0``. ARPACK fails when ``v0`` lies in an
+    invariant subspace it cannot leave (a zero operator, or ``v0 = 1`` with ``J 1 = 0``, e.g. a
+    network whose weights sum to zero): then it is retried from a fixed pseudo-random vector, and
+    for ``n <= 2000`` the dense matrix is diagonalised as a last resort. The first attempt is the
+    plain call, so results that ARPACK already delivered are unchanged.
+
+    Returns
+    -------
+    (float, ndarray of shape ``(n,)`` or None)
+        The eigenvalue and, with ``vector``, its eigenvector.
+    """
+    if n <= 3:
+        return _dense_eig(matvec, n, which)
+    op = sla.LinearOperator((n, n), matvec=lambda x: matvec(np.ravel(x)), dtype=float)
+    kw = {"k": 1, "which": which, "tol": tol, "ncv": min(n - 1, 20), "maxiter": maxiter,
+          "return_eigenvectors": vector}
+    starts = [v0, np.random.default_rng(12345).standard_normal(n)]
+    for start in starts:
+        try:
+            out = sla.eigsh(op, v0=start, **kw)
+            return (float(out[0][0]), out[1][:, 0]) if vector else (float(out[0]), None)
+        except sla.ArpackError:
+            if n > 2000 and start is starts[-1]:
+                raise
+    return _dense_eig(matvec, n, which)
+
+
+def _dense_eig(matvec: Callable[[np.ndarray], np.ndarray], n: int, which: str) -> tuple[float, np.ndarray]:
+    A = np.column_stack([matvec(e) for e in np.eye(n)])
+    w, vecs = np.linalg.eigh(0.5 * (A + A.T))
+    i = 0 if which == "SA" else -1
+    return float(w[i]), vecs[:, i]
 
 
 class Couplings:

@@ -16,6 +16,13 @@ highest temperature (smallest ``beta``) where ``lambda_min`` reaches zero. Two c
 * **cross** – a bond matrix with outliers (trained networks): the minimum is clearly negative
   (below ``-touch_tol``) and ``T_c`` is the first zero, bracketed on the grid and refined with
   ``brentq`` to ``tol``.
+* **none** – a model without couplings: ``M(beta) = I``, the paramagnet is stable at every
+  temperature and there is no ``T_c`` (``tc = beta_c = None``; no default grid, ``lambda_min = 1``
+  on a given one).
+
+On a small instance the touching minimum is well above zero (``2n^{-2/3}`` or so; ``3/4`` for a
+single bond): ``T_c`` is then the finite-size position of the minimum, with ``lambda_min_at_tc``
+saying how far from zero it stays.
 
 ``lambda_min`` on a grid is computed by a reduced-basis Rayleigh–Ritz scheme: least eigenvectors
 computed by Lanczos (``scipy.sparse.linalg.eigsh``, warm-started) span a small subspace; at each
@@ -31,11 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
-import scipy.sparse.linalg as sla
 
 from spinscope._validation import check_int, check_positive
 from spinscope.errors import InputError
-from spinscope.meanfield._couplings import Couplings, blas_threads
+from spinscope.meanfield._couplings import Couplings, blas_threads, extreme_eig
 from spinscope.models import IsingModel
 
 __all__ = ["StabilityResult", "beta_scale", "stability_curve", "stability_tc"]
@@ -83,12 +89,13 @@ class _MinEig:
             j = cp.apply(np.eye(n))
             w, vecs = np.linalg.eigh(np.eye(n) + beta**2 * np.diag(D) - beta * j)
             return float(w[0]), vecs[:, 0]
-        op = sla.LinearOperator((n, n), matvec=mv, dtype=float)
+        if not np.any(D):  # J = 0: M(beta) = I (Lanczos cannot leave the span of v0)
+            return 1.0, np.full(n, 1.0 / np.sqrt(n))
         if v0 is None:
             v0 = self.rng.standard_normal(n)
-        w, vecs = sla.eigsh(op, k=1, which="SA", v0=v0, tol=tol, ncv=min(n - 1, 20), maxiter=20 * n)
+        lam, vec = extreme_eig(mv, n, which="SA", v0=v0, tol=tol, maxiter=20 * n)
         self.n_lanczos += 1
-        return float(w[0]), vecs[:, 0]
+        return lam, vec
 
     def __call__(self, beta: float, v_hint: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         v0 = v_hint
@@ -120,10 +127,10 @@ def beta_scale(model: IsingModel, cp: Couplings | None = None) -> float:
     if n <= 3:
         w, vecs = np.linalg.eigh(cp.apply(np.eye(n)))
         lam, v = w[-1], vecs[:, -1]
+    elif not np.any(cp.D):  # J = 0
+        lam, v = 0.0, np.ones(n)
     else:
-        op = sla.LinearOperator((n, n), matvec=lambda x: cp.matvec(np.ravel(x)), dtype=float)
-        w, vecs = sla.eigsh(op, k=1, which="LA", tol=1e-6, v0=np.ones(n), ncv=min(n - 1, 20))
-        lam, v = w[0], vecs[:, 0]
+        lam, v = extreme_eig(cp.matvec, n, which="LA", v0=np.ones(n), tol=1e-6)
     dv = float(v @ (cp.D * v))
     if lam <= 0 or dv <= 0:
         raise InputError("the coupling matrix has no positive eigenvalue: the paramagnet is stable "
@@ -166,13 +173,15 @@ class StabilityResult:
 
     Attributes
     ----------
-    tc : float
-        Temperature where ``lambda_min`` reaches zero (touch: its minimum; cross: first zero).
-    beta_c : float
+    tc : float or None
+        Temperature where ``lambda_min`` reaches zero (touch: its minimum; cross: first zero);
+        None without couplings (``crossing="none"``).
+    beta_c : float or None
         ``1 / tc``.
     lambda_min_at_tc : float
-        ``lambda_min(beta_c)``: ~0 for a crossing, the (small) minimum value for a touch.
-    crossing : {"touch", "cross"}
+        ``lambda_min(beta_c)``: ~0 for a crossing, the (small) minimum value for a touch, 1 for
+        ``"none"``.
+    crossing : {"touch", "cross", "none"}
     betas, lambda_min : ndarray of shape ``(K,)``
         The grid curve used to locate ``T_c``.
     touch_tol : float
@@ -183,8 +192,8 @@ class StabilityResult:
         Number of Lanczos solves (the rest were reduced-basis Ritz values).
     """
 
-    tc: float
-    beta_c: float
+    tc: float | None
+    beta_c: float | None
     lambda_min_at_tc: float
     crossing: str
     betas: np.ndarray = field(repr=False)
@@ -237,8 +246,12 @@ def stability_tc(model: IsingModel, *, betas=None, n_betas: int = 200, tol: floa
 def _stability_tc(model, betas, n_betas, tol, touch_tol) -> StabilityResult:
     cp = Couplings(model)
     me = _MinEig(cp)
-    b = default_betas(model, n_betas, cp) if betas is None else np.sort(_check_betas(betas))
     touch_tol = 4.0 * model.n ** (-2.0 / 3.0) if touch_tol is None else float(touch_tol)
+    if not np.any(cp.D):  # no couplings: M(beta) = I
+        b = np.zeros(0) if betas is None else np.sort(_check_betas(betas))
+        return StabilityResult(tc=None, beta_c=None, lambda_min_at_tc=1.0, crossing="none", betas=b,
+                               lambda_min=np.ones(b.size), touch_tol=touch_tol, tol=tol)
+    b = default_betas(model, n_betas, cp) if betas is None else np.sort(_check_betas(betas))
     lam = _curve(me, b)
     for _ in range(4):  # extend when the curve is still decreasing at the end of the grid
         if np.argmin(lam) < b.size - 1 or np.any(lam < 0):

@@ -32,10 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse.linalg as sla
 
 from spinscope._validation import SeedLike, check_int, check_positive, make_rng
-from spinscope.meanfield._couplings import Couplings, blas_threads
+from spinscope.meanfield._couplings import Couplings, blas_threads, extreme_eig
 from spinscope.meanfield._tap_kernels import gauss_seidel_sweeps, solve_spin
 from spinscope.models import IsingModel
 
@@ -111,10 +110,9 @@ def _plefka(cp: Couplings, m: np.ndarray, beta: float) -> float:
     if n <= 3:
         A = np.column_stack([w * cp.apply_sq((w * e)[None])[0] for e in np.eye(n)])
         return float(1.0 - beta**2 * np.linalg.eigvalsh(0.5 * (A + A.T))[-1])
-    op = sla.LinearOperator((n, n), matvec=lambda x: w * cp.apply_sq((w * np.ravel(x))[None])[0], dtype=float)
-    val = sla.eigsh(op, k=1, which="LA", tol=1e-8, v0=np.ones(n), ncv=min(n - 1, 20),
-                    return_eigenvectors=False, maxiter=20 * n)
-    return float(1.0 - beta**2 * val[0])
+    val, _ = extreme_eig(lambda x: w * cp.apply_sq((w * x)[None])[0], n, which="LA", v0=np.ones(n),
+                         tol=1e-8, maxiter=20 * n, vector=False)
+    return float(1.0 - beta**2 * val)
 
 
 def tap_hessian_min_eig(model: IsingModel, m, *, beta: float, cp: Couplings | None = None) -> float:
@@ -152,10 +150,7 @@ def tap_hessian_min_eig(model: IsingModel, m, *, beta: float, cp: Couplings | No
     if n <= 3:
         A = np.column_stack([mv(e) for e in np.eye(n)])
         return float(np.linalg.eigvalsh(0.5 * (A + A.T))[0])
-    op = sla.LinearOperator((n, n), matvec=mv, dtype=float)
-    val = sla.eigsh(op, k=1, which="SA", tol=1e-8, v0=np.ones(n), ncv=min(n - 1, 20),
-                    return_eigenvectors=False, maxiter=20 * n)
-    return float(val[0])
+    return extreme_eig(mv, n, which="SA", v0=np.ones(n), tol=1e-8, maxiter=20 * n, vector=False)[0]
 
 
 @dataclass

@@ -26,9 +26,11 @@ from spinscope.errors import InputError
 from spinscope.meanfield import layered_tc, replica_hessian_min_eig, stability_tc
 from spinscope.meanfield.tap import tap_solve
 from spinscope.models import IsingModel, is_model
+from spinscope.nn._memory import analysis_memory, check_analysis_memory
 from spinscope.nn.mapping import network_to_model
 
-__all__ = ["INITS", "NetworkAnalysis", "analyze_network", "init_variance", "random_weights"]
+__all__ = ["INITS", "NetworkAnalysis", "analysis_memory", "analyze_network", "check_analysis_memory",
+           "init_variance", "random_weights"]
 
 #: Initialisation laws of :func:`random_weights` and the variance of ``W`` between widths ``(a, b)``.
 INITS = {
@@ -89,17 +91,23 @@ class NetworkAnalysis:
         Widths ``N_0..N_L``.
     n : int
         Number of spins.
-    tc, beta_c : float
-        ``T_c`` from the paramagnet's TAP stability and ``1/T_c``.
+    tc, beta_c : float or None
+        ``T_c`` from the paramagnet's TAP stability and ``1/T_c``; None when there is no finite
+        ``T_c`` (``crossing="none"``: a network without couplings, whose paramagnet is stable at
+        every temperature).
     lambda_min_at_tc : float
-        Least eigenvalue of ``I - beta J + beta^2 D`` at ``beta_c``.
-    crossing : {"touch", "cross"}
-        Whether ``lambda_min`` only touches zero (glass-like) or crosses it (outliers, hidden order).
+        Least eigenvalue of ``I - beta J + beta^2 D`` at ``beta_c`` (1 for ``"none"``). On a small
+        network the touching minimum stays well above zero (``3/4`` for a single bond): ``T_c`` is
+        then the finite-size position of the minimum.
+    crossing : {"touch", "cross", "none"}
+        Whether ``lambda_min`` only touches zero (glass-like), crosses it (outliers, hidden order),
+        or never reaches it (``"none"``, no ``T_c``).
     betas, lambda_min : ndarray, shape ``(K,)``
-        The stability curve.
+        The stability curve (empty without couplings unless ``betas`` were given: there
+        ``lambda_min = 1``).
     replica_tc : float or None
         ``sqrt(lambda_max(A))`` of the random ensemble with the same widths and per-layer
-        mean-square weights (None for non-layered models).
+        mean-square weights (None for non-layered models or a layer of zero weights).
     replica_lambda_min : ndarray or None
         ``1 - beta^2 lambda_max(A)`` on ``betas``.
     variances : list of float
@@ -111,12 +119,16 @@ class NetworkAnalysis:
         leading eigenvectors of ``J``, shape ``(k, n_vectors)``) and ``max_eigvec_overlap``.
     timings : dict
         Seconds spent in each part.
+    skipped : dict of str to str
+        The parts not computed and why (``"tc"``, ``"replica_tc"``, ``"spectrum"``,
+        ``"spectrum.tail_exponent"``, ``"tap"``): not requested, or not defined for this network
+        (small and degenerate networks are valid input; what can be analysed is).
     """
 
     layers: tuple
     n: int
-    tc: float
-    beta_c: float
+    tc: float | None
+    beta_c: float | None
     lambda_min_at_tc: float
     crossing: str
     betas: np.ndarray = field(repr=False)
@@ -127,6 +139,7 @@ class NetworkAnalysis:
     spectrum: dict | None = field(repr=False)
     tap: dict | None = field(repr=False)
     timings: dict = field(repr=False)
+    skipped: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready dict of every field."""
@@ -136,7 +149,7 @@ class NetworkAnalysis:
                 "replica_tc": self.replica_tc,
                 "replica_lambda_min": None if self.replica_lambda_min is None else self.replica_lambda_min.tolist(),
                 "variances": self.variances, "spectrum": self.spectrum, "tap": self.tap,
-                "timings": self.timings}
+                "timings": self.timings, "skipped": dict(self.skipped)}
 
 
 def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int = 64,
@@ -144,6 +157,13 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
                     tap: bool = True, biases: bool = True, layout: str = "auto",
                     input_shape=None, n_vectors: int = 10) -> NetworkAnalysis:
     """Spin-model analysis of a feed-forward network (or of a layered :class:`IsingModel`).
+
+    Small and degenerate networks are valid input: a part that is not defined for the network
+    (``T_c`` without couplings, the tail fit with fewer than 12 non-zero eigenvalues, the
+    replica ``T_c`` with a layer of zero weights, TAP without a temperature) is skipped and
+    :attr:`NetworkAnalysis.skipped` says why. Before anything large is allocated the memory the
+    analysis needs is estimated and, if it is not available, refused
+    (:class:`~spinscope.errors.MemoryLimitError`).
 
     Parameters
     ----------
@@ -175,44 +195,77 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
     """
     tap_starts = check_int(tap_starts, "tap_starts", minimum=1)
     n_vectors = check_int(n_vectors, "n_vectors", minimum=1)
+    if tap_beta is not None:
+        tap_beta = check_positive(tap_beta, "tap_beta")
     timings: dict[str, float] = {}
+    skipped: dict[str, str] = {}
     t0 = time.perf_counter()
     model = obj if is_model(obj, "ising") else network_to_model(
         obj, biases=biases, layout=layout, input_shape=input_shape)
     timings["mapping"] = time.perf_counter() - t0
+    layered = model.layers is not None and len(model.layers) >= 2
+    if layered:
+        check_analysis_memory(model.layers, spectrum=spectrum, tap=tap, tap_starts=tap_starts, n_vectors=n_vectors,
+                              stage="model")
 
     t0 = time.perf_counter()
-    st = stability_tc(model, betas=betas, n_betas=n_betas)
+    st = _stability(model, betas, n_betas, skipped)
     timings["stability"] = time.perf_counter() - t0
-
-    layered = model.layers is not None and len(model.layers) >= 2
-    var, rep_tc, rep_curve = _replica(model, st.betas) if layered else (None, None, None)
-    spec_d = top = None
-    if spectrum and layered:
-        t0 = time.perf_counter()
-        sp = spectrum_summary(model, n_vectors=n_vectors)
-        spec_d, top = sp.to_dict(), sp.top_vectors
-        timings["spectrum"] = time.perf_counter() - t0
+    var, rep_tc, rep_curve = _replica(model, st["betas"], skipped) if layered else (None, None, None)
+    spec_d, top = _spectrum(model, spectrum, layered, n_vectors, skipped, timings)
     tap_d = None
-    if tap:
+    if not tap:
+        skipped["tap"] = "not requested (--no-tap / tap=False)"
+    elif tap_beta is None and st["beta_c"] is None:
+        skipped["tap"] = ("no T_c to set the default TAP temperature (T = 0.8 T_c); give one with "
+                          "--tap-beta (tap_beta in Python)")
+    else:
         t0 = time.perf_counter()
-        tb = 1.25 * st.beta_c if tap_beta is None else check_positive(tap_beta, "tap_beta")
+        tb = 1.25 * st["beta_c"] if tap_beta is None else tap_beta
         tap_d = _tap(model, tb, tap_starts, seed, top)
         timings["tap"] = time.perf_counter() - t0
 
     return NetworkAnalysis(layers=tuple(model.layers) if layered else (model.n,), n=model.n,
-                           tc=st.tc, beta_c=st.beta_c, lambda_min_at_tc=st.lambda_min_at_tc,
-                           crossing=st.crossing, betas=st.betas, lambda_min=st.lambda_min,
-                           replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
-                           spectrum=spec_d, tap=tap_d, timings=timings)
+                           **st, replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
+                           spectrum=spec_d, tap=tap_d, timings=timings, skipped=skipped)
 
 
-def _replica(model: IsingModel, betas: np.ndarray) -> tuple[list, float | None, np.ndarray | None]:
+def _stability(model: IsingModel, betas, n_betas: int, skipped: dict) -> dict[str, Any]:
+    """``tc``, ``beta_c``, ``lambda_min_at_tc``, ``crossing``, ``betas``, ``lambda_min`` of the paramagnet."""
+    st = stability_tc(model, betas=betas, n_betas=n_betas)
+    if st.crossing == "none":
+        skipped["tc"] = ("the network has no couplings (every weight is zero): the paramagnet m = 0 is stable "
+                         "at every temperature, so there is no finite T_c")
+    return {"tc": st.tc, "beta_c": st.beta_c, "lambda_min_at_tc": st.lambda_min_at_tc, "crossing": st.crossing,
+            "betas": st.betas, "lambda_min": st.lambda_min}
+
+
+def _replica(model: IsingModel, betas: np.ndarray, skipped: dict) -> tuple[list, float | None, np.ndarray | None]:
     """Per-layer mean-square weights, the replica ``T_c`` and ``1 - beta^2 lambda_max(A)`` on ``betas``."""
     var = layer_variances(model)
-    if not all(v > 0 for v in var):
+    zero = [k for k, v in enumerate(var) if not v > 0]
+    if zero:
+        skipped["replica_tc"] = (f"the weights from layer {zero[0]} to layer {zero[0] + 1} are all zero; the "
+                                 "replica T_c of the random layered ensemble needs non-zero weights in every layer")
         return var, None, None
     return var, layered_tc(model.layers, var), replica_hessian_min_eig(model.layers, var, betas)
+
+
+def _spectrum(model: IsingModel, spectrum: bool, layered: bool, n_vectors: int, skipped: dict,
+              timings: dict) -> tuple[dict | None, np.ndarray | None]:
+    """The spectrum summary as a dict and the leading eigenvectors (None, None when skipped)."""
+    if not spectrum:
+        skipped["spectrum"] = "not requested (--no-spectrum / spectrum=False)"
+        return None, None
+    if not layered:
+        skipped["spectrum"] = "the spectrum is compared with the layered random ensemble: it needs a layered model"
+        return None, None
+    t0 = time.perf_counter()
+    sp = spectrum_summary(model, n_vectors=n_vectors)
+    timings["spectrum"] = time.perf_counter() - t0
+    if sp.tail_skipped:
+        skipped["spectrum.tail_exponent"] = sp.tail_skipped
+    return sp.to_dict(), sp.top_vectors
 
 
 def _tap(model: IsingModel, beta: float, starts: int, seed: SeedLike, top: np.ndarray | None) -> dict:

@@ -188,7 +188,7 @@ def _find_idx(directory: Path, stem: str) -> Path:
             return cand
     raise DataFileError(
         f"dataset file {stem}[.gz] not found in {directory}; put the four standard IDX files there, "
-        f"point --data-dir at them, or ask for a download with download=True"
+        f"point --data-dir at them, or download them with --download (download=True in Python)"
     )
 
 
@@ -218,27 +218,48 @@ def _load_npz(path: Path, name: str) -> Dataset:
     return _from_parts(name, parts, str(path))
 
 
-def _download(name: str, directory: Path) -> None:
-    import urllib.error
+def _fetch(url: str) -> bytes:
+    """The content at ``url`` (the one network access of spinscope)."""
     import urllib.request
 
-    directory.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return resp.read()
+
+
+def _download(name: str, directory: Path) -> None:
+    """Fetch the missing IDX files of ``name`` into ``directory``.
+
+    Each file is fetched into memory first; the directory is created, and the file written
+    atomically, only once it has arrived, so a failed download (no network) leaves no empty
+    directory behind, and the files that did arrive are kept (and not fetched again).
+    """
+    import urllib.error
+
+    from spinscope._files import atomic_write
+
     for stem in _IDX_NAMES.values():
         target = directory / f"{stem}.gz"
         if target.exists():
             continue
         url = _URLS[name] + f"{stem}.gz"
         try:
-            with urllib.request.urlopen(url, timeout=30) as resp:
-                data = resp.read()
-        except (urllib.error.URLError, OSError) as exc:
+            data = _fetch(url)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
             raise DataFileError(
-                f"could not download {name} from {url} ({exc}); without a network, download the "
-                f"four IDX files elsewhere and point data_dir (--data-dir) at them"
+                f"could not download {name} from {url} ({_reason(exc)}); without a network, download the "
+                f"four IDX files elsewhere and point --data-dir (data_dir in Python) at them"
             ) from None
-        from spinscope._files import atomic_write
-
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataFileError(f"cannot create the data directory {directory}: {exc.strerror or exc}") from None
         atomic_write(target, data, overwrite=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason of a failed download (``URLError`` wraps the socket error)."""
+    reason = getattr(exc, "reason", None) or exc
+    return " ".join(str(reason).split()) or type(exc).__name__
 
 
 def load_dataset(source: str | os.PathLike = "digits", *, data_dir: str | os.PathLike | None = None,
@@ -279,10 +300,13 @@ def load_dataset(source: str | os.PathLike = "digits", *, data_dir: str | os.Pat
                                              for s in _IDX_NAMES.values())
         if npz and not has_idx:
             return _load_npz(npz[0], name)
+        if directory.exists() and not directory.is_dir():
+            raise DataFileError(f"{name} data directory {directory} is a file; point --data-dir (data_dir in "
+                                "Python) at the directory of the IDX or .npz files")
         if not directory.is_dir():
             raise DataFileError(
-                f"{name} data directory {directory} does not exist; pass data_dir (--data-dir) "
-                f"pointing at the IDX or .npz files, or download=True to fetch them"
+                f"{name} data directory {directory} does not exist; point --data-dir (data_dir in Python) "
+                f"at the IDX or .npz files, or fetch them with --download (download=True)"
             )
         parts = {k: read_idx(_find_idx(directory, stem)) for k, stem in _IDX_NAMES.items()}
         return _from_parts(name, parts, str(directory))

@@ -23,8 +23,10 @@ Accepted inputs (:func:`network_to_model`):
   ``Linear.weight`` ``(out, in)`` layout (``layout=`` overrides);
 * a mapping (``state_dict``): its 2-D ``*.weight`` entries in natural key order, ``*.bias`` as
   biases, torch ``(out, in)`` layout; keys under ``model.`` only when present (spinscope checkpoints);
-* a checkpoint path: ``.safetensors``, or a torch file read with ``torch.load(weights_only=True)``
-  (a pickle of arbitrary objects is refused).
+* a checkpoint path: a safetensors file, or a torch file read with ``torch.load(weights_only=True)``
+  (a pickle of arbitrary objects is refused). The format is recognised from the file's first
+  bytes, not its name; an empty, text, numpy, gzip, HDF5 or unrecognised file is refused with a
+  message saying what it is and what is expected (:func:`load_weights_file`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import numpy as np
 from spinscope._validation import check_finite, check_memory, check_positive
 from spinscope.errors import DataFileError, InputError, SpinscopeTypeError
 from spinscope.models import IsingModel
+from spinscope.nn._memory import analysis_memory
 
 __all__ = ["extract_layers", "load_weights_file", "network_to_model"]
 
@@ -60,51 +63,159 @@ def _natural_key(s: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
 
 
+_EXPECTED = ("expected a .safetensors file or a torch checkpoint of a state_dict "
+             "(torch.save(model.state_dict(), path))")
+
+
+def _sniff(head: bytes, size: int) -> tuple[str, str]:
+    """The format of a file from its first bytes: ``(kind, description)``."""
+    if size == 0:
+        return "empty", "an empty file (0 bytes)"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip", "a zip archive"
+    if len(head) > 8 and head[8:9] == b"{" and 0 < int.from_bytes(head[:8], "little") <= size - 8:
+        return "safetensors", "a safetensors file"
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "pickle", "a Python pickle"
+    for magic, kind, desc in ((b"\x93NUMPY", "npy", "a numpy .npy array file"),
+                              (b"\x1f\x8b", "gzip", "a gzip-compressed file"),
+                              (b"\x89HDF\r\n\x1a\n", "hdf5", "an HDF5 file (a Keras .h5 model?)")):
+        if head.startswith(magic):
+            return kind, desc
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and text.strip() and all(c.isprintable() or c in "\t\r\n" for c in text):
+        first = text.strip().splitlines()[0][:40]
+        return "text", f"a text file (it starts with {first!r})"
+    return "binary", f"binary data of no format spinscope reads (first bytes {head[:8].hex(' ')})"
+
+
 def load_weights_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read a checkpoint file into ``{name: float64 array}`` without unpickling objects.
 
-    ``.safetensors`` files are read with safetensors; anything else with
-    ``torch.load(weights_only=True)``, which refuses pickled code and arbitrary objects.
+    The format is recognised from the file's first bytes (not its name): a safetensors file is
+    read with safetensors; a torch checkpoint (a zip archive, or the legacy pickle format) with
+    ``torch.load(weights_only=True)``, which refuses pickled code and arbitrary objects. Anything
+    else (an empty file, text, a numpy or HDF5 file, random bytes) is refused with a message
+    saying what the file is. The memory the float64 arrays need is checked before they are made.
+
+    Raises
+    ------
+    DataFileError
+        A missing, unreadable, damaged or non-weights file (the message says which).
+    MemoryLimitError
+        The weights would not fit in memory.
     """
     p = Path(path)
+    if p.is_dir():
+        raise DataFileError(f"weights file {str(p)!r} is a directory; give the .safetensors or .pt file inside it")
     if not p.is_file():
         raise DataFileError(f"weights file {str(p)!r} does not exist or is not a file")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise DataFileError(f"cannot read weights file {str(p)!r}: {exc.strerror or exc}") from None
+    kind, desc = _sniff(head, size)
+    if kind == "safetensors":
+        return _load_safetensors(p)
+    if kind in ("zip", "pickle"):
+        return _load_torch(p, kind, size)
     if p.suffix == ".safetensors":
-        from safetensors import SafetensorError, safe_open
+        raise DataFileError(f"{str(p)!r} has the .safetensors suffix but is {desc}, not a safetensors file "
+                            "(truncated or not a weights file?); " + _EXPECTED)
+    raise DataFileError(f"{str(p)!r} is {desc}, not a weights file; " + _EXPECTED)
 
-        try:
-            with safe_open(str(p), framework="numpy") as fh:
-                return {k: np.asarray(fh.get_tensor(k), dtype=np.float64) for k in fh.keys()}
-        except (OSError, SafetensorError, ValueError, TypeError) as exc:
-            raise DataFileError(f"cannot read safetensors file {str(p)!r}: {exc}") from None
-    import pickle
+
+def _one_line(text: str, limit: int = 160) -> str:
+    """The first informative line of a library's error message, without terminal escapes."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (lines[0] if lines else "no details")[:limit]
+
+
+def _load_safetensors(p: Path) -> dict[str, np.ndarray]:
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(p), framework="numpy") as fh:
+            shapes = {k: fh.get_slice(k).get_shape() for k in fh.keys()}
+            check_memory(8.0 * sum(int(np.prod(s)) for s in shapes.values()), f"reading the weights in {str(p)!r}")
+            return {k: np.asarray(fh.get_tensor(k), dtype=np.float64) for k in shapes}
+    except (OSError, SafetensorError, ValueError, TypeError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise DataFileError(f"{str(p)!r} is a damaged safetensors file ({_one_line(exc)}); " + _EXPECTED) from None
+
+
+def _load_torch(p: Path, kind: str, size: int) -> dict[str, np.ndarray]:
+    """``torch.load(weights_only=True)`` of a zip (memory-mapped) or legacy pickle checkpoint."""
+    import warnings
 
     import torch
 
+    if kind == "pickle":  # the legacy format is read whole: up to 4x its size as float64 (fp16)
+        check_memory(5.0 * size, f"reading {str(p)!r}")
     try:
-        obj = torch.load(str(p), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise DataFileError(
-            f"{str(p)!r} is not a weights-only checkpoint (it pickles Python objects; {first[:160]}); "
-            "spinscope does not unpickle arbitrary code: save model.state_dict() with torch.save "
-            "or with safetensors instead"
-        ) from None
-    except (RuntimeError, OSError, EOFError, ValueError) as exc:
-        raise DataFileError(f"cannot read {str(p)!r} as a torch or safetensors checkpoint: {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on pickle protocols: not the user's concern
+            obj = torch.load(str(p), map_location="cpu", weights_only=True, mmap=kind == "zip")
+    except Exception as exc:  # any failure of the weights-only reader means a bad file
+        raise DataFileError(_torch_failure(p, kind, exc)) from None
+    return _tensors_of(p, obj)
+
+
+def _torch_failure(p: Path, kind: str, exc: Exception) -> str:
+    """The message for a file ``torch.load(weights_only=True)`` could not read."""
+    import pickle
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    glob = re.search(r"GLOBAL ([\w.]+)", text)
+    if glob:
+        return (f"{str(p)!r} is not a weights-only checkpoint: it pickles the Python object "
+                f"{glob.group(1)} and spinscope does not unpickle arbitrary code; save model.state_dict() "
+                "with torch.save, or use safetensors")
+    op = re.search(r"WeightsUnpickler error:\s*(.+)", text, flags=re.S)
+    if kind == "pickle" and isinstance(exc, pickle.UnpicklingError):
+        why = _one_line(op.group(1)) if op else _one_line(text)
+        return (f"{str(p)!r} is a Python pickle that is not a torch checkpoint of tensors (the weights-only "
+                f"reader stops at: {why}); " + _EXPECTED)
+    if kind == "zip" and "data.pkl" not in text and _is_npz(p):
+        return f"{str(p)!r} is a numpy .npz archive, not a weights file; " + _EXPECTED
+    what = "a zip archive" if kind == "zip" else "a pickle"
+    detail = f"{type(exc).__name__}: {_one_line(text)}" if text.strip() else type(exc).__name__
+    return (f"{str(p)!r} is {what} that cannot be read as a torch checkpoint ({detail}); it may be "
+            "truncated or damaged; " + _EXPECTED)
+
+
+def _is_npz(p: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return bool(names) and all(n.endswith(".npy") for n in names)
+
+
+def _tensors_of(p: Path, obj: Any) -> dict[str, np.ndarray]:
+    """The floating-point tensors of what ``torch.load`` returned, as float64 arrays."""
     if isinstance(obj, Mapping) and "state_dict" in obj and isinstance(obj["state_dict"], Mapping):
         obj = obj["state_dict"]
     if isinstance(obj, Mapping):
-        out = {}
-        for k, v in obj.items():
-            if _is_torch(v) and v.is_floating_point():
-                out[str(k)] = _np(v)
-        if not out:
-            raise DataFileError(f"{str(p)!r} holds no floating-point tensors (expected a state_dict)")
-        return out
-    if isinstance(obj, (list, tuple)) and all(_is_torch(v) for v in obj):
-        return {f"{i}.weight": _np(v) for i, v in enumerate(obj)}
-    raise DataFileError(f"{str(p)!r} holds a {type(obj).__name__}, not a state_dict of tensors")
+        found = {str(k): v for k, v in obj.items() if _is_torch(v) and v.is_floating_point()}
+        if not found:
+            raise DataFileError(f"{str(p)!r} holds no floating-point tensors; " + _EXPECTED)
+    elif isinstance(obj, (list, tuple)) and obj and all(_is_torch(v) for v in obj):
+        found = {f"{i}.weight": v for i, v in enumerate(obj)}
+    else:
+        raise DataFileError(f"{str(p)!r} holds a {type(obj).__name__}, not a state_dict of tensors; " + _EXPECTED)
+    check_memory(8.0 * sum(int(v.numel()) for v in found.values()), f"reading the weights in {str(p)!r}")
+    return {k: _np(v) for k, v in found.items()}
 
 
 def _from_state_dict(sd: Mapping[str, Any]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
@@ -291,5 +402,7 @@ def network_to_model(obj: Any, *, biases: bool = True, layout: str = "auto", sca
                 b = b * scale
             fields.append(b)
     sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+    check_memory(analysis_memory(sizes, stage="weights")["coupling matrix"],
+                 f"building the coupling matrix of the {'-'.join(map(str, sizes))} network")
     return IsingModel.from_layers([w * scale for w in weights], fields,
                                   name=name or f"network-{'-'.join(map(str, sizes))}")

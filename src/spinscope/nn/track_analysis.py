@@ -110,7 +110,8 @@ def metrics_row(net: str, metrics: Mapping, a: Mapping) -> dict:
     }
 
 
-def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int) -> tuple[PowerLawFit, dict]:
+def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int,
+                      diverged_at: int | None = None) -> tuple[PowerLawFit, dict]:
     """Fit T_c(t) over the hidden-order checkpoints of one network and summarise the network.
 
     Parameters
@@ -121,6 +122,8 @@ def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int) 
         Replica T_c of the initial weight law.
     seed : int
         Seed of the fit's bootstrap.
+    diverged_at : int, optional
+        The step at which training diverged (the rows stop before it); the verdict says so.
 
     Returns
     -------
@@ -133,9 +136,14 @@ def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int) 
     tc = np.array([np.nan if x["tc"] is None else x["tc"] for x in rows], dtype=float)
     hidden = np.array([x["crossing"] == "cross" for x in rows])
     f = fit_power_law(steps, tc, use=hidden, seed=seed)
-    if f.exponent is None:
+    if f.exponent is None and diverged_at is not None:
+        f.verdict = (f"no fit: training diverged at step {diverged_at}, with {int(hidden.sum())} checkpoint(s) "
+                     "in the hidden-order regime before it (a power-law fit needs 4) — lower the learning rate")
+    elif f.exponent is None:
         f.verdict = (f"only {int(hidden.sum())} checkpoint(s) in the hidden-order regime "
                      "(λ_min crossing zero); a power-law fit needs 4 — train longer")
+    elif diverged_at is not None:
+        f.verdict += f" (training diverged at step {diverged_at}; the fit uses the checkpoints before it)"
     first, last = rows[0], rows[-1]
     summary = {"final_accuracy": 1.0 - last["val_error"], "final_val_error": last["val_error"],
                "tc0": first["tc"], "replica_tc0": theory_tc0,

@@ -33,10 +33,53 @@ from spinscope._validation import check_int, check_positive
 from spinscope.errors import InputError, ResumeError
 from spinscope.nn.data import Dataset
 
-__all__ = ["OPTIMIZERS", "CheckpointStore", "TrainSettings", "checkpoint_schedule", "evaluate",
-           "latest_checkpoint", "load_checkpoint_weights", "train"]
+__all__ = ["EXPLOSION_FACTOR", "OPTIMIZERS", "CheckpointStore", "Divergence", "TrainSettings",
+           "checkpoint_schedule", "evaluate", "latest_checkpoint", "load_checkpoint_weights", "train"]
 
 OPTIMIZERS = ("adam", "sgd")
+
+#: Training has diverged when the loss on the training set at a checkpoint exceeds this many
+#: times ``max(loss at step 0, ln n_classes)`` (or any loss is NaN or infinite).
+EXPLOSION_FACTOR = 100.0
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where and how a training run diverged (see :func:`train`).
+
+    Attributes
+    ----------
+    step : int
+        The optimiser step at which it was detected (no checkpoint is written there).
+    loss : float
+        The offending loss (NaN, infinite, or finite but exploded).
+    kind : {"mini-batch", "training set"}
+        A mini-batch loss that is not finite, or the loss on the whole training set at a
+        checkpoint above ``limit``.
+    limit : float
+        ``EXPLOSION_FACTOR * max(loss at step 0, ln n_classes)``.
+    lr : float
+        The learning rate of the run.
+    """
+
+    step: int
+    loss: float
+    kind: str
+    limit: float
+    lr: float
+
+    @property
+    def message(self) -> str:
+        """One line: what happened, where, and what to do."""
+        what = (f"the {self.kind} loss is {self.loss:.3g}" if not np.isfinite(self.loss) else
+                f"the {self.kind} loss {self.loss:.3g} exceeds {EXPLOSION_FACTOR:g} times its initial value "
+                f"(limit {self.limit:.3g})")
+        return f"training diverged at step {self.step}: {what}; lower the learning rate (it is {self.lr:g})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``loss`` as a string when it is not finite)."""
+        return {"step": self.step, "loss": self.loss if np.isfinite(self.loss) else str(self.loss),
+                "kind": self.kind, "limit": self.limit, "lr": self.lr, "message": self.message}
 
 
 class CheckpointStore(Protocol):
@@ -229,7 +272,9 @@ class _Trainer:
     xv: torch.Tensor
     yv: torch.Tensor
     on_checkpoint: Callable[[int, Path, dict], None] | None
+    chance_loss: float = math.log(10)
     rows: list[dict] = field(default_factory=list)
+    diverged: Divergence | None = None
 
     @property
     def spe(self) -> int:
@@ -254,13 +299,29 @@ class _Trainer:
                 self.on_checkpoint(int(s), self.store.path / rel, m["metrics"])
         return step
 
+    @property
+    def limit(self) -> float:
+        """The training-set loss above which the run has diverged (:data:`EXPLOSION_FACTOR`)."""
+        first = self.rows[0]["train_loss"] if self.rows else self.chance_loss
+        return EXPLOSION_FACTOR * max(first, self.chance_loss)
+
     def checkpoint(self, s: int) -> None:
-        """Measure the losses, save the full training state at step ``s`` and report it."""
+        """Measure the losses, save the full training state at step ``s`` and report it.
+
+        A diverged state (a non-finite or exploded training loss) is not saved: :attr:`diverged`
+        records it instead.
+        """
         spe = self.spe
         self.net.eval()
         tl, te = evaluate(self.net, self.x, self.y)
         vl, ve = evaluate(self.net, self.xv, self.yv)
         self.net.train()
+        if s == 0 and not (math.isfinite(tl) and math.isfinite(vl)):
+            raise InputError(f"the untrained network's loss is {tl:.3g}: its initial weights overflow; "
+                             "use a smaller init_scale (--init-scale)")
+        if s > 0 and not (math.isfinite(tl) and tl <= self.limit):
+            self.diverged = Divergence(s, float(tl), "training set", self.limit, self.settings.lr)
+            return
         rel = f"{self.prefix}/step_{s:08d}.safetensors"
         metrics = {"step": s, "epoch": s / spe, "train_loss": tl, "train_error": te,
                    "val_loss": vl, "val_error": ve, "checkpoint": rel}
@@ -287,7 +348,8 @@ class _Trainer:
             self.opt.zero_grad(set_to_none=True)
             loss = nn.functional.cross_entropy(self.net(self.x[idx]), self.y[idx])
             if not torch.isfinite(loss):
-                raise InputError(f"training diverged (loss {float(loss)}) at step {step}; lower the learning rate")
+                self.diverged = Divergence(step, float(loss), "mini-batch", self.limit, self.settings.lr)
+                break
             loss.backward()
             self.opt.step()
             step += 1
@@ -295,17 +357,26 @@ class _Trainer:
                 on_step(step, total)
             if step in pending:
                 self.checkpoint(step)
+                if self.diverged is not None:
+                    break
         self.net.eval()
 
 
 def train(net: nn.Module, data: Dataset, settings: TrainSettings, *, rundir: CheckpointStore, prefix: str,
           seed: int, device: str | torch.device = "cpu",
           on_checkpoint: Callable[[int, Path, dict], None] | None = None,
-          on_step: Callable[[int, int], None] | None = None) -> list[dict]:
+          on_step: Callable[[int, int], None] | None = None,
+          on_divergence: Callable[[Divergence], None] | None = None) -> list[dict]:
     """Train ``net`` on ``data``, writing a checkpoint at every step of the schedule.
 
     If ``rundir`` already holds checkpoints under ``prefix/`` the run resumes from the latest one
     (the earlier ones are kept and reported again through ``on_checkpoint``).
+
+    Training stops at the first sign of divergence: a mini-batch loss that is NaN or infinite, or
+    a training-set loss at a checkpoint above :data:`EXPLOSION_FACTOR` times
+    ``max(loss at step 0, ln n_classes)`` (a learning rate far too large: with ``lr = 1e10`` the
+    loss reaches ``1e34``). The diverged state is not saved; the checkpoints before it are kept.
+    Resuming such a run repeats the same steps and stops at the same place.
 
     Parameters
     ----------
@@ -325,21 +396,33 @@ def train(net: nn.Module, data: Dataset, settings: TrainSettings, *, rundir: Che
         Called after each checkpoint is written (also for existing ones when resuming).
     on_step : callable ``(step, total_steps)``, optional
         Progress callback, called after every optimiser update.
+    on_divergence : callable ``(Divergence)``, optional
+        Called when training diverges; ``train`` then returns the rows of the checkpoints before
+        it. Without it a divergence raises :class:`~spinscope.errors.InputError`.
 
     Returns
     -------
     list of dict
         One metrics row per checkpoint: ``step``, ``epoch`` (fractional), ``train_loss``,
         ``train_error``, ``val_loss``, ``val_error``, ``checkpoint`` (relative path).
+
+    Raises
+    ------
+    InputError
+        Training diverged (without ``on_divergence``), or the untrained network's loss is not finite.
     """
     net.to(device)
     t = _Trainer(net, _make_optimizer(net, settings), settings, rundir, prefix, seed, device,
                  *(torch.as_tensor(a, device=device) for a in (data.x_train, data.y_train, data.x_val, data.y_val)),
-                 on_checkpoint=on_checkpoint)
+                 on_checkpoint=on_checkpoint, chance_loss=math.log(max(data.n_classes, 2)))
     total = t.spe * settings.epochs
     schedule = checkpoint_schedule(total, settings.checkpoints)
     step = t.resume(schedule)
     if step == 0 and not t.rows:
         t.checkpoint(0)
     t.run(step, total, {int(s) for s in schedule[schedule > step]}, on_step)
+    if t.diverged is not None:
+        if on_divergence is None:
+            raise InputError(t.diverged.message)
+        on_divergence(t.diverged)
     return t.rows

@@ -14,22 +14,31 @@ import numpy as np
 
 from spinscope.report._figures import new_figure, save_png
 
-__all__ = ["analysis_figures", "plot_analysis"]
+__all__ = ["FIGURE_NAMES", "analysis_figures", "plot_analysis"]
+
+#: Every file :func:`plot_analysis` may write (which ones depends on the analysis).
+FIGURE_NAMES = ("stability.png", "spectrum.png", "tap_overlaps.png")
 
 
 def _stability(result):
     fig = new_figure((5, 3.5))
     ax = fig.subplots()
-    ax.plot(result.betas, result.lambda_min, label="instance: $I-\\beta J+\\beta^2 D$")
+    if len(result.betas):
+        ax.plot(result.betas, result.lambda_min, label="instance: $I-\\beta J+\\beta^2 D$")
     if result.replica_lambda_min is not None:
         ax.plot(result.betas, result.replica_lambda_min, "--", label="replica: $1-\\beta^2\\lambda_{max}(A)$")
     ax.axhline(0, color="k", lw=0.5)
-    ax.axvline(result.beta_c, color="r", lw=0.8, label=f"$T_c$ = {result.tc:.4g} ({result.crossing})")
+    if result.tc is not None:
+        ax.axvline(result.beta_c, color="r", lw=0.8, label=f"$T_c$ = {result.tc:.4g} ({result.crossing})")
+    else:
+        ax.text(0.5, 0.5, "no couplings: $\\lambda_{min} = 1$ at every $\\beta$, no $T_c$",
+                transform=ax.transAxes, ha="center", va="center", fontsize=8)
     ax.set_xlabel("$\\beta = 1/T$")
     ax.set_ylabel("$\\lambda_{min}$")
-    lo = min(-0.2, float(np.min(result.lambda_min)) - 0.05)
+    lo = min(-0.2, float(np.min(result.lambda_min)) - 0.05) if len(result.lambda_min) else -0.2
     ax.set_ylim(lo, 1.05)
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -45,7 +54,8 @@ def _spectrum(spectrum: dict):
     ax.set_yscale("log")
     ax.set_xlabel("eigenvalue of $J$")
     ax.set_ylabel("density")
-    ax.set_title(f"bulk edge {edge:.4g}, {spectrum['n_outliers']} outliers", fontsize=9)
+    title = f"bulk edge {edge:.4g}, {spectrum['n_outliers']} outliers"
+    ax.set_title(title if np.any(ev) else "no couplings: every eigenvalue of J is 0", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -86,16 +86,67 @@ def _run_section(config: Mapping, dataset: Mapping, nets: Sequence[str]) -> str:
         f"<h3>Configuration</h3>{_kv(config)}</section>")
 
 
+#: Rows of the summary table: (key of the network summary, label).
+_SUMMARY_ROWS = (
+    ("final_accuracy", "final validation accuracy"),
+    ("tc0", "T_c at step 0"),
+    ("replica_tc0", "replica T_c of the initial weight law"),
+    ("tc0_rel_deviation", "deviation of T_c(0) from it"),
+    ("tc_final", "T_c at the last checkpoint"),
+    ("tc_max", "largest T_c"),
+    ("first_hidden_order_step", "first hidden-order step"),
+    ("exponent", "exponent α of T_c ∝ t^α"),
+    ("exponent_ci", "95% interval of α"),
+    ("power_law_fits", "consistent with a power law"),
+)
+
+
+def _summary_value(key: str, v) -> str:
+    if key == "tc0_rel_deviation":
+        return _pct(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(f"{x:.3g}" for x in v) + "]"
+    return _fmt(v)
+
+
 def _summary_section(summary: Mapping[str, Mapping]) -> str:
-    srows = [{"network": n, **{k: (v if not isinstance(v, list) else ", ".join(f"{x:.3g}" for x in v))
-                               for k, v in s.items() if k != "fit_verdict"}} for n, s in summary.items()]
-    return ("<section id='summary'><h2>Summary</h2>" + _table(srows) + "<ul>" +
+    """One column per network, one row per quantity (narrow whatever the number of quantities)."""
+    nets = list(summary)
+    head = '<th class="l"></th>' + "".join(f"<th>{html.escape(n)}</th>" for n in nets)
+    body = "".join(f'<tr><th class="l">{html.escape(label)}</th>' +
+                   "".join(f"<td>{_summary_value(key, summary[n].get(key))}</td>" for n in nets) + "</tr>"
+                   for key, label in _SUMMARY_ROWS)
+    warn = "".join(f"<p class='bad'><b>{html.escape(n)}: training diverged.</b> "
+                   f"{html.escape(str(s['diverged'].get('message')))}; training of this network stopped there "
+                   "and everything below covers only the checkpoints before it.</p>"
+                   for n, s in summary.items() if s.get("diverged"))
+    return ("<section id='summary'><h2>Summary</h2>" + warn +
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><ul>" +
             "".join(f"<li><b>{html.escape(n)}</b>: accuracy {_fmt(s.get('final_accuracy'))}; "
                     f"T_c from {_fmt(s.get('tc0'))} at step 0 (replica prediction for the initial weight law "
                     f"{_fmt(s.get('replica_tc0'))}, deviation {_pct(s.get('tc0_rel_deviation'))}) "
                     f"to {_fmt(s.get('tc_final'))}; hidden order from step {_fmt(s.get('first_hidden_order_step'))}; "
                     f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.</li>"
                     for n, s in summary.items()) + "</ul></section>")
+
+
+#: Columns of metrics.csv that the report's table leaves out, and why.
+_NOT_SHOWN = {"tap_max_overlap": "the largest |cos| between two distinct TAP solutions, defined only when "
+                                 "at least two non-paramagnetic solutions were found, so empty in most rows"}
+
+
+def _metrics_section(rows: Sequence[Mapping]) -> str:
+    """The metrics table without :data:`_NOT_SHOWN` and columns empty in every row (named in a note)."""
+    cols = list(rows[0].keys()) if rows else []
+    empty = [c for c in cols if c in _NOT_SHOWN or all(r.get(c) is None or r.get(c) == "" for r in rows)]
+    note = ""
+    if empty:
+        note = ("<p>Left out here (they are in <code>metrics.csv</code>): " +
+                "; ".join(f"<code>{html.escape(c)}</code> (" + html.escape(_NOT_SHOWN.get(c, "no value in any row"))
+                          + ")" for c in empty) + ".</p>")
+    return ("<section id='metrics'><h2>Metrics (one row per network × checkpoint)</h2>"
+            "<p>Also in <code>metrics.csv</code>.</p>" + note + "<div class='scroll'>" +
+            _table(rows, [c for c in cols if c not in empty]) + "</div></section>")
 
 
 def _figures_section(figures: Mapping[str, bytes], captions: Mapping[str, str]) -> str:
@@ -149,13 +200,13 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
         The metrics table.
     figures : ``{name: PNG bytes}``
     captions : ``{name: caption}``, optional
-        Default :data:`spinscope.report.track_figures.CAPTIONS`.
+        Default :func:`spinscope.report.track_figures.track_captions` of ``config``.
 
     Returns
     -------
     str
     """
-    from spinscope.report.track_figures import CAPTIONS
+    from spinscope.report.track_figures import track_captions
 
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>spinscope track report</title>"
              f"<style>{_STYLE}</style></head><body>",
@@ -163,10 +214,9 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
              f"<p>spinscope {html.escape(__version__)} · report written {time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p>",
              _run_section(config, dataset, list(summary)),
              _summary_section(summary),
-             _figures_section(figures, captions or CAPTIONS),
+             _figures_section(figures, captions or track_captions(config)),
              _fit_section(fits),
-             "<section id='metrics'><h2>Metrics (one row per network × checkpoint)</h2>"
-             "<p>Also in <code>metrics.csv</code>.</p><div class='scroll'>" + _table(rows) + "</div></section>",
+             _metrics_section(rows),
              "</body></html>"]
     return "\n".join(parts)
 

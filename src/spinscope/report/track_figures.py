@@ -14,22 +14,51 @@ import numpy as np
 
 from spinscope.report._figures import new_figure, png_bytes
 
-__all__ = ["CAPTIONS", "track_figures"]
+__all__ = ["CAPTIONS", "track_captions", "track_figures"]
 
 CAPTIONS = {
     "phase_diagram": "Temperature–training-time phase diagram (cf. Fig. 1 of the paper). Above the "
                      "line T_c(t) the TAP paramagnet m = 0 is stable. Below it the paramagnet is "
                      "unstable: shaded as a spin glass where λ_min(I − M) only touches zero (random-like "
-                     "bond matrix) and as hidden order where it crosses zero (outliers created by training).",
+                     "bond matrix) and as hidden order where it crosses zero (outliers created by training); "
+                     "between the last touching and the first crossing checkpoint the shading changes "
+                     "half-way.",
     "val_error": "Validation error against training time (cf. Fig. 4).",
     "lambda_min": "Least eigenvalue of the paramagnetic TAP stability matrix I − M against β, at "
-                  "step 0 and at the last checkpoint (cf. Fig. 5). T_c is where it first reaches zero.",
+                  "step 0 and at the last checkpoint (cf. Fig. 5); every network starts from the same "
+                  "initial weights, so their step-0 curves coincide and are drawn once. The circles mark "
+                  "β_c = 1/T_c. The curve crosses zero when its minimum is below −4 n^(−2/3), the "
+                  "finite-size scale ({window}): T_c is then its first zero (filled circle; hidden order). "
+                  "Otherwise the curve only touches zero and T_c is the position of its minimum (open "
+                  "circle; spin glass): on a finite random network that minimum stays a little above zero, "
+                  "by O(n^(−2/3)), instead of reaching it (see the step-0 curve).",
     "tc_loglog": "T_c(t) against training time on log–log axes (open symbols: spin-glass regime, "
                  "λ_min touches zero; filled: hidden order, λ_min crosses zero) with the power law "
                  "T_c = A t^α fitted to the hidden-order points (top), and the residuals of log T_c "
                  "about the fit (bottom).",
-    "spectrum": "Eigenvalue density of the bond (coupling) matrix J before and after training.",
+    "spectrum": "Eigenvalue density of the bond (coupling) matrix J before (step 0, the same initial "
+                "weights for every network) and after training.",
 }
+
+
+def track_captions(config: Mapping | None = None) -> dict[str, str]:
+    """The figure captions of a run: :data:`CAPTIONS` with the run's touch window filled in.
+
+    Parameters
+    ----------
+    config : mapping, optional
+        The run's configuration; its ``architecture`` gives the number of spins ``n``.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    arch = (config or {}).get("architecture")
+    window = "n the number of spins"
+    if arch:
+        n = int(sum(arch))
+        window = f"4 n^(−2/3) = {4 * n ** (-2 / 3):.3g} for the n = {n} spins of {'-'.join(map(str, arch))}"
+    return {k: v.replace("{window}", window) for k, v in CAPTIONS.items()}
 
 
 def _png(fig) -> bytes:
@@ -50,8 +79,39 @@ def _nets(rows: Sequence[Mapping]) -> list[str]:
     return list(dict.fromkeys(r["network"] for r in rows))
 
 
+_REGIME = {False: ("tab:purple", 0.3, "spin glass (touch)"), True: ("tab:orange", 0.4, "hidden order (cross)")}
+
+
+def _shade_regimes(ax, t: np.ndarray, tc: np.ndarray, hidden: np.ndarray) -> None:
+    """Shade under the T_c(t) polyline by regime: one polygon per run of checkpoints of one regime.
+
+    The shading follows the polyline (no steps, no gaps); between a touching and a crossing
+    checkpoint it changes colour half-way (on the symlog axis, where the polyline is straight).
+    """
+    y = np.nan_to_num(tc)
+    xs, ys, hs = [t[0]], [y[0]], [bool(hidden[0])]
+    for i in range(1, len(t)):
+        if hidden[i] != hidden[i - 1]:
+            xm = np.sqrt(t[i - 1] * t[i]) if t[i - 1] >= 1 else 0.5 * (t[i - 1] + t[i])
+            xs.append(xm)
+            ys.append(0.5 * (y[i - 1] + y[i]))
+            hs.append(bool(hidden[i]))  # the split point opens the next run
+        xs.append(t[i])
+        ys.append(y[i])
+        hs.append(bool(hidden[i]))
+    start = 0
+    for j in range(1, len(xs) + 1):
+        if j == len(xs) or hs[j] != hs[start]:
+            color, alpha, _ = _REGIME[hs[start]]
+            end = min(j + 1, len(xs))  # include the split point that closes this run
+            ax.fill_between(xs[start:end], 0, ys[start:end], color=color, alpha=alpha, lw=0)
+            start = j
+
+
 def phase_diagram(rows: Sequence[Mapping], theory_tc0: float | None) -> bytes:
     """The temperature–training-time phase diagram, one panel per network (PNG bytes).
+
+    The legend sits below the panels, where it hides nothing.
 
     Parameters
     ----------
@@ -60,22 +120,20 @@ def phase_diagram(rows: Sequence[Mapping], theory_tc0: float | None) -> bytes:
     theory_tc0 : float or None
         Replica T_c of the initial weight law (a dashed line), if known.
     """
+    from matplotlib.patches import Patch
+
     nets = _nets(rows)
-    fig = new_figure((5.2 * len(nets), 3.8))
+    fig = new_figure((5.2 * len(nets), 4.3))
     axes = fig.subplots(1, len(nets), squeeze=False, sharey=True)
     ymax = np.nanmax([np.nanmax(_series(rows, n, "tc")) for n in nets] + [theory_tc0 or 0]) * 1.25
     for ax, net in zip(axes[0], nets):
         t = _series(rows, net, "step")
         tc = _series(rows, net, "tc")
-        kind = [str(r["crossing"] or "") for r in rows if r["network"] == net]
-        hidden = np.array(["cross" in k for k in kind])
-        ax.fill_between(t, 0, np.nan_to_num(tc), where=~hidden, color="tab:purple", alpha=0.3,
-                        step="post", label="spin glass (touch)")
-        ax.fill_between(t, 0, np.nan_to_num(tc), where=hidden, color="tab:orange", alpha=0.4,
-                        step="post", label="hidden order (cross)")
-        ax.plot(t, tc, "k.-", lw=1, label="T_c(t) (TAP stability)")
+        hidden = np.array(["cross" in str(r["crossing"] or "") for r in rows if r["network"] == net])
+        _shade_regimes(ax, t, tc, hidden)
+        ax.plot(t, tc, "k.-", lw=1)
         if theory_tc0:
-            ax.axhline(theory_tc0, color="tab:blue", ls="--", lw=1, label="replica T_c(0)")
+            ax.axhline(theory_tc0, color="tab:blue", ls="--", lw=1)
         ax.text(0.97, 0.93, "paramagnet", transform=ax.transAxes, ha="right", va="top")
         ax.set_xscale("symlog", linthresh=1)
         ax.set_xlim(left=0)
@@ -83,7 +141,14 @@ def phase_diagram(rows: Sequence[Mapping], theory_tc0: float | None) -> bytes:
         ax.set_xlabel("training step t")
         ax.set_title(f"{net} network")
     axes[0][0].set_ylabel("temperature T")
-    axes[0][0].legend(loc="lower left", fontsize=8)
+    handles = [Patch(color=c, alpha=a, label=lab) for c, a, lab in _REGIME.values()]
+    handles.append(axes[0][0].lines[0])
+    axes[0][0].lines[0].set_label("T_c(t) (TAP stability)")
+    if theory_tc0:
+        axes[0][0].lines[1].set_label("replica T_c(0)")
+        handles.append(axes[0][0].lines[1])
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return _png(fig)
 
 
@@ -107,31 +172,59 @@ def val_error(rows: Sequence[Mapping]) -> bytes:
     return _png(fig)
 
 
+def _same_curves(curves: Sequence[Mapping]) -> bool:
+    """Whether the analyses hold the same λ_min curve (step 0 of networks with the same weights)."""
+    first = curves[0]
+    return all(np.array_equal(np.asarray(c.get("betas")), np.asarray(first.get("betas"))) and
+               np.array_equal(np.asarray(c.get("lambda_min")), np.asarray(first.get("lambda_min")))
+               for c in curves[1:])
+
+
+def _curve(ax, a: Mapping, style: str, color: str, label: str) -> None:
+    """One λ_min(β) curve with a circle at β_c (filled: crossing, open: touching)."""
+    if a.get("betas") is None or a.get("lambda_min") is None:
+        return
+    ax.plot(a["betas"], a["lambda_min"], style, color=color, label=label)
+    if a.get("tc"):
+        lam = a.get("lambda_min_at_tc")
+        lam = float(np.interp(1.0 / a["tc"], a["betas"], a["lambda_min"])) if lam is None else lam
+        cross = a.get("crossing") == "cross"
+        ax.plot([1.0 / a["tc"]], [lam], "o", ms=6, color=color, mfc=color if cross else "white", zorder=3)
+
+
 def lambda_min(analyses: Mapping[str, Mapping[int, Mapping]]) -> bytes:
     """λ_min(I − M) against β at the first and the last checkpoint of each network (PNG bytes).
+
+    Networks that start from the same weights have the same step-0 curve: it is drawn once,
+    labelled as shared, instead of hiding one under the other. Circles mark β_c.
 
     Parameters
     ----------
     analyses : ``{network: {step: analysis dict}}``
-        Per-checkpoint analyses with ``betas``, ``lambda_min`` and ``tc``.
+        Per-checkpoint analyses with ``betas``, ``lambda_min``, ``tc`` and (optionally)
+        ``crossing`` and ``lambda_min_at_tc``.
     """
-    fig = new_figure((5.5, 3.8))
+    fig = new_figure((5.8, 4.0))
     ax = fig.subplots()
     colors = _colors()
-    for net, per in analyses.items():
+    nets = [n for n in analyses if analyses[n]]
+    firsts = [analyses[n][min(analyses[n])] for n in nets]
+    shared = len(nets) > 1 and _same_curves(firsts)
+    if shared:
+        s0 = min(analyses[nets[0]])
+        _curve(ax, firsts[0], ":", "0.3", f"step {s0}, every network (same initial weights)")
+    for net in nets:
+        per = analyses[net]
         steps = sorted(per)
         c = next(colors)
-        for s, ls in ((steps[0], ":"), (steps[-1], "-")):
-            a = per[s]
-            if a.get("betas") is None or a.get("lambda_min") is None:
-                continue
-            ax.plot(a["betas"], a["lambda_min"], ls, color=c, label=f"{net}, step {s}")
-            if a.get("tc"):
-                ax.axvline(1.0 / a["tc"], color=c, ls=ls, lw=0.6)
+        if not shared:
+            _curve(ax, per[steps[0]], ":", c, f"{net}, step {steps[0]}")
+        if steps[-1] != steps[0]:
+            _curve(ax, per[steps[-1]], "-", c, f"{net}, step {steps[-1]}")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlabel("β = 1/T")
     ax.set_ylabel("λ_min(I − M)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     return _png(fig)
 
 

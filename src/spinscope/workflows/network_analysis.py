@@ -83,8 +83,12 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
             init: str = "torch", betas=None, n_betas: int = 200, tap_starts: int = 64,
             tap_beta: float | None = None, tap: bool = True, spectrum: bool = True, biases: bool = True,
             mc_check: bool = False, mc_sweeps: int = 2000, out: str | os.PathLike | None = None,
-            seed: int | None = None) -> AnalyzeResult:
+            overwrite: bool = False, seed: int | None = None) -> AnalyzeResult:
     """Map a network to its layered spin Hamiltonian and report T_c, λ_min(β), spectrum, TAP.
+
+    Every argument, the output directory and the memory the analysis needs are checked before
+    anything is computed. A small or degenerate network (a few spins, all-zero weights) is valid
+    input: what can be analysed is, and ``result.to_dict()["skipped"]`` says what was not and why.
 
     Parameters
     ----------
@@ -105,21 +109,51 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
     tap, spectrum, biases : bool
         Compute the TAP solutions / the spectrum; use the biases as fields.
     mc_check : bool
-        Also run parallel tempering and report P(q) below and above T_c (slow; :func:`mc_check`).
+        Also run parallel tempering and report P(q) below and above T_c (slow; :func:`mc_check`;
+        skipped when there is no T_c).
     mc_sweeps : int
         Sweeps of the Monte Carlo check.
     out : path-like, optional
-        Directory for the figures (PNG; created if missing, existing files refused).
+        Directory for the figures (PNG; created if missing).
+    overwrite : bool
+        Replace figures already in ``out``; without it an existing figure is refused before
+        anything is computed.
     seed : int, optional
         Seed of every random choice; ``None`` draws one (recorded in the result).
 
     Returns
     -------
     AnalyzeResult
+
+    Raises
+    ------
+    InputError
+        Bad arguments, an unreadable or non-weights file (:class:`~spinscope.errors.DataFileError`),
+        existing figures without ``overwrite``, not enough memory
+        (:class:`~spinscope.errors.MemoryLimitError`, with the estimate and what is available).
     """
-    from spinscope.nn import network_to_model
     from spinscope.nn.analysis import analyze_network
 
+    betas = _check_options(weights_file, random, tap_beta, betas, out, overwrite)
+    seed = resolve_seed(seed)
+    parts = {"spectrum": spectrum, "tap": tap, "tap_starts": check_int(tap_starts, "tap_starts", minimum=1)}
+    model, ensemble = _model(weights_file, random, init, seed, parts, biases)
+    res = analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
+                          seed=seed, spectrum=spectrum, tap=tap, biases=biases)
+    result = AnalyzeResult(res, model, seed, ensemble)
+    if mc_check and res.tc is None:
+        res.skipped["mc_check"] = "there is no T_c to bracket with Monte Carlo temperatures"
+    elif mc_check:
+        result.mc_check = _mc_check(model, tc=res.tc, sweeps=mc_sweeps, seed=seed)
+    if out is not None:
+        from spinscope.report.analysis_figures import plot_analysis
+
+        result.plots = plot_analysis(res, out, overwrite=overwrite)
+    return result
+
+
+def _check_options(weights_file, random, tap_beta, betas, out, overwrite: bool) -> np.ndarray | None:
+    """The checks that need no computation, in the order of the messages users see first; the betas."""
     if (weights_file is None) == (random is None):
         raise InputError("give either a WEIGHTS_FILE or --random WIDTHS (e.g. --random 784,256,256,10), not both or neither")
     if tap_beta is not None and not (np.isfinite(tap_beta) and tap_beta > 0):
@@ -128,31 +162,66 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
         betas = check_temperatures(betas, "betas")
         if betas.size < 3:
             raise InputError(f"betas: need at least 3 inverse temperatures, got {betas.size}")
-    seed = resolve_seed(seed)
-    obj, ensemble = (weights_file, None) if random is None else _random_network(random, init, seed)
-    model = network_to_model(obj, biases=biases)
-    res = analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
-                          seed=seed, spectrum=spectrum, tap=tap, biases=biases)
-    result = AnalyzeResult(res, model, seed, ensemble)
-    if mc_check:
-        result.mc_check = _mc_check(model, tc=res.tc, sweeps=mc_sweeps, seed=seed)
     if out is not None:
-        from spinscope.report.analysis_figures import plot_analysis
-
-        result.plots = plot_analysis(res, out)
-    return result
+        _check_plot_dir(Path(out), overwrite)
+    return betas
 
 
-def _random_network(sizes: Sequence[int], init: str, seed: int) -> tuple[list[np.ndarray], dict]:
+def _model(weights_file, random, init: str, seed: int, parts: dict, biases: bool) -> tuple[IsingModel, dict | None]:
+    """The spin model of the weights file or of a random network, and the ensemble's description.
+
+    The memory of the analysis is checked before the random weights are drawn (or, for a file,
+    once its weights are read); errors about a file's content name the file.
+    """
+    from spinscope.nn import extract_layers, load_weights_file, network_to_model
+    from spinscope.nn.analysis import check_analysis_memory
+
+    if random is not None:
+        weights, ensemble = _random_network(random, init, seed, parts)
+        return network_to_model(weights, biases=biases), ensemble
+    state = load_weights_file(weights_file)
+    try:
+        weights, _ = extract_layers(state)
+        sizes = [weights[0].shape[0]] + [w.shape[1] for w in weights]
+        if all(w.shape[0] == sizes[k] for k, w in enumerate(weights)):
+            check_analysis_memory(sizes, **parts, stage="weights",
+                                  label=f"the {'-'.join(map(str, sizes))} network of {weights_file}")
+        return network_to_model(state, biases=biases), None
+    except InputError as exc:
+        if str(weights_file) in str(exc):
+            raise
+        raise type(exc)(f"{weights_file}: {exc}") from None
+
+
+def _check_plot_dir(out: Path, overwrite: bool) -> None:
+    """Refuse, before any computation, a plot directory that cannot take the figures."""
+    from spinscope._files import check_output_path
+    from spinscope.report.analysis_figures import FIGURE_NAMES
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a directory for the plots")
+    if out.is_dir():
+        for name in FIGURE_NAMES:
+            check_output_path(out / name, overwrite=overwrite, what="plot")
+        if not os.access(out, os.W_OK):
+            raise InputError(f"cannot write the plots into {out}: permission denied")
+        return
+    parent = next(p for p in out.parents if p.exists()) if out.parents else Path(".")
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(f"cannot create the plot directory {out}: {parent} is not a writable directory")
+
+
+def _random_network(sizes: Sequence[int], init: str, seed: int, parts: dict) -> tuple[list[np.ndarray], dict]:
     """Weights of the random layered ensemble and the ensemble's description (with its replica T_c)."""
     from spinscope.meanfield import layered_tc
-    from spinscope.nn.analysis import init_variance, random_weights
+    from spinscope.nn.analysis import check_analysis_memory, init_variance, random_weights
 
     sizes = list(as_int_tuple(sizes, "random"))
     if len(sizes) < 2:
         raise InputError(f"--random {','.join(map(str, sizes))!r} needs at least two widths")
-    weights = random_weights(sizes, init=init, seed=np.random.SeedSequence(seed).spawn(2)[0])
     var = init_variance(sizes, init)
+    check_analysis_memory(sizes, **parts, label=f"a random {'-'.join(map(str, sizes))} network")
+    weights = random_weights(sizes, init=init, seed=np.random.SeedSequence(seed).spawn(2)[0])
     return weights, {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
 
 

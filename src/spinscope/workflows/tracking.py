@@ -32,6 +32,7 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,15 +42,16 @@ import numpy as np
 
 from spinscope._files import atomic_write
 from spinscope._validation import as_int_tuple, check_int, check_positive, resolve_seed
-from spinscope.errors import InputError
+from spinscope.errors import InputError, ResumeError
 from spinscope.io import RunDirectory, sigterm_as_interrupt
 from spinscope.nn.data import Dataset, dataset_from_arrays, load_dataset
 from spinscope.nn.networks import ACTIVATIONS, build_network, check_architecture, init_variances
 from spinscope.nn.track_analysis import analyze_checkpoint, metrics_row, summarize_network
 from spinscope.nn.track_fit import PowerLawFit
-from spinscope.nn.training import OPTIMIZERS, TrainSettings, train
+from spinscope.nn.training import OPTIMIZERS, Divergence, TrainSettings, evaluate, train
 
-__all__ = ["DEFAULT_EPOCHS_LARGE", "DEFAULT_EPOCHS_SMALL", "TrackResult", "track", "track_options_from_run"]
+__all__ = ["DEFAULT_EPOCHS_LARGE", "DEFAULT_EPOCHS_SMALL", "TrackResult", "TrainingDivergedWarning", "track",
+           "track_options_from_run"]
 
 DEFAULT_EPOCHS_SMALL = 100  # datasets under 10 000 training images (digits)
 DEFAULT_EPOCHS_LARGE = 3  # MNIST-sized datasets
@@ -60,6 +62,10 @@ RESUMABLE = ("optimizer", "lr", "batch_size", "epochs", "checkpoints", "init_sca
 _NAMED_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 ProgressFn = Callable[[str, str, int, int], None]
+
+
+class TrainingDivergedWarning(RuntimeWarning):
+    """A network's training diverged; :func:`track` stopped it and analysed the checkpoints before."""
 
 
 @dataclass
@@ -79,7 +85,8 @@ class TrackResult:
     summary : dict
         Per network: final validation accuracy, T_c(0), the replica T_c of the initial weight law
         (``init_scale^2 / (3 N_k)``) and the relative deviation of T_c(0) from it, T_c(final),
-        the first hidden-order step, the exponent and its 95% interval, whether a power law fits.
+        the first hidden-order step, the exponent and its 95% interval, whether a power law fits,
+        and ``diverged`` (None, or where and how training diverged: :attr:`diverged`).
     report : Path
         The ``report.html``.
     analyses : dict
@@ -94,6 +101,16 @@ class TrackResult:
     report: Path
     analyses: dict[str, dict[int, dict]] = field(default_factory=dict, repr=False)
 
+    @property
+    def diverged(self) -> dict[str, dict]:
+        """``{network: divergence}`` for the networks whose training diverged (empty if none).
+
+        Each value has ``step``, ``loss``, ``kind``, ``limit``, ``lr`` and a one-line ``message``
+        (:class:`spinscope.nn.training.Divergence`); training of that network stopped there, and
+        its results cover the checkpoints before.
+        """
+        return {net: s["diverged"] for net, s in self.summary.items() if s.get("diverged")}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no per-checkpoint curves)."""
         return {"run_dir": str(self.run_dir), "report": str(self.report), "config": self.config,
@@ -103,9 +120,10 @@ class TrackResult:
         """The ``--json`` output of ``spinscope track``: run directory, report, seed, and per
         network the headline numbers of :attr:`summary` (no verdict text, no maxima)."""
         keys = ("final_accuracy", "tc0", "replica_tc0", "tc0_rel_deviation", "tc_final",
-                "first_hidden_order_step", "exponent", "exponent_ci", "power_law_fits")
+                "first_hidden_order_step", "exponent", "exponent_ci", "power_law_fits", "diverged")
         return {"run_dir": str(self.run_dir), "report": str(self.report), "seed": self.config["seed"],
-                "networks": {net: {k: s[k] for k in keys} for net, s in self.summary.items()}}
+                "networks": {net: {k: s.get(k) if k == "diverged" else s[k] for k in keys}
+                             for net, s in self.summary.items()}}
 
     def to_pandas(self):
         """The metrics table as a ``pandas.DataFrame``."""
@@ -144,7 +162,7 @@ def track_options_from_run(resume: str | os.PathLike, given: Mapping[str, Any] |
     InputError
         The run used a dataset file and ``given`` has no ``dataset``: the path must be given again.
     """
-    stored = RunDirectory.resume(resume, command="track").config
+    stored = _open_run(resume).config
     opts = dict(given or {})
     for key in RESUMABLE:
         if key not in opts and key in stored:
@@ -155,6 +173,21 @@ def track_options_from_run(resume: str | os.PathLike, given: Mapping[str, Any] |
     if "dataset" not in opts and "dataset" in stored:
         opts["dataset"] = stored["dataset"]
     return opts
+
+
+def _open_run(resume: str | os.PathLike, config: Mapping[str, Any] | None = None) -> RunDirectory:
+    """``RunDirectory.resume`` of a track run, with advice for a run stopped before it started."""
+    p = Path(resume)
+    if p.exists() and not p.is_dir():
+        raise ResumeError(f"cannot resume {p}: it is a file, not a run directory")
+    if p.is_dir() and not (p / "config.json").exists():
+        rest = [f.name for f in p.iterdir() if f.name != ".write-test"]
+        if not rest:
+            raise ResumeError(
+                f"cannot resume {p}: the run stopped before it wrote its configuration, so nothing was "
+                f"computed and there is nothing to resume; start it again with --out {p} after removing "
+                f"the directory (rm -r {p})")
+    return RunDirectory.resume(resume, command="track", config=config)
 
 
 @dataclass(frozen=True)
@@ -176,8 +209,11 @@ def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, 
     if isinstance(activations, str):
         activations = tuple(a.strip() for a in activations.split(","))
     activations = tuple(activations)
+    if activations == ("both",):
+        activations = ("relu", "binary")
     if not activations or any(a not in ACTIVATIONS for a in activations) or len(set(activations)) != len(activations):
-        raise InputError(f"activations must be distinct names from {ACTIVATIONS}, got {activations!r}")
+        raise InputError(f"activations must be distinct names from {ACTIVATIONS} (or 'both' for all of them), "
+                         f"got {activations!r}")
     if optimizer not in OPTIMIZERS:
         raise InputError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     if epochs is not None:
@@ -190,10 +226,13 @@ def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, 
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = check_int(workers, "workers", minimum=0)
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise InputError(f"--out {out} is a file; give the name of a new directory for the run")
     if resume is not None and out is not None:
-        raise InputError("give either out (a new run) or resume (an existing run), not both")
+        raise InputError("give either --out (a new run) or --resume (an existing run), not both "
+                         "(out= or resume= in Python)")
     if resume is not None and seed is None:
-        seed = RunDirectory.resume(resume, command="track").config.get("seed")
+        seed = _open_run(resume).config.get("seed")
     seed = resolve_seed(None if seed is None else check_int(seed, "seed", minimum=0))
     return _Plan(activations, init_scale, n_betas, tap_starts, seed, str(device), workers), epochs
 
@@ -295,22 +334,73 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
     arch = _architecture(architecture, data)
     config = _config(data, arch, settings, plan)
     if resume is not None:
-        rd = RunDirectory.resume(resume, command="track", config=config)
+        rd = _open_run(resume, config)
     else:
+        _check_memory(arch, plan)
+        _check_initial_loss(arch, data, plan)
         rd = RunDirectory.create(out, command="track", config=config)
     rd.write_json("dataset.json", data.to_dict())
     with _progress(progress) as report_fn:
-        train_rows, analyses = _train_and_analyse(rd, data, settings, arch, plan, report_fn)
-    return _finish(rd, config, data, plan, train_rows, analyses)
+        train_rows, analyses, diverged = _train_and_analyse(rd, data, settings, arch, plan, report_fn)
+    return _finish(rd, config, data, plan, train_rows, analyses, diverged)
+
+
+def _check_memory(arch: tuple[int, ...], plan: _Plan) -> None:
+    """Refuse, without allocating, networks too large to train and analyse in the available memory.
+
+    Training holds float32 parameters, gradients and two Adam moments (16 bytes per weight); each
+    of the ``max(1, workers)`` analyses running at once needs
+    :func:`spinscope.nn.analysis.analysis_memory` (weights, coupling matrix, spectrum, TAP).
+    """
+    import spinscope._validation as v
+    from spinscope.errors import MemoryLimitError
+    from spinscope.nn.analysis import analysis_memory
+
+    parts = analysis_memory(arch, tap_starts=plan.tap_starts)
+    training, each = 2.0 * parts["weights"], parts["total"]  # 16 bytes per weight; float64 weights: 8
+    parallel = max(1, plan.workers)
+    avail = v.available_memory_bytes()
+    if training + parallel * each > 0.8 * avail:
+        fmt = v.format_bytes
+        fewer = "; fewer --workers would help" if training + each <= 0.8 * avail < training + parallel * each else ""
+        raise MemoryLimitError(
+            f"training and analysing {'-'.join(map(str, arch))} networks needs about "
+            f"{fmt(training + parallel * each)} of memory (training {fmt(training)}, {parallel} analyses at once "
+            f"of {fmt(each)} each) but only {fmt(avail)} is available; use smaller widths (--architecture){fewer}")
+
+
+def _check_initial_loss(arch: tuple[int, ...], data: Dataset, plan: _Plan) -> None:
+    """Refuse, before the run directory exists, initial weights whose loss overflows (huge ``init_scale``)."""
+    import torch
+
+    x, y = (torch.as_tensor(a[:1024]) for a in (data.x_train, data.y_train))
+    for act in plan.activations:
+        with torch.random.fork_rng(devices=[]):  # nn.Linear draws a default init from the global RNG
+            net = build_network(arch, activation=act, init_scale=plan.init_scale, seed=_child_seed(plan.seed, 0))
+        loss = evaluate(net, x, y)[0]
+        if not np.isfinite(loss):
+            raise InputError(f"the untrained {act} network's loss is {loss:.3g}: initial weights of scale "
+                             f"{plan.init_scale:g} overflow; use a smaller --init-scale")
 
 
 # ----------------------------------------------------------------------------- training + analysis
 def _train_and_analyse(rd: RunDirectory, data: Dataset, settings: TrainSettings, arch: tuple[int, ...],
-                       plan: _Plan, report_fn: ProgressFn | None) -> tuple[dict, dict]:
-    """Train one network per activation; analyse every checkpoint (in the pool) as it is written."""
+                       plan: _Plan, report_fn: ProgressFn | None) -> tuple[dict, dict, dict]:
+    """Train one network per activation; analyse every checkpoint (in the pool) as it is written.
+
+    A network whose training diverges stops there (:func:`spinscope.nn.training.train`); the
+    divergences are returned as ``{network: Divergence.to_dict()}`` and warned about
+    (:class:`TrainingDivergedWarning`).
+    """
     schedule = settings.schedule(len(data.y_train))
     analyser = _Analyser(rd, plan, report_fn, n_checkpoints=len(schedule), last_step=schedule[-1])
     train_rows: dict[str, list[dict]] = {}
+    diverged: dict[str, dict] = {}
+
+    def on_divergence(d: Divergence, act: str) -> None:
+        diverged[act] = d.to_dict()
+        warnings.warn(f"{act} network: {d.message}; its results cover the checkpoints before step {d.step}",
+                      TrainingDivergedWarning, stacklevel=2)
     try:
         with sigterm_as_interrupt(), _single_threaded():
             for k, act in enumerate(plan.activations):
@@ -326,13 +416,13 @@ def _train_and_analyse(rd: RunDirectory, data: Dataset, settings: TrainSettings,
 
                 train_rows[act] = train(net, data, settings, rundir=rd, prefix=f"checkpoints/{act}",
                                         seed=plan.seed, device=plan.device, on_checkpoint=on_checkpoint,
-                                        on_step=on_step)
+                                        on_step=on_step, on_divergence=lambda d, act=act: on_divergence(d, act))
             analyser.drain(block=True)
     except BaseException:
         analyser.close(wait=False)
         raise
     analyser.close(wait=True)
-    return train_rows, analyser.analyses
+    return train_rows, analyser.analyses, diverged
 
 
 class _Analyser:
@@ -466,7 +556,7 @@ def _progress(progress: bool | ProgressFn) -> Iterator[ProgressFn | None]:
 
 # ----------------------------------------------------------------------------- results
 def _finish(rd: RunDirectory, config: dict, data: Dataset, plan: _Plan, train_rows: dict[str, list[dict]],
-            analyses: dict[str, dict[int, dict]]) -> TrackResult:
+            analyses: dict[str, dict[int, dict]], diverged: dict[str, dict]) -> TrackResult:
     """Metrics table, fits and summary, figures and ``report.html``."""
     from spinscope.meanfield import layered_tc
     from spinscope.report.html import write_track_report
@@ -480,8 +570,11 @@ def _finish(rd: RunDirectory, config: dict, data: Dataset, plan: _Plan, train_ro
     fits: dict[str, PowerLawFit] = {}
     summary: dict[str, dict] = {}
     for k, act in enumerate(acts):
-        fits[act], summary[act] = summarize_network([x for x in rows if x["network"] == act],
-                                                    theory_tc0=theory_tc0, seed=_child_seed(plan.seed, 3, k))
+        d = diverged.get(act)
+        fits[act], summary[act] = summarize_network([x for x in rows if x["network"] == act], theory_tc0=theory_tc0,
+                                                    seed=_child_seed(plan.seed, 3, k),
+                                                    diverged_at=d["step"] if d else None)
+        summary[act]["diverged"] = d
     rd.write_json("fits.json", {k: v.to_dict() for k, v in fits.items()})
     rd.write_json("summary.json", summary)
     figs = track_figures(rows=rows, analyses=analyses, fits=fits, theory_tc0=theory_tc0)
