@@ -227,7 +227,8 @@ def format_bytes(n: float) -> str:
 
 
 def check_memory(nbytes: float | None, what: str, *, fraction: float = 0.8,
-                 estimate: dict[str, float] | None = None) -> None:
+                 estimate: dict[str, float] | None = None,
+                 advice: str = "use a smaller size or a sparse representation") -> None:
     """Refuse a request whose memory estimate exceeds ``fraction`` of the available memory.
 
     The one place where spinscope compares a memory estimate with the machine: call it where a
@@ -243,6 +244,8 @@ def check_memory(nbytes: float | None, what: str, *, fraction: float = 0.8,
         Share of :func:`available_memory_bytes` a request may use.
     estimate : dict of str to float, optional
         A breakdown (``{"spins": ..., "measurement series": ...}``) shown in the message.
+    advice : str
+        What to do instead, in the caller's vocabulary (ends the message).
 
     Raises
     ------
@@ -258,7 +261,7 @@ def check_memory(nbytes: float | None, what: str, *, fraction: float = 0.8,
             parts = " (" + " + ".join(f"{k} {format_bytes(v)}" for k, v in estimate.items() if v) + ")"
         raise MemoryLimitError(
             f"{what} needs about {format_bytes(nbytes)}{parts} but only {format_bytes(avail)} of "
-            f"memory is available; use a smaller size or a sparse representation"
+            f"memory is available; {advice}"
         )
 
 

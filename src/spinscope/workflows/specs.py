@@ -62,7 +62,8 @@ def _check_lattice_memory(spec: str, kind: str, shape: tuple[int, ...]) -> None:
     sites = math.prod(shape)
     bonds = sites * (3 if kind == "triangular" else len(shape))
     check_memory(None, f"{spec} on the {'x'.join(map(str, shape))} {kind} lattice ({sites} spins)",
-                 estimate={"lattice and couplings": _BYTES_PER_SITE * sites + _BYTES_PER_BOND * bonds})
+                 estimate={"lattice and couplings": _BYTES_PER_SITE * sites + _BYTES_PER_BOND * bonds},
+                 advice="use a smaller L")
 
 
 def _graph(lattice: str, dim: int | None, L: int, spec: str = "model"):
