@@ -133,6 +133,8 @@ def model_from_spec(spec: str, *, lattice: str | None = None, dim: int | None = 
                              "existing model file (.npz)")
         return models.load_model(path)
     L = check_int(L, "L", minimum=2)
+    if not math.isfinite(float(J)):
+        raise InputError(f"J must be a finite coupling, got {J!r}")
     if q is not None and spec not in _DEFAULT_Q:
         raise InputError(f"q applies to potts and clock models, not {spec!r}")
     if spec == "sk":
