@@ -194,3 +194,11 @@ def test_exact_table_notes_the_divergence_and_refuses_huge_lattices_before_build
         wexact.exact_table("potts", temperatures=[1.0], L=1000, q=3)
     with pytest.raises(ValueError, match="up to 26"):
         wexact.exact_table("ising", temperatures=[1.0], L=3, dim=3)
+
+
+def test_exact_xy_off_the_chain_is_refused_before_building(monkeypatch):
+    from spinscope.workflows import exact as wexact
+
+    monkeypatch.setattr(wexact, "model_from_spec", lambda *a, **k: pytest.fail("built the lattice"))
+    with pytest.raises(ValueError, match="chain only"):
+        wexact.exact_table("xy", temperatures=[1.0], L=100000)

@@ -57,6 +57,10 @@ class ExactTable:
         return pd.DataFrame(self.rows)
 
 
+_XY_CHAIN_ONLY = ("exact results for the XY model exist for the chain only (--lattice chain); "
+                  "use spinscope simulate for other lattices")
+
+
 def _onsager_rows(T: np.ndarray, J: float) -> list[dict]:
     return [{"T": t, "energy": exact.onsager_energy(t, J), "specific_heat": exact.onsager_specific_heat(t, J),
              "free_energy": exact.onsager_free_energy(t, J),
@@ -74,8 +78,7 @@ def _onsager_notes(rows: list[dict]) -> tuple:
 def _xy_rows(m, T: np.ndarray, J: float) -> list[dict]:
     g = m.graph
     if g is None or g.kind != "hypercubic" or g.dim != 1:
-        raise InputError("exact results for the XY model exist for the chain only (--lattice chain); "
-                         "use spinscope simulate for other lattices")
+        raise InputError(_XY_CHAIN_ONLY)
     rows = []
     for t in T:
         r = exact.xy_chain(m.n, t, J, periodic=g.periodic)
@@ -107,7 +110,10 @@ def _ferdinand_fisher_energy(torus: tuple[int, ...], T: float, J: float) -> floa
 
 
 def _check_enumerable(model: str, *, L: int, dim: int | None, lattice: str | None, q: int) -> None:
-    """Refuse a named model with too many states to enumerate before its lattice is built."""
+    """Refuse a named model with too many states to enumerate, or an XY model off the chain,
+    before its lattice is built."""
+    if model == "xy" and not (lattice == "chain" or (lattice in (None, "hypercubic") and dim == 1)):
+        raise InputError(_XY_CHAIN_ONLY)
     if model not in ("ising", "potts", "clock", "ea", "sk"):
         return
     n = spec_num_spins(model, lattice=lattice, dim=dim, L=L)
