@@ -43,8 +43,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False, what:
     if path.is_dir():
         raise InputError(f"{what} {path} is a directory; give a file name")
     if path.exists() and not overwrite:
-        raise InputError(f"{what} {path} already exists; choose another name, or pass --overwrite "
-                         "(overwrite=True in Python) to replace it")
+        raise InputError(f"{what} {path} already exists; choose another name or pass --overwrite "
+                         "(overwrite=True in Python)")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"cannot write {what} {path}: directory {parent} does not exist")
@@ -69,8 +69,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[str], ob
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} already exists; choose another name, or pass --overwrite "
-                         "(overwrite=True in Python) to replace it")
+        raise InputError(f"{path} already exists; choose another name or pass --overwrite "
+                         "(overwrite=True in Python)")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"cannot write {path}: directory {parent} does not exist")

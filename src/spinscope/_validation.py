@@ -135,10 +135,11 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
     tiny = t < MIN_INVERTIBLE
     if tiny.any():
         k = int(np.flatnonzero(tiny)[0])
+        hint = "" if "beta" in name else (" (for T -> 0 give a small T such as 1e-3: far below "
+                                          "the smallest energy change, it already acts as T = 0)")
         raise InputError(
             f"{name} must all be >= {MIN_INVERTIBLE:.3g} so that their inverse is a finite number; "
-            f"got {float(t[k])!r} at position {k} (for T -> 0 give a small T such as 1e-3: it "
-            f"already samples the ground states)"
+            f"got {float(t[k])!r} at position {k}{hint}"
         )
     return t
 
