@@ -83,3 +83,24 @@ def test_binder_and_thermo_estimates():
     assert est["susceptibility"].value == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(InputError, match="differ in shape"):
         thermo_estimates(e, m[:2], beta=1.0, n=10)
+
+
+def test_thermo_estimates_of_frozen_chains_at_any_beta():
+    """T = 1e-300 (beta^2 overflows float64): a chain frozen in its ground state has C = chi = 0."""
+    import warnings
+
+    e = np.full((2, 64), -48 / 25)             # not a dyadic number: its means do not round exactly
+    m = np.ones((2, 64))
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        for beta in (2.0, 1e200, 1e300, np.float64(1e300)):   # Python float 1e200**2 would raise
+            est = thermo_estimates(e, m, beta=beta, n=25)
+            for k in ("specific_heat", "susceptibility"):
+                assert est[k].value == 0.0 and est[k].error == 0.0
+            assert est["energy"].value == pytest.approx(-1.92) and est["binder"].value == pytest.approx(2 / 3)
+        moving = e.copy()
+        moving[0, :5] = -1.84                  # still relaxing: beta^2 var overflows
+        est = thermo_estimates(moving, m, beta=1e300, n=25)
+        assert est["specific_heat"].value == np.inf
+    # a fully ordered lattice: chi(k_min) is rounding noise, xi is undefined (not ~1e16)
+    assert np.isnan(second_moment_correlation_length(np.ones((3, 49)), (7, 7)))   # FFT leaves 6e-32

@@ -74,3 +74,36 @@ def test_console_script_runs_as_module():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "must all be finite and > 0" in r.stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["exact", "ising", "--bogus"], "No such option '--bogus'"),
+    (["exact"], "Missing argument 'MODEL'"),
+    (["exact", "ising", "--L"], "requires an argument"),
+    (["exact", "ising", "--lattice", "hex"], "'hex' is not one of"),
+    (["nosuchcommand"], "No such command"),
+    (["--seed", "-1", "exact", "ising"], "--seed"),
+    (["mcm"], "Missing argument 'DATAFILE'"),
+])
+def test_usage_errors_are_one_line_exit_2(args, expected, capsys):
+    code, out, err = run(args, capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("spinscope: error: ") and expected in err
+    assert "Usage:" not in err and "Traceback" not in err
+
+
+def test_help_still_works_everywhere(capsys):
+    for args in (["--help"], ["exact", "--help"], ["mcm", "-h"]):
+        code, out, _ = run(args, capsys)
+        assert code == 0 and "Usage:" in out
+
+
+def test_multi_line_exception_messages_become_one_line(capsys, monkeypatch):
+    import spinscope.workflows as wf
+
+    def fail(*args, **kwargs):
+        raise ValueError("first line\n  second line\n")
+
+    monkeypatch.setattr(wf, "exact_table", fail)
+    code, _, err = run(["exact", "ising"], capsys)
+    assert code == 2 and err == "spinscope: error: first line second line\n"

@@ -81,3 +81,19 @@ def test_pack_unpack_roundtrip(n):
 def test_scotus_shape(shared_data):
     d = read_binary_data(shared_data / "mcm" / "SCOTUS_n9_N895.dat")
     assert (d.n, d.N) == (9, 895)
+
+
+@pytest.mark.parametrize(("content", "match"), [
+    (b"0101\n01 1\n", r"line 2, column 3: a space is not 0 or 1"),
+    (b"0101\n01\t1\n", r"line 2, column 3: a tab is not 0 or 1"),
+    (b"01,1\n0101\n", r"line 1, column 3: a comma ',' is not 0 or 1"),
+    (b"0101\n0a11\n", r"line 2, column 2: character 'a' is not 0 or 1"),
+    (b"0101\n01\xff1\n", r"not a text file of 0/1 strings: line 2 holds binary data \(byte 0xff\)"),
+    (b"\x00\x01\x02\x03", r"line 1 holds binary data \(byte 0x00\)"),
+])
+def test_bad_characters_are_named_as_they_are(tmp_path, content, match):
+    f = tmp_path / "d.dat"
+    f.write_bytes(content)
+    with pytest.raises(DataFileError, match=match) as info:
+        read_binary_data(f)
+    assert "Ġ" not in str(info.value)

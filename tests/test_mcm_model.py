@@ -171,3 +171,24 @@ def test_sklearn_params():
         m.set_params(colour="red")
     with pytest.raises(InputError, match="basis='best'"):
         MinimallyComplexModel(order=2).fit(np.zeros((3, 3), dtype=int))
+
+
+def test_damaged_model_files_say_what_is_wrong(tmp_path):
+    X = sample_planted_mcm([[0, 1], [2]], 200, alpha=0.3, seed=1)
+    d = MinimallyComplexModel().fit(X).to_dict()
+    cases = {
+        "missing_n.json": ({k: v for k, v in d.items() if k != "n"}, r"the key 'n' is missing"),
+        "params.json": ({**d, "params": [1, 2]}, "'params' must be an object"),
+        "states.json": ({**d, "component_states": d["component_states"][:1]}, "lists of component states"),
+    }
+    for name, (content, match) in cases.items():
+        (tmp_path / name).write_text(json.dumps(content))
+        with pytest.raises(ModelFileError, match=match):
+            MinimallyComplexModel.load(tmp_path / name)
+    (tmp_path / "binary.json").write_bytes(b"\xff\xfe\x00\x81")
+    with pytest.raises(ModelFileError, match="it is not text") as info:
+        MinimallyComplexModel.load(tmp_path / "binary.json")
+    assert "codec" not in str(info.value)
+    (tmp_path / "bad.json").write_text("{oops")
+    with pytest.raises(ModelFileError, match=r"not valid JSON .* line 1, column 2"):
+        MinimallyComplexModel.load(tmp_path / "bad.json")

@@ -69,7 +69,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[str], ob
     """
     path = Path(path)
     if path.exists() and not overwrite:
-        raise InputError(f"{path} already exists; choose another name or allow overwriting it")
+        raise InputError(f"{path} already exists; choose another name or pass --overwrite "
+                         "(overwrite=True in Python)")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"cannot write {path}: directory {parent} does not exist")

@@ -18,6 +18,8 @@ from spinscope.errors import InputError, MemoryLimitError, SpinscopeTypeError
 SeedLike = int | np.random.Generator | np.random.SeedSequence | None
 
 __all__ = [
+    "MAX_LIST_VALUES",
+    "MIN_INVERTIBLE",
     "SeedLike",
     "available_memory_bytes",
     "check_finite",
@@ -105,8 +107,22 @@ def check_positive(value: Any, name: str) -> float:
     return v
 
 
+# The smallest positive value whose inverse is a finite float64 (``1 / 5.57e-309`` is the largest
+# float): smaller temperatures would make ``beta = 1/T`` infinite, and ``inf * 0`` is NaN.
+MIN_INVERTIBLE = 1.0 / np.finfo(np.float64).max
+# At most this many values in a ``--T``/``--betas`` list: far beyond any useful scan, and it keeps
+# ``1:2:1000000000`` from allocating before anything else is checked.
+MAX_LIST_VALUES = 100_000
+
+
 def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndarray:
-    """Return a 1-D float array of strictly positive, finite temperatures."""
+    """Return a 1-D float array of strictly positive, finite temperatures.
+
+    Each value must also have a finite inverse (``T >= 5.6e-309``), so that ``beta = 1/T`` is a
+    float: a smaller ``T`` would turn ``beta * 0`` into NaN inside the kernels. (Any ``T`` far
+    below the smallest energy change, say ``T = 1e-3 J``, already samples as ``T = 0``: every
+    ``exp(-beta dE)`` with ``dE > 0`` underflows to 0.)
+    """
     t = np.atleast_1d(np.asarray(temperatures, dtype=float))
     if t.ndim != 1 or t.size == 0:
         raise InputError(f"{name} must be a non-empty 1-D list of temperatures, got shape {t.shape}")
@@ -116,12 +132,25 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
             f"{name} must all be finite and > 0 (temperatures in units of J/k_B); "
             f"got {float(t[bad][0])!r} at position {int(np.flatnonzero(bad)[0])}"
         )
+    tiny = t < MIN_INVERTIBLE
+    if tiny.any():
+        k = int(np.flatnonzero(tiny)[0])
+        hint = "" if "beta" in name else (" (for T -> 0 give a small T such as 1e-3: far below "
+                                          "the smallest energy change, it already acts as T = 0)")
+        raise InputError(
+            f"{name} must all be >= {MIN_INVERTIBLE:.3g} so that their inverse is a finite number; "
+            f"got {float(t[k])!r} at position {k}{hint}"
+        )
     return t
 
 
-def parse_number_list(text: str, name: str, *, min_count: int = 1) -> np.ndarray:
+def parse_number_list(text: str, name: str, *, min_count: int = 1,
+                      max_count: int = MAX_LIST_VALUES) -> np.ndarray:
     """Parse positive numbers from text: a comma list ``2.0,2.2`` or ``start:stop:count``
-    (inclusive, evenly spaced). Used for temperatures (``--T``) and inverse temperatures."""
+    (inclusive, evenly spaced). Used for temperatures (``--T``) and inverse temperatures.
+
+    A list of more than ``max_count`` values (default 100000) is refused before it is built.
+    """
     text = str(text).strip()
     try:
         if ":" in text:
@@ -131,18 +160,33 @@ def parse_number_list(text: str, name: str, *, min_count: int = 1) -> np.ndarray
             start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
             if count < 1:
                 raise InputError(f"{name} {text}: the count must be >= 1")
+            _check_count(count, text, name, max_count)
             vals = np.linspace(start, stop, count)
         else:
-            vals = np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError:
+            items = [x for x in text.split(",") if x.strip()]
+            _check_count(len(items), text, name, max_count)
+            vals = np.array([float(x) for x in items])
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
         raise InputError(
-            f"{name} {text!r} is not a list of numbers: use a comma list like 2.0,2.269 "
+            f"{name} {_short(text)!r} is not a list of numbers: use a comma list like 2.0,2.269 "
             f"or a range start:stop:count like 2.0:2.6:7"
         ) from None
     vals = check_temperatures(vals, name)
     if vals.size < min_count:
-        raise InputError(f"{name} {text!r}: need at least {min_count} values, got {vals.size}")
+        raise InputError(f"{name} {_short(text)!r}: need at least {min_count} values, got {vals.size}")
     return vals
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_count(count: int, text: str, name: str, max_count: int) -> None:
+    if count > max_count:
+        raise InputError(f"{name} {_short(text)!r} asks for {count} values; at most {max_count} are "
+                         f"allowed: use fewer points, or split the range over several runs")
 
 
 def check_finite(array: np.ndarray, name: str) -> None:
@@ -169,21 +213,56 @@ def available_memory_bytes() -> int:
 
 
 def format_bytes(n: float) -> str:
-    """Human-readable byte count (``1.5 GiB``)."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(n) < 1024 or unit == "PiB":
+    """Human-readable byte count (``1.5 GiB``); any size, however absurd (``3.1e+09 PiB``)."""
+    try:
+        n = float(n)
+    except OverflowError:  # a Python int beyond float range
+        n = float("inf")
+    if not np.isfinite(n):
+        return "more than 1e308 B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024:
             return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
         n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
+    return f"{n:.1f} PiB" if abs(n) < 1e6 else f"{n:.2g} PiB"
 
 
-def check_memory(nbytes: float, what: str, *, fraction: float = 0.8) -> None:
-    """Refuse to allocate ``nbytes`` if it exceeds ``fraction`` of the available memory."""
+def check_memory(nbytes: float | None, what: str, *, fraction: float = 0.8,
+                 estimate: dict[str, float] | None = None,
+                 advice: str = "use a smaller size or a sparse representation") -> None:
+    """Refuse a request whose memory estimate exceeds ``fraction`` of the available memory.
+
+    The one place where spinscope compares a memory estimate with the machine: call it where a
+    request enters, *before* allocating anything, with an estimate of the peak it will need.
+
+    Parameters
+    ----------
+    nbytes : float or None
+        Estimated peak in bytes; ``None`` means the sum of ``estimate``.
+    what : str
+        The request in the user's words (``"simulate: 64 chains of 10^10 spins"``).
+    fraction : float
+        Share of :func:`available_memory_bytes` a request may use.
+    estimate : dict of str to float, optional
+        A breakdown (``{"spins": ..., "measurement series": ...}``) shown in the message.
+    advice : str
+        What to do instead, in the caller's vocabulary (ends the message).
+
+    Raises
+    ------
+    MemoryLimitError
+        Saying how much the request needs (and of what), how much memory there is, and what to do.
+    """
+    if nbytes is None:
+        nbytes = float(sum((estimate or {}).values()))
     avail = available_memory_bytes()
     if nbytes > fraction * avail:
+        parts = ""
+        if estimate and len(estimate) > 1:
+            parts = " (" + " + ".join(f"{k} {format_bytes(v)}" for k, v in estimate.items() if v) + ")"
         raise MemoryLimitError(
-            f"{what} needs {format_bytes(nbytes)} but only {format_bytes(avail)} of memory is "
-            f"available; use a smaller size or a sparse representation"
+            f"{what} needs about {format_bytes(nbytes)}{parts} but only {format_bytes(avail)} of "
+            f"memory is available; {advice}"
         )
 
 

@@ -117,7 +117,8 @@ def second_moment_correlation_length(spins, shape) -> float:
     ``xi = sqrt(chi(0) / chi(k_min) - 1) / (2 sin(k_min / 2))`` with ``k_min = 2 pi / L``
     along each axis (averaged over axes) and ``chi(k) = <|sum_x s_x e^{i k x}|^2> / n``
     averaged over the configurations in ``spins`` (shape ``(..., n)``). Returns ``nan`` when
-    ``chi(k_min) = 0`` or ``chi(0) <= chi(k_min)`` (very high temperature noise).
+    ``chi(k_min) = 0`` (to rounding: ``< 1e-12 chi(0)``, an ordered configuration) or
+    ``chi(0) <= chi(k_min)`` (very high temperature noise).
     """
     s = _lattice(spins, shape)
     d = s.ndim - 1
@@ -133,7 +134,8 @@ def second_moment_correlation_length(spins, shape) -> float:
         ks.append(2 * np.pi / s.shape[1 + axis])
     chik /= d
     kmin = float(np.mean(ks))
-    if chik <= 0 or chi0 <= chik:
+    # chi(k_min) below rounding (an ordered configuration) counts as 0: xi is undefined, not 1e16
+    if chik <= 1e-12 * chi0 or chi0 <= chik:
         return float("nan")
     return float(np.sqrt(chi0 / chik - 1.0) / (2.0 * np.sin(kmin / 2.0)))
 
@@ -159,7 +161,9 @@ def thermo_estimates(energy, magnetization, *, beta: float, n: int, n_blocks: in
     -------
     dict
         ``energy``, ``abs_m``, ``m2``, ``m4`` (means, errors from ``tau_int``),
-        ``specific_heat``, ``susceptibility``, ``binder`` (jackknife over blocks).
+        ``specific_heat``, ``susceptibility``, ``binder`` (jackknife over blocks). A series that
+        does not fluctuate (a chain frozen at very low ``T``) gives ``C = chi = 0`` exactly, at
+        any ``beta`` (no ``inf * 0``).
     """
     e = np.atleast_2d(np.asarray(energy, dtype=np.float64))
     m = np.atleast_2d(np.asarray(magnetization, dtype=np.float64))
@@ -174,7 +178,24 @@ def thermo_estimates(energy, magnetization, *, beta: float, n: int, n_blocks: in
         "m4": estimate_mean(m2 * m2),
     }
     nb = max(2, min(n_blocks, e.shape[-1]))
-    out["specific_heat"] = jackknife(lambda a, b: beta**2 * n * (b - a * a), e, e * e, n_blocks=nb)
-    out["susceptibility"] = jackknife(lambda a, b: beta * n * (b - a * a), am, m2, n_blocks=nb)
+    with np.errstate(over="ignore"):
+        beta2 = np.float64(beta) ** 2                   # inf (not OverflowError) for beta > 1e154
+    out["specific_heat"] = _fluctuation(beta2 * n, e, nb)
+    out["susceptibility"] = _fluctuation(np.float64(beta) * n, am, nb)
     out["binder"] = jackknife(binder_cumulant, m2, m2 * m2, n_blocks=nb)
     return out
+
+
+def _fluctuation(scale, x: np.ndarray, nb: int) -> Estimate:
+    """Jackknife estimate of ``scale (<x^2> - <x>^2)`` over blocks of the series ``x``.
+
+    A series that never changes has no fluctuations: the result is exactly 0 (with error 0),
+    whatever ``scale`` (``beta^2 n`` overflows float64 below ``T ~ 1e-154``, where any sampler
+    is frozen: every ``exp(-beta dE)`` with ``dE > 0`` has underflowed to 0). A varying series
+    at such a ``beta`` gives ``inf``: the chains did not sample ``T -> 0`` equilibrium.
+    """
+    if np.ptp(x) == 0:
+        return Estimate(0.0, 0.0, float("nan"), int(x.size))
+    if not np.isfinite(scale):
+        return Estimate(float("inf"), float("inf"), float("nan"), int(x.size))
+    return jackknife(lambda a, b: scale * (b - a * a), x, x * x, n_blocks=nb)

@@ -37,4 +37,5 @@ def command(model: str, temps: str, L: int, dim: int | None, q: int, lattice: st
     cols = list(rows[0])
     lines = [table.title, "  ".join(f"{c:>14.14s}" for c in cols)]
     lines += ["  ".join(f"{r[c]:>14.8g}" for c in cols) for r in rows]
+    lines += [f"note: {note}" for note in table.notes]
     emit(table.to_dict(), "\n".join(lines))

@@ -1,8 +1,9 @@
 """The ``spinscope`` command line: a thin click group whose sub-commands load lazily.
 
 Each sub-command lives in ``spinscope.cli.<name>`` and exposes a ``click.Command`` named
-``command``. Errors caused by input become one line on stderr and exit status 2; other errors
-exit 1 with a short message. ``--debug`` shows the traceback.
+``command``. Errors caused by input, usage errors included (an unknown option, a missing
+argument), become one line on stderr and exit status 2; other errors exit 1 with a short
+message. ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -102,8 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("spinscope: interrupted", err=True)
         return 130
-    except click.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:   # `spinscope` alone: the help, as asked
         exc.show()
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(_click_error_line(exc), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("spinscope: interrupted", err=True)
@@ -114,11 +118,26 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         if _is_input_error(exc):
-            click.echo(f"spinscope: error: {exc}", err=True)
+            click.echo(f"spinscope: error: {_one_line(str(exc))}", err=True)
             return 2
-        click.echo(f"spinscope: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        click.echo(f"spinscope: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+                   "(run with --debug for the traceback)", err=True)
         return 1
     return 0
+
+
+def _one_line(text: str) -> str:
+    """A message on one line (the CLI's promise: one line on stderr per error)."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _click_error_line(exc: click.ClickException) -> str:
+    """A usage error (bad option, missing argument) as one line naming the help to read."""
+    msg = f"spinscope: error: {_one_line(exc.format_message())}"
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        msg += f" (see '{ctx.command_path} --help')"
+    return msg
 
 
 if __name__ == "__main__":  # pragma: no cover

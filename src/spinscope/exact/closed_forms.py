@@ -29,6 +29,7 @@ import numpy as np
 from scipy.special import ellipe, ellipk, ive
 
 from spinscope._validation import check_int, check_positive
+from spinscope.errors import InputError
 
 __all__ = [
     "FiniteLattice2D",
@@ -57,52 +58,117 @@ def potts_tc(q: int, J: float = 1.0) -> float:
     return check_positive(J, "J") / math.log1p(math.sqrt(q))
 
 
-def _k_modulus(K):
-    return 2.0 * np.sinh(2 * K) / np.cosh(2 * K) ** 2
+# Power series of the complete elliptic integrals about m = 0 (parameter m = k^2):
+# K(m) = pi/2 (1 + m S_K(m)), E(m) = pi/2 (1 - m S_E(m)), with
+# S_K = sum_{n>=1} c_n m^(n-1), S_E = sum_{n>=1} c_n m^(n-1) / (2n - 1), c_n = (binom(2n, n) / 4^n)^2.
+# Used for m < 1/2, where 80 terms leave < 1e-24 and where K - pi/2 and pi/2 - E would otherwise
+# be differences of nearly equal numbers (at high and at low temperature alike).
+_SERIES_TERMS = 80
+_SERIES_MAX_M = 0.5
+
+
+def _series_coefficients() -> np.ndarray:
+    a = np.cumprod([(2 * k - 1) / (2 * k) for k in range(1, _SERIES_TERMS + 1)])
+    return a * a                                  # c_1 .. c_N
+
+
+_C = _series_coefficients()
+_N = np.arange(1, _SERIES_TERMS + 1)
+
+
+def _s_k(m: np.ndarray) -> np.ndarray:
+    """``(2 K(m) / pi - 1) / m`` for ``0 <= m < 1`` (series below 1/2)."""
+    small = m < _SERIES_MAX_M
+    mm = np.where(small, m, _SERIES_MAX_M)
+    series = np.polynomial.polynomial.polyval(mm, _C)
+    big = np.where(small, 1.0, m)
+    return np.where(small, series, (2.0 / np.pi * ellipk(np.minimum(big, 1.0)) - 1.0) / big)
+
+
+def _s_e(m: np.ndarray) -> np.ndarray:
+    """``(1 - 2 E(m) / pi) / m`` for ``0 <= m < 1`` (series below 1/2)."""
+    small = m < _SERIES_MAX_M
+    mm = np.where(small, m, _SERIES_MAX_M)
+    series = np.polynomial.polynomial.polyval(mm, _C / (2 * _N - 1))
+    big = np.where(small, 1.0, m)
+    return np.where(small, series, (1.0 - 2.0 / np.pi * ellipe(np.minimum(big, 1.0))) / big)
+
+
+def _onsager_parts(T, J: float):
+    """``K, t = tanh 2K, sigma = sech^2 2K, m = k^2 = 4 t^2 sigma`` without overflow at any T > 0."""
+    T = np.asarray(T, dtype=float)
+    K = J / T
+    with np.errstate(over="ignore"):
+        sech = 1.0 / np.cosh(2 * K)               # 0 (not inf/inf) at very low T
+    t = np.tanh(2 * K)
+    sigma = sech * sech
+    return K, t, sigma, sech, 4.0 * t * t * sigma
 
 
 def onsager_energy(T, J: float = 1.0):
     """Energy per spin of the infinite 2D Ising model at temperature(s) ``T``.
 
-    ``u = -J coth(2K) [1 + (2/pi) (2 tanh^2(2K) - 1) K(k)]``, ``k = 2 sinh 2K / cosh^2 2K``.
+    ``u = -J coth(2K) [1 + (2/pi) (2 tanh^2(2K) - 1) K(k)]``, ``k = 2 sinh 2K / cosh^2 2K``,
+    evaluated as ``u = -J [2t + 4 t sech^2(2K) (2t^2 - 1) S_K(k^2)]`` with ``t = tanh 2K`` and
+    ``S_K = (2K(m)/pi - 1)/m`` from its power series away from ``T_c``: accurate from
+    ``T = 1e-300`` (``u = -2J``) to ``T = 1e300`` (``u = -2J^2/T``). At ``T_c`` (``k = 1``, where
+    ``2t^2 - 1 = 0`` and ``K(k)`` diverges) the product vanishes: ``u = -sqrt(2) J``.
     """
-    T = np.asarray(T, dtype=float)
-    K = J / T
-    k = _k_modulus(K)
-    with np.errstate(invalid="ignore"):
-        # at T_c, (2 tanh^2 2K - 1) = 0 while K(k=1) diverges: the product vanishes
-        term = np.where(k**2 < 1.0, (2 * np.tanh(2 * K) ** 2 - 1) * ellipk(np.minimum(k**2, 1.0)), 0.0)
-    u = -J / np.tanh(2 * K) * (1 + 2 / np.pi * term)
+    _, t, sigma, _, m = _onsager_parts(T, J)
+    crit = m >= 1.0
+    sk = _s_k(np.where(crit, 0.0, m))
+    u = -J * (2 * t + np.where(crit, 0.0, 4 * t * sigma * (2 * t * t - 1) * sk))
     return u if u.ndim else float(u)
 
 
 def onsager_specific_heat(T, J: float = 1.0):
-    """Specific heat per spin (``k_B = 1``) of the infinite 2D Ising model (diverges at ``T_c``).
+    """Specific heat per spin (``k_B = 1``) of the infinite 2D Ising model; ``inf`` at ``T_c``.
 
     ``c = (4/pi) (K coth 2K)^2 {K(k) - E(k) - (1 - tanh^2 2K) [pi/2 + (2 tanh^2 2K - 1) K(k)]}``.
+    The specific heat diverges logarithmically at ``T_c``, where ``inf`` is returned. Away from
+    ``T_c`` (``k^2 < 1/2``) the braces are summed as a power series so that the high-temperature
+    (``c -> 2 K^2``) and low-temperature (``c -> 64 K^2 e^{-8K}``) tails keep full relative
+    precision instead of cancelling.
     """
-    T = np.asarray(T, dtype=float)
-    K = J / T
-    k = _k_modulus(K)
-    t2 = np.tanh(2 * K) ** 2
-    kk, ee = ellipk(k**2), ellipe(k**2)
-    c = 4 / np.pi * (K / np.tanh(2 * K)) ** 2 * (kk - ee - (1 - t2) * (np.pi / 2 + (2 * t2 - 1) * kk))
+    K, t, sigma, sech, m = _onsager_parts(T, J)
+    small = m < _SERIES_MAX_M
+    mm = np.where(small, m, 0.0)
+    # with m = 4 t^2 sigma the braces are pi t^2 sigma^2 [8 t^2 P(m) - 2 S_K (1 - 2 sigma)], where
+    # P(m) = sum_{n>=2} c_n m^(n-2) 2n/(2n-1) holds what is left of S_K + S_E - 1/2 once the
+    # constant terms (which cancel exactly) are taken out: no difference of nearly equal numbers
+    tail = np.polynomial.polynomial.polyval(mm, (_C * 2 * _N / (2 * _N - 1))[1:])
+    inner = 8 * t * t * tail - 2 * _s_k(mm) * (1 - 2 * sigma)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c_series = 4 * (K * sech) ** 2 * sigma * inner
+        mc = np.where(small | (m >= 1.0), 0.5, m)
+        kk, ee = ellipk(mc), ellipe(mc)
+        c_direct = 4 / np.pi * (K / t) ** 2 * (kk - ee - sigma * (np.pi / 2 + (2 * t * t - 1) * kk))
+    c = np.where(small, c_series, np.where(m >= 1.0, np.inf, c_direct))
     return c if c.ndim else float(c)
 
 
 def onsager_free_energy(T, J: float = 1.0):
-    """Free energy per spin of the infinite 2D Ising model (numerical quadrature of Onsager's integral)."""
+    """Free energy per spin of the infinite 2D Ising model (numerical quadrature of Onsager's integral).
+
+    ``-beta f = ln(2 cosh 2K) + (1/pi) int_0^{pi/2} ln[(1 + sqrt(1 - k^2 sin^2 phi)) / 2] dphi``,
+    with ``ln(2 cosh 2K) = 2|K| + ln(1 + e^{-4|K|})`` so that no ``cosh`` overflows at low ``T``.
+    """
     from scipy.integrate import quad
 
     def one(t: float) -> float:
         K = J / t
-        k = _k_modulus(K)
-        integrand = lambda th: math.log(0.5 * (1 + math.sqrt(max(0.0, 1 - k**2 * math.sin(th) ** 2))))  # noqa: E731
+        m = float(_onsager_parts(t, J)[4])
+
+        def integrand(th: float) -> float:
+            x = m * math.sin(th) ** 2
+            return math.log1p(-x / (2.0 * (1.0 + math.sqrt(max(0.0, 1.0 - x)))))
+
         integral, _ = quad(integrand, 0, math.pi / 2, limit=200)
-        return -t * (math.log(2 * math.cosh(2 * K)) + integral / math.pi)
+        # -t ln(2 cosh 2K) = -2|J| - t ln(1 + e^{-4|K|}): exact -2|J| in the T -> 0 limit
+        return -2 * abs(J) - t * (math.log1p(math.exp(-4 * abs(K))) + integral / math.pi)
 
     T = np.asarray(T, dtype=float)
-    out = np.vectorize(one)(T)
+    out = np.vectorize(one, otypes=[float])(T)
     return out if out.ndim else float(out)
 
 
@@ -110,7 +176,8 @@ def onsager_magnetization(T, J: float = 1.0):
     """Spontaneous magnetisation per spin, ``(1 - sinh^-4 2K)^(1/8)`` below ``T_c``, 0 above."""
     T = np.asarray(T, dtype=float)
     K = J / T
-    x = 1.0 - np.sinh(2 * K) ** -4.0
+    with np.errstate(over="ignore", divide="ignore"):
+        x = 1.0 - np.sinh(2 * K) ** -4.0
     m = np.where(x > 0, np.abs(x) ** 0.125, 0.0)
     return m if m.ndim else float(m)
 
@@ -132,46 +199,113 @@ class FiniteLattice2D:
         return {k: getattr(self, k) for k in ("L", "M", "T", "log_z", "free_energy", "energy", "specific_heat")}
 
 
-def _log_z_torus(K, L: int, M: int):
-    """log Z of the L x M torus (L columns, M rows) as a differentiable torch function of K."""
+def _log1pmx(v):
+    """``log(1 + v) - v`` (torch), without cancellation for small ``|v|``."""
     import torch
 
-    def log2cosh(x):
-        ax = x.abs()
-        return ax + torch.log1p(torch.exp(-2 * ax))
+    small = v.abs() < 0.25
+    vs = torch.where(small, v, torch.zeros_like(v))        # keeps the unused branch finite
+    series = sum((-1) ** (k + 1) * vs**k / k for k in range(2, 41))
+    vb = torch.where(small, torch.full_like(v, 0.5), v)
+    return torch.where(small, series, torch.log1p(vb) - vb)
 
-    def log2sinh_abs(x):
-        ax = x.abs()
-        return ax + torch.log(-torch.expm1(-2 * ax))
 
-    ell = torch.arange(2 * L, dtype=torch.float64)
-    c = torch.cosh(2 * K) / torch.tanh(2 * K) - torch.cos(torch.pi * ell / L)
-    gam = torch.acosh(torch.clamp(c[1:], min=1.0))
-    gamma0 = 2 * K + torch.log(torch.tanh(K))
-    gam = torch.cat([gamma0.reshape(1), gam])
-    odd, even = gam[1::2], gam[0::2]
-    half = 0.5 * M
-    # Z_1..Z_3 are positive; Z_4 = 2 sinh(M gamma_0 / 2) * prod_{r>=1} 2 sinh(M gamma_2r / 2) has the
-    # sign of gamma_0 (negative above T_c, zero at T_c). It is kept as a smooth difference of two
-    # exponentials so that derivatives are right at T_c too.
-    l1 = log2cosh(half * odd).sum()
-    l2 = log2sinh_abs(half * odd).sum()
-    l3 = log2cosh(half * even).sum()
-    l4 = log2sinh_abs(half * even[1:]).sum()
-    x0 = half * gamma0
-    lmax = torch.stack([l1, l2, l3, l4 + x0.abs()]).max().detach()
-    total = (torch.exp(l1 - lmax) + torch.exp(l2 - lmax) + torch.exp(l3 - lmax)
-             + torch.exp(l4 + x0 - lmax) - torch.exp(l4 - x0 - lmax))
-    return -math.log(2.0) + 0.5 * L * M * torch.log(2 * torch.sinh(2 * K)) + lmax + torch.log(total)
+def _one_minus_exp(y):
+    """``1 - e^{-y}`` for ``y > 0`` (torch) with accurate derivatives: torch differentiates
+    ``expm1(u)`` as ``expm1(u) + 1``, which has only absolute precision for ``u << 0``."""
+    import torch
+
+    return torch.where(y < 0.7, -torch.expm1(-y), 1 - torch.exp(-y))
+
+
+def _sums_high_t(K, cos, L: int, M: int):
+    """``(B_l, S_odd, S_even - S_odd, e^P)`` at ``K < 1`` (see :func:`_log_z_torus`; torch).
+
+    ``B_l - ln 4 = -s c_l + O(s^2)`` (``s = sinh 2K``, ``c_l = cos(pi l / L)``): summed over ``l``
+    the linear terms cancel (``sum c_l = 0`` over odd ``l``, ``-1`` over even ``l >= 2``), so they
+    are summed exactly and only the remainders ``R_l = O(s^2)`` numerically, each in a form
+    without cancellation: ``v + s c = W = s^2/2 [1 + (a - c s / (D + a)) / (D + 1)]`` with
+    ``a = 1 + s (s - c)``, ``D = sqrt(a^2 - s^2)``, ``B_l = ln 4 + log1p(v)``,
+    ``R = log1p(v) - v + W``. Otherwise the energy at high temperature would be a difference of
+    O(1) numbers (relative error eps / K).
+    """
+    import torch
+
+    s = torch.sinh(2 * K)
+    a = 1 + s * (s - cos)
+    D = torch.sqrt((a - s) * (a + s))
+    W = 0.5 * s * s * (1 + (a - cos * s / (D + a)) / (D + 1))
+    v = W - s * cos
+    R = _log1pmx(v) + W
+    half, ln4 = 0.5 * M, math.log(4.0)
+    diff = half * (-ln4 + s + R[1::2].sum() - R[0::2].sum())
+    # (2 sinh 2K)^(M/2) e^{M gamma_0 / 2} = (e^{2K} - 1)^M: a power, smooth where its log is not
+    return ln4 + torch.log1p(v), half * (L * ln4 + R[0::2].sum()), diff, torch.exp(diff) * torch.expm1(2 * K) ** M
+
+
+def _sums_low_t(K, cos, L: int, M: int):
+    """``(B_l, S_odd, S_even - S_odd, e^P)`` at ``K >= 1``, scaled by ``e^{-4K}`` (torch).
+
+    ``B_l = ln 2 + 4K + b_l`` with ``b_l = ln(a_l e^{-4K}) + ln(1 + sqrt(1 - sinh^2 2K / a_l^2))``;
+    the ``4K`` of ``S_even - S_odd`` (``-2MK``) and of ``P`` (``+2MK``) cancel analytically.
+    """
+    import torch
+
+    x = 2 * K
+    ex, om = torch.exp(-x), 1 - torch.exp(-2 * x)
+    g = ((1 + ex * ex) / 2) ** 2 - cos * om * ex / 2          # a_l e^{-4K}
+    r = om * ex / (2 * g)                                     # sinh 2K / a_l
+    b = torch.log(g) + torch.log1p(torch.sqrt(1 - r * r))
+    half, base = 0.5 * M, math.log(2.0) + 2 * x
+    tail = half * (-math.log(2.0) + b[1::2].sum() - b[0::2].sum())
+    log_p = tail + M * torch.log1p(-ex)                       # S_even - S_odd + P
+    return base + b, half * (L * base + b[0::2].sum()), tail - half * 2 * x, torch.exp(log_p)
+
+
+def _log_z_torus(K, L: int, M: int):
+    """log Z of the L x M torus (L columns, M rows) as a differentiable torch function of K > 0.
+
+    Ferdinand–Fisher: ``Z = 1/2 (2 sinh 2K)^(LM/2) (Z_1 + Z_2 + Z_3 + Z_4)`` with
+    ``Z_1,2 = prod_{l odd} 2 cosh|sinh(M gamma_l / 2)``, ``Z_3,4 = prod_{l even}`` (the same),
+    ``cosh gamma_l = cosh 2K coth 2K - cos(pi l / L)`` and ``gamma_0 = 2K + ln tanh K``. Written so
+    that no term overflows or cancels, at any K a float holds (first and second derivatives
+    included): one factor ``(2 sinh 2K)^(M/2)`` goes into each ``l``, which gives
+    ``B_l = ln(2 sinh 2K) + gamma_l = ln 2 + ln(a_l + sqrt(a_l^2 - sinh^2 2K))``,
+    ``a_l = cosh^2 2K - sinh 2K cos(pi l / L)`` (:func:`_sums_high_t`, :func:`_sums_low_t`), while
+    ``e^{-M gamma_l} = (2 sinh 2K e^{-B_l})^M`` and, for ``l = 0``,
+    ``e^{P,Q} = (2 sinh 2K)^(M/2) e^{+-M gamma_0 / 2} = (e^{2K} - 1)^M, (1 + e^{-2K})^M``.
+    With ``S_odd, S_even = (M/2) sum B_l`` over odd / even ``l >= 1`` and
+    ``A_1..4 = sum log(1 +- e^{-M gamma_l})``:
+    ``ln Z = -ln 2 + S_odd + ln(e^{A_1} + e^{A_2}) + ln(1 + ratio)``, ``ratio = (Z_3 + Z_4) / (Z_1 + Z_2)``.
+    """
+    import torch
+
+    cos = torch.cos(torch.pi * torch.arange(1, 2 * L, dtype=torch.float64) / L)     # l = 1 .. 2L-1
+    sums = _sums_high_t if float(K.detach()) < 1.0 else _sums_low_t
+    B, s_odd, diff, e_p = sums(K, cos, L, M)
+    w = (_one_minus_exp(4 * K) * torch.exp(2 * K - B)) ** M  # e^{-M gamma_l}
+    a1, a2 = torch.log1p(w[0::2]).sum(), torch.log1p(-w[0::2]).sum()
+    a3, a4 = torch.log1p(w[1::2]).sum(), torch.log1p(-w[1::2]).sum()
+    lden = torch.logaddexp(a1, a2)
+    # ratio = [e^P (e^{A_3} + e^{A_4}) + e^Q (e^{A_3} - e^{A_4})] e^{S_even - S_odd - lden}
+    e_q = torch.exp(diff + M * torch.log1p(torch.exp(-2 * K)) + a3 - lden)
+    ratio = e_p * torch.exp(torch.logaddexp(a3, a4) - lden) + e_q * -torch.expm1(a4 - a3)
+    return -math.log(2.0) + s_odd + lden + torch.log1p(ratio)
 
 
 def ferdinand_fisher(L: int, M: int | None = None, T: float = 2.269185314213022, J: float = 1.0) -> FiniteLattice2D:
     """Exact ``log Z``, free energy, energy and specific heat per spin of the ``L x M`` Ising torus.
 
+    Accurate at every temperature a float holds (``T = 1e-300``: the two ground states;
+    ``T = 1e300``: ``log Z = LM ln 2``, ``u = -2 J^2 / T``).
+
     Parameters
     ----------
     L, M : int
-        Side lengths (``M`` defaults to ``L``); both >= 2.
+        Side lengths (``M`` defaults to ``L``); both >= 2. The formula is that of the torus with
+        ``2 L M`` bonds: a side of length 2 counts its two bonds between the same pair of sites
+        twice (``spinscope``'s own periodic lattices of side 2 have one, so the 2 x 2 torus of
+        ``hypercubic((2, 2))`` with coupling ``J`` is this one with ``J / 2``).
     T : float
         Temperature in units of ``J / k_B``.
     J : float
@@ -183,15 +317,18 @@ def ferdinand_fisher(L: int, M: int | None = None, T: float = 2.269185314213022,
     M = L if M is None else check_int(M, "M", minimum=2)
     T = check_positive(T, "T")
     J = check_positive(J, "J")
-    K = torch.tensor(J / T, dtype=torch.float64, requires_grad=True)
+    kval = J / T
+    if not math.isfinite(kval):
+        raise InputError(f"T = {T!r} is too small for J = {J!r}: J/T overflows")
+    K = torch.tensor(kval, dtype=torch.float64, requires_grad=True)
     log_z = _log_z_torus(K, L, M)
     (d1,) = torch.autograd.grad(log_z, K, create_graph=True)
     (d2,) = torch.autograd.grad(d1, K)
     n = L * M
-    kval = J / T
+    lz, d2v = float(log_z.detach()), float(d2)
     return FiniteLattice2D(
-        L=L, M=M, T=T, log_z=float(log_z.detach()), free_energy=-T * float(log_z.detach()) / n,
-        energy=-J * float(d1.detach()) / n, specific_heat=kval**2 * float(d2) / n,
+        L=L, M=M, T=T, log_z=lz, free_energy=-T * lz / n, energy=-J * float(d1.detach()) / n,
+        specific_heat=0.0 if d2v == 0.0 else kval * (kval * d2v) / n,
     )
 
 

@@ -171,22 +171,69 @@ def potts_levels(model: PottsModel) -> tuple[np.ndarray, np.ndarray]:
     return energies, order
 
 
+# Levels closer than this (relative to the largest |E|) to the lowest one are ground states: the
+# Gray-code walk accumulates rounding of ~1e-14 relative (it recomputes every 2^16 states), so
+# e.g. the two SK ground states s and -s come out ~4e-13 apart and would otherwise look like a
+# spurious gap at T ~ 1e-13.
+_DEGENERACY_RTOL = 1e-11
+# Below this beta * max|E - mean E| the energy and log Z are taken relative to the
+# infinite-temperature mean (:func:`_high_temperature_moments`), where E0 + <E - E0> would cancel.
+_HIGH_T_SPREAD = 10.0
+
+
 def thermo_from_levels(energies: np.ndarray, mags: np.ndarray, beta: float, n: int, *,
                        probabilities: bool = True) -> ExactThermo:
-    """Boltzmann averages from enumerated levels (see :func:`ising_levels`)."""
+    """Boltzmann averages from enumerated levels (see :func:`ising_levels`).
+
+    Stable at any ``beta`` a float can hold: the weights are ``exp(-beta (E - E_0))`` relative to
+    the lowest level ``E_0`` (log-sum-exp), and the energy moments are taken about ``E_0``, so
+    ``T = 1e-300`` gives the ground-state values (specific heat 0, no overflow) and
+    ``T = 1e300`` the infinite-temperature ones. Levels within ``1e-11 * max|E|`` of ``E_0``
+    (rounding of the enumeration) count as degenerate ground states.
+    """
     beta = check_positive(beta, "beta")
-    logw = -beta * energies
-    log_z = float(logsumexp(logw))
-    p = np.exp(logw - log_z)
-    e_mean = float(p @ energies)
-    e_var = float(p @ (energies - e_mean) ** 2)
+    energies = np.asarray(energies, dtype=np.float64)
+    e0 = float(energies.min())
+    d = energies - e0                                   # excitation energies >= 0
+    d[d <= _DEGENERACY_RTOL * max(1.0, float(np.abs(energies).max()))] = 0.0
+    with np.errstate(over="ignore"):
+        logw = -beta * d                                # in [-inf, 0]: exp never overflows
+    lse = float(logsumexp(logw))                        # >= 0: the ground states weigh 1 each
+    p = np.exp(logw - lse)
+    d_mean = float(p @ d)
+    d_var = float(p @ (d - d_mean) ** 2)
     am = np.abs(mags)
+    log_z, energy = lse - beta * e0, e0 + d_mean
+    if beta * float(np.abs(energies - energies.mean()).max()) < _HIGH_T_SPREAD:
+        log_z, energy = _high_temperature_moments(energies, beta)
     return ExactThermo(
-        beta=beta, n=n, log_z=log_z, free_energy=-log_z / (beta * n), energy=e_mean / n,
-        specific_heat=beta**2 * e_var / n, abs_magnetization=float(p @ am),
-        magnetization2=float(p @ am**2), magnetization4=float(p @ am**4),
-        probabilities=p if probabilities else None,
+        beta=beta, n=n, log_z=log_z, free_energy=-log_z / (beta * n) if np.isfinite(log_z)
+        else (e0 - lse / beta) / n,
+        energy=energy / n, specific_heat=_scaled_variance(beta, d_var) / n,
+        abs_magnetization=float(p @ am), magnetization2=float(p @ am**2),
+        magnetization4=float(p @ am**4), probabilities=p if probabilities else None,
     )
+
+
+def _high_temperature_moments(energies: np.ndarray, beta: float) -> tuple[float, float]:
+    """``(log Z, <E>)`` when ``beta |E - mean E| < 10``, relative to the infinite-temperature mean.
+
+    There ``<E> = E0 + <E - E0>`` would be a difference of nearly equal numbers (``<E> -> 0`` as
+    ``T -> inf``); instead ``p_i N_s = 1 + eps_i``, ``eps_i = expm1(u_i - delta)`` with
+    ``u_i = -beta (E_i - mean E)`` and ``delta = log1p(mean expm1(u))``, and
+    ``<E> = mean E + mean(eps (E - mean E))``: every term keeps its relative precision.
+    """
+    e_bar = float(energies.mean())
+    c = energies - e_bar
+    u = -beta * c
+    delta = float(np.log1p(np.mean(np.expm1(u))))
+    eps = np.expm1(u - delta)
+    return float(np.log(energies.size)) + delta - beta * e_bar, e_bar + float(np.mean(eps * c))
+
+
+def _scaled_variance(beta: float, var: float) -> float:
+    """``beta^2 var`` without the overflow (or ``inf * 0``) of ``beta**2`` at huge ``beta``."""
+    return 0.0 if var == 0.0 else beta * (beta * var)
 
 
 def enumerate_ising(model: IsingModel, beta: float, *, probabilities: bool = True) -> ExactThermo:

@@ -36,6 +36,40 @@ RUN_VERSION = 1
 
 
 
+def _read_run_header(p: Path, command: str) -> dict:
+    """The header of ``p/config.json``, checked to be a spinscope run of ``command``.
+
+    Every refusal names the directory and the file, says what is wrong and what to do.
+    """
+    if not p.is_dir():
+        why = "no such directory" if not p.exists() else "it is a file, not a run directory"
+        raise ResumeError(f"cannot resume {p}: no config.json there ({why}); give the --out "
+                          f"directory of an earlier 'spinscope {command}' run")
+    cfg_file = p / "config.json"
+    fresh = f"start a new run with --out instead of --resume {p}"
+    if not cfg_file.is_file():
+        raise ResumeError(f"cannot resume {p}: it has no config.json, so it is not a spinscope run "
+                          f"directory; {fresh}")
+    try:
+        header = json.loads(cfg_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ResumeError(f"cannot resume {p}: {cfg_file} is not text (not a spinscope run "
+                          f"configuration: the file is damaged or was replaced); {fresh}") from None
+    except json.JSONDecodeError as exc:
+        raise ResumeError(f"cannot resume {p}: {cfg_file} is not valid JSON ({exc.msg} at line "
+                          f"{exc.lineno}); the file is damaged; {fresh}") from None
+    except OSError as exc:
+        raise ResumeError(f"cannot resume {p}: cannot read {cfg_file} ({exc.strerror or exc})") from None
+    if (not isinstance(header, dict) or header.get("format") != RUN_FORMAT
+            or header.get("version") != RUN_VERSION or not isinstance(header.get("config"), dict)):
+        raise ResumeError(f"cannot resume {p}: {cfg_file} is not the configuration of a spinscope "
+                          f"run (format {RUN_FORMAT} version {RUN_VERSION}); {fresh}")
+    if header.get("command") != command:
+        raise ResumeError(f"cannot resume {p} with '{command}': it is a '{header.get('command')}' run; "
+                          f"resume it with 'spinscope {header.get('command')} --resume {p}'")
+    return header
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Within this block a SIGTERM (``kill``) raises ``KeyboardInterrupt`` like Ctrl-C does,
@@ -128,18 +162,8 @@ class RunDirectory:
             If ``None``, the stored configuration is used as is.
         """
         p = Path(path)
-        cfg_file = p / "config.json"
-        if not cfg_file.is_file():
-            raise ResumeError(f"cannot resume {p}: no config.json there (is it a spinscope run directory?)")
-        try:
-            header = json.loads(cfg_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ResumeError(f"cannot resume {p}: config.json is unreadable ({exc})") from None
-        if header.get("format") != RUN_FORMAT or header.get("version") != RUN_VERSION:
-            raise ResumeError(f"cannot resume {p}: not a spinscope run directory of format version {RUN_VERSION}")
-        if header.get("command") != command:
-            raise ResumeError(f"cannot resume {p} with '{command}': it is a '{header.get('command')}' run")
-        stored = header.get("config", {})
+        header = _read_run_header(p, command)
+        stored = header["config"]
         if config is not None:
             new = to_jsonable(dict(config))
             keys = sorted(set(stored) | set(new))
@@ -163,8 +187,14 @@ class RunDirectory:
         return f
 
     def read_json(self, name: str) -> Any:
-        """Read a JSON file of the run."""
-        return json.loads((self.path / name).read_text())
+        """Read a JSON file of the run (``ResumeError`` naming the file if it is damaged)."""
+        f = self.path / name
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            detail = getattr(exc, "strerror", None) or getattr(exc, "msg", None) or type(exc).__name__
+            raise ResumeError(f"cannot read {f} of the run in {self.path}: it is missing or damaged "
+                              f"({detail})") from None
 
     def write_text(self, name: str, text: str) -> Path:
         """Write a text file atomically."""
@@ -205,8 +235,14 @@ class RunDirectory:
             with safe_open(str(f), framework="numpy") as fh:
                 arrays = {k: fh.get_tensor(k) for k in fh.keys()}
                 meta = json.loads((fh.metadata() or {}).get("spinscope", "{}"))
-        except (OSError, SafetensorError, json.JSONDecodeError) as exc:
-            raise ResumeError(f"cannot read {f}: {exc}") from None
+        except (OSError, SafetensorError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            detail = getattr(exc, "strerror", None) or str(exc)
+            raise ResumeError(f"cannot read {f}: it is damaged or not a spinscope checkpoint "
+                              f"({detail}); the run in {self.path} cannot be continued from it: "
+                              "start it again with --out") from None
+        if not isinstance(meta, dict):
+            raise ResumeError(f"cannot read {f}: its metadata is not a spinscope checkpoint's; "
+                              "start the run again with --out")
         return arrays, meta
 
     def exists(self, name: str) -> bool:

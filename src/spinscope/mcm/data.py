@@ -209,6 +209,7 @@ def read_binary_data(path: str | os.PathLike) -> BinaryData:
     if not path.is_file():
         raise DataFileError(f"data file {path} does not exist or is not a file")
     raw = path.read_bytes()
+    _check_text(path, raw)
     lines = raw.splitlines()
     numbered = [(i + 1, ln.strip()) for i, ln in enumerate(lines)]
     numbered = [(i, ln) for i, ln in numbered if ln]
@@ -225,12 +226,33 @@ def read_binary_data(path: str | os.PathLike) -> BinaryData:
     bad = buf > 1
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        char = chr(int(buf[row, col]) + ord("0"))
+        byte = (int(buf[row, col]) + ord("0")) % 256
         raise DataFileError(
-            f"{path}, line {numbered[row][0]}, column {col + 1}: character {char!r} is not 0 or 1; "
-            f"each line must be a string of 0/1 characters"
+            f"{path}, line {numbered[row][0]}, column {col + 1}: {_describe_byte(byte)} is not 0 or 1; "
+            f"each line must be a string of 0/1 characters (no spaces or separators)"
         )
     return BinaryData.from_bits(buf)
+
+
+def _describe_byte(byte: int) -> str:
+    """How a character of a data line is named in a message (``'a'``, ``a space``, ``byte 0xff``)."""
+    names = {0x20: "a space", 0x09: "a tab", 0x2C: "a comma ','", 0x3B: "a semicolon ';'"}
+    if byte in names:
+        return names[byte]
+    return f"character {chr(byte)!r}" if 0x21 <= byte < 0x7F else f"byte 0x{byte:02x}"
+
+
+def _check_text(path: Path, raw: bytes) -> None:
+    """Refuse a binary file (a control byte or a byte >= 0x80) with its line number."""
+    allowed = b"\t\n\r" + bytes(range(0x20, 0x7F))
+    stray = raw.translate(None, allowed)
+    if stray:
+        pos = raw.index(stray[:1])
+        lineno = raw.count(b"\n", 0, pos) + 1
+        raise DataFileError(
+            f"{path} is not a text file of 0/1 strings: line {lineno} holds "
+            f"binary data ({_describe_byte(stray[0])}); give one observation per line, e.g. 0110"
+        )
 
 
 def as_binary_data(X: Any, *, encoding: str = "auto") -> BinaryData:

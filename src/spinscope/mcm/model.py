@@ -414,8 +414,14 @@ class MinimallyComplexModel:
             d = json.loads(path.read_text())
         except FileNotFoundError:
             raise ModelFileError(f"model file {path} does not exist") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelFileError(f"{path} is not an MCM model file (JSON): {exc}") from None
+        except UnicodeDecodeError:
+            raise ModelFileError(f"{path} is not an MCM model file: it is not text (a model is the "
+                                 "JSON file written by spinscope mcm --out)") from None
+        except json.JSONDecodeError as exc:
+            raise ModelFileError(f"{path} is not an MCM model file: not valid JSON ({exc.msg} at "
+                                 f"line {exc.lineno}, column {exc.colno})") from None
+        except OSError as exc:
+            raise ModelFileError(f"cannot read the MCM model file {path}: {exc.strerror or exc}") from None
         return cls.from_dict(d, source=str(path))
 
     @classmethod
@@ -446,7 +452,12 @@ class MinimallyComplexModel:
                                  f"version {FORMAT_VERSION}")
         try:
             n, N = int(d["n"]), int(d["N"])
-            p = d.get("params", {})
+            p = d.get("params") or {}
+            if not isinstance(p, dict):
+                raise TypeError(f"'params' must be an object, got {type(p).__name__}")
+            if len(d["component_states"]) != len(d["components"]):
+                raise ValueError(f"{len(d['components'])} components but "
+                                 f"{len(d['component_states'])} lists of component states")
             model = cls(basis=p.get("basis", "original"), search=p.get("search", "exact"),
                         order=p.get("order"))
             model.basis_ = check_basis([[int(ch) for ch in s] for s in d["basis"]], n)
@@ -466,7 +477,10 @@ class MinimallyComplexModel:
                 model._comp_index.append(_index(_keys(st)))
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except KeyError as exc:
+            raise ModelFileError(f"{source} is a corrupt {FORMAT_NAME} file: the key {exc} is "
+                                 "missing; write the model again with spinscope mcm --out") from None
+        except (TypeError, ValueError, AttributeError) as exc:
             raise ModelFileError(f"{source} is a corrupt {FORMAT_NAME} file: {exc}") from None
         return model
 

@@ -262,7 +262,17 @@ class _Progress:
 
 def _config(model, temps, *, algorithm, backend, device, sweeps, therm, replicas, measure_every,
             tempering, swap_every, clusters_per_sweep, start, metadata) -> dict:
-    """Validate the settings and return the run configuration (without the seed)."""
+    """Validate the settings and return the run configuration (without the seed).
+
+    Refuses (``MemoryLimitError``), before any chain is allocated, a run whose chains or
+    measurement series would not fit in memory: the chains take ``spin bytes + 16`` bytes per
+    spin (the configurations, the kernels' float64 fields and the measurement's float64 copy),
+    the series ``measurements x chains`` values (energy, magnetisation; structure factors on
+    Ising lattices; overlaps with replicas), 8 bytes each, three times over (the running lists,
+    the checkpoint's arrays and their serialisation).
+    """
+    from spinscope._validation import check_memory
+
     sweeps = check_int(sweeps, "sweeps", minimum=1)
     measure_every = check_int(measure_every, "measure_every", minimum=1)
     if sweeps // measure_every < 4:
@@ -270,10 +280,20 @@ def _config(model, temps, *, algorithm, backend, device, sweeps, therm, replicas
                          "measurements; increase sweeps or lower measure_every")
     if tempering and temps.size < 2:
         raise InputError("tempering needs at least two temperatures")
+    replicas = check_int(replicas, "replicas", minimum=1)
+    chains, measurements = temps.size * replicas, sweeps // measure_every
+    ising = model.kind == "ising"
+    series = 2 + 2 * (ising and model.lattice_shape is not None) + (ising and replicas >= 2)
+    check_memory(None, f"simulate: {chains} chains ({temps.size} temperature(s) x {replicas} "
+                       f"replica(s)) of {model.n} spins with {measurements} measurements each",
+                 estimate={"chains": chains * model.n * (model.state_space.dtype.itemsize + 16),
+                           "measurement series": 3 * 8 * measurements * chains * series},
+                 advice="use fewer temperatures or replicas, a smaller model, fewer sweeps or "
+                        "a larger measure_every")
     return {"model": model_fingerprint(model), "temperatures": temps.tolist(),
             "algorithm": algorithm, "backend": backend, "device": device, "sweeps": sweeps,
             "therm": sweeps // 5 if therm is None else check_int(therm, "therm", minimum=0),
-            "replicas": check_int(replicas, "replicas", minimum=1), "measure_every": measure_every,
+            "replicas": replicas, "measure_every": measure_every,
             "tempering": bool(tempering), "swap_every": swap_every if tempering else None,
             "clusters_per_sweep": clusters_per_sweep if algorithm == "wolff" else None,
             "start": start, "meta": metadata}

@@ -15,12 +15,13 @@ MODEL
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from spinscope._validation import check_int
+from spinscope._validation import check_int, check_memory
 from spinscope.errors import InputError
 
-__all__ = ["LATTICES", "MODEL_NAMES", "model_from_spec"]
+__all__ = ["LATTICES", "MODEL_NAMES", "model_from_spec", "spec_num_spins"]
 
 # lattice name -> dimension (None: taken from ``dim``, default 2)
 LATTICES: dict[str, int | None] = {"chain": 1, "square": 2, "cubic": 3, "hypercubic": None,
@@ -31,15 +32,20 @@ MODEL_NAMES: dict[str, str | None] = {"ising": "square", "potts": "square", "clo
 _DEFAULT_Q = {"potts": 3, "clock": 4}
 
 
-def _graph(lattice: str, dim: int | None, L: int):
-    from spinscope.models import hypercubic, triangular
+# peak bytes while a lattice model is built (graph edges, their canonical sort, the CSR coupling
+# matrix and its symmetry check), measured with tracemalloc: ~160-180 per bond plus ~40 per site
+_BYTES_PER_BOND = 200
+_BYTES_PER_SITE = 64
 
+
+def _lattice_shape(lattice: str, dim: int | None, L: int) -> tuple[str, tuple[int, ...]]:
+    """``(graph kind, shape)`` of a ``--lattice``/``--dim`` choice, checked, nothing built."""
     if lattice not in LATTICES:
         raise InputError(f"lattice {lattice!r} is not one of {', '.join(LATTICES)}")
     if lattice == "triangular":
         if dim not in (None, 2):
             raise InputError(f"the triangular lattice is 2-D; got dim={dim}")
-        return triangular((L, L))
+        return "triangular", (L, L)
     d = LATTICES[lattice]
     if dim is not None:
         if d is not None and lattice != "hypercubic" and dim != d:
@@ -48,7 +54,42 @@ def _graph(lattice: str, dim: int | None, L: int):
     d = 2 if d is None else check_int(d, "dim", minimum=1)
     if d > 3:
         raise InputError(f"dim must be 1, 2 or 3, got {d}")
-    return hypercubic((L,) * d)
+    return "hypercubic", (L,) * d
+
+
+def _check_lattice_memory(spec: str, kind: str, shape: tuple[int, ...]) -> None:
+    """Refuse, before building it, a lattice model that would not fit in memory."""
+    sites = math.prod(shape)
+    bonds = sites * (3 if kind == "triangular" else len(shape))
+    check_memory(None, f"{spec} on the {'x'.join(map(str, shape))} {kind} lattice ({sites} spins)",
+                 estimate={"lattice and couplings": _BYTES_PER_SITE * sites + _BYTES_PER_BOND * bonds},
+                 advice="use a smaller L")
+
+
+def _graph(lattice: str, dim: int | None, L: int, spec: str = "model"):
+    from spinscope.models import hypercubic, triangular
+
+    kind, shape = _lattice_shape(lattice, dim, L)
+    _check_lattice_memory(spec, kind, shape)
+    return triangular(shape) if kind == "triangular" else hypercubic(shape)
+
+
+def spec_num_spins(spec: str, *, lattice: str | None = None, dim: int | None = None, L: int = 16,
+                   n: int = 64) -> int | None:
+    """Number of spins of the model :func:`model_from_spec` would build, without building it.
+
+    Returns ``None`` for a model file (its size is in the file). Lets a caller refuse a request
+    (too many spins to enumerate, say) before any memory is spent on the lattice.
+    """
+    spec = str(spec)
+    if spec not in MODEL_NAMES:
+        return None
+    if spec == "sk":
+        return check_int(n, "n", minimum=2)
+    L = check_int(L, "L", minimum=2)
+    if lattice is None:
+        lattice = "hypercubic" if dim is not None else MODEL_NAMES[spec]
+    return math.prod(_lattice_shape(lattice, dim, L)[1])
 
 
 def model_from_spec(spec: str, *, lattice: str | None = None, dim: int | None = None, L: int = 16,
@@ -78,6 +119,9 @@ def model_from_spec(spec: str, *, lattice: str | None = None, dim: int | None = 
     ------
     ValueError
         An unknown name that is not an existing file, or options that do not fit the model.
+    MemoryLimitError
+        A lattice (or an ``sk`` coupling matrix) that would not fit in the available memory,
+        refused before anything is allocated.
     """
     from spinscope import models
 
@@ -89,6 +133,8 @@ def model_from_spec(spec: str, *, lattice: str | None = None, dim: int | None = 
                              "existing model file (.npz)")
         return models.load_model(path)
     L = check_int(L, "L", minimum=2)
+    if not math.isfinite(float(J)):
+        raise InputError(f"J must be a finite coupling, got {J!r}")
     if q is not None and spec not in _DEFAULT_Q:
         raise InputError(f"q applies to potts and clock models, not {spec!r}")
     if spec == "sk":
@@ -97,7 +143,7 @@ def model_from_spec(spec: str, *, lattice: str | None = None, dim: int | None = 
         return models.sk(check_int(n, "n", minimum=2), J=J, seed=seed)
     if lattice is None:
         lattice = "hypercubic" if dim is not None else MODEL_NAMES[spec]
-    graph = _graph(lattice, dim, L)
+    graph = _graph(lattice, dim, L, spec)
     if spec == "ea":
         if graph.kind != "hypercubic":
             raise InputError("ea lives on hypercubic lattices; use --lattice chain/square/cubic or --dim")
