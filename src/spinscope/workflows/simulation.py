@@ -198,7 +198,8 @@ def _analyse(config: dict, model, series: dict, final_spins: np.ndarray, changes
             kmin = float(np.mean([2 * np.pi / L for L in shape]))
 
             def xi(a_, b_, kmin=kmin):
-                return np.sqrt(a_ / b_ - 1.0) / (2 * np.sin(kmin / 2)) if a_ > b_ > 0 else np.nan
+                # b_ ~ 0 (an ordered lattice: only k = 0 is occupied) has no finite length
+                return np.sqrt(a_ / b_ - 1.0) / (2 * np.sin(kmin / 2)) if a_ > b_ > 1e-12 * a_ else np.nan
 
             est = jackknife(xi, a, b, n_blocks=min(20, M))
             srow["xi"], srow["xi_err"] = est.value, est.error
