@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from spinscope._validation import (
+    MAX_LIST_VALUES,
     SeedLike,
     as_int_tuple,
     check_int,
@@ -135,6 +136,10 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
     from spinscope.nn.analysis import analyze_network
 
     betas = _check_options(weights_file, random, tap_beta, betas, out, overwrite)
+    n_betas = check_int(n_betas, "n_betas (--n-betas)", minimum=3)
+    if n_betas > MAX_LIST_VALUES:
+        raise InputError(f"n_betas (--n-betas) = {n_betas} is more than the {MAX_LIST_VALUES} points a "
+                         "lambda_min(beta) curve can use; give fewer (the default is 200)")
     seed = resolve_seed(seed)
     parts = {"spectrum": spectrum, "tap": tap, "tap_starts": check_int(tap_starts, "tap_starts", minimum=1)}
     model, ensemble = _model(weights_file, random, init, seed, parts, biases)
