@@ -158,6 +158,8 @@ class MultispinPlan:
     anti : ndarray of uint8, shape (n, d)
         ``anti[i, a] = 1`` when the bond from site ``i`` to its ``+1`` neighbour along axis
         ``a`` is antiferromagnetic (``J = -scale``). Axis ``d-1`` is the row axis.
+    shape : tuple of int
+        The lattice shape.
     """
 
     n: int
@@ -168,6 +170,7 @@ class MultispinPlan:
     row_par: np.ndarray
     scale: float
     anti: np.ndarray
+    shape: tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------------------- colouring
@@ -393,4 +396,4 @@ def prepare_multispin(model) -> MultispinPlan:
     if c.nnz != 2 * nbond:
         raise InputError("the bit-packed kernel needs nearest-neighbour couplings only")
     rows, row_len, row_nbr, row_par = _row_structure(shape)
-    return MultispinPlan(g.n, rows, row_len, 2 * d, row_nbr, row_par, scale, anti)
+    return MultispinPlan(g.n, rows, row_len, 2 * d, row_nbr, row_par, scale, anti, tuple(shape))
