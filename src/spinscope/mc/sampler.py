@@ -46,6 +46,7 @@ import numpy as np
 from spinscope._rng import make_keys
 from spinscope._validation import SeedLike, check_int, make_rng, spawn_seeds
 from spinscope.errors import InputError
+from spinscope.mc.kernels import structure_factors
 from spinscope.mc.rules import ALGORITHMS, BACKENDS, RULES, Implementation
 from spinscope.mc.rules.registry import copy_spins
 
@@ -369,30 +370,3 @@ class _Recorder:
 
     def stats(self, changes, R: int, sweeps: int) -> RunStats:
         return RunStats.collect(self.es, self.ms, self.extra, changes, R, sweeps)
-
-
-def structure_factors(spins: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Structure factors of ±1 configurations ``(R, n)`` on a periodic lattice of ``shape``.
-
-    Returns ``sf0 = (sum_i s_i)^2 / n`` and ``sfk = mean_a |F_a|^2 / n`` with
-    ``F_a = sum_i s_i exp(2 pi i x_a / L_a)`` (the smallest non-zero wave vector along axis ``a``),
-    from which the second-moment correlation length follows. One compiled pass over the spins
-    for 1-3 D lattices with an even last side (the fused kernels' tables), numpy otherwise.
-    """
-    s = np.asarray(spins)
-    n = s.shape[1]
-    if 1 <= len(shape) <= 3 and shape[-1] % 2 == 0 and s.dtype == np.int8 and s.flags.c_contiguous:
-        from spinscope.mc.kernels.numba_lattice import fourier_sums
-        from spinscope.mc.kernels.plans import fourier_tables
-
-        ct, sn, rre, rim = fourier_tables(tuple(shape))
-        f = fourier_sums(s, shape[-1], rre, rim, ct, sn, np.zeros(rre.shape[0], np.int64))
-        rows_axes = [f[:, 0] + 1j * f[:, 1], f[:, 2] + 1j * f[:, 3]][: len(shape) - 1]
-        axes = [*rows_axes, f[:, 4] + 1j * f[:, 5]]
-        sfk = np.mean([np.abs(a) ** 2 for a in axes], axis=0) / n
-        m = s.sum(1, dtype=np.int64).astype(np.float64)
-        return m**2 / n, sfk
-    sf = s.astype(np.float64)
-    coords = np.indices(shape).reshape(len(shape), -1)
-    phases = np.exp(2j * np.pi * coords / np.asarray(shape)[:, None])
-    return sf.sum(1) ** 2 / n, (np.abs(sf @ phases.T) ** 2).mean(1) / n

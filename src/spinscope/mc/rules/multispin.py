@@ -26,8 +26,6 @@ def _measure(plan, words):
 def _measured(plan, words, betas, keys, counters, sweeps, sampler, every, structure):
     """Sweeps measured after every ``every``-th: the words are unpacked once per measurement
     (magnetisation and structure factors from the same unpacked spins)."""
-    from spinscope.mc.sampler import structure_factors
-
     R = words.shape[0] * 64
     changes = np.zeros(R)
     es, ms, extra = [], [], {}
@@ -38,7 +36,7 @@ def _measured(plan, words, betas, keys, counters, sweeps, sampler, every, struct
         es.append(k.energies(plan, words))
         ms.append(spins.sum(1, dtype=np.int64) / plan.n)
         if structure:
-            sf0, sfk = structure_factors(spins, shape)
+            sf0, sfk = k.structure_factors(spins, shape)
             extra.setdefault("sf0", []).append(sf0)
             extra.setdefault("sfk", []).append(sfk)
     if sweeps % every:
