@@ -121,6 +121,17 @@ def test_solver_settings_are_checked_before_allocating(monkeypatch, eight_gib, s
     assert f"n={p.n} variables" in msg
 
 
+def test_cli_replicas_and_reads_exit_2(tmp_path, eight_gib, capsys):
+    f = _file(tmp_path, "ring.txt", "4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n")
+    for argv in (["--replicas", "100000000"], ["--solver", "pt", "--replicas", "1000000000"],
+                 ["--reads", "1000000000"], ["--solver", "sa", "--reads", "10000000000"]):
+        with _Peak() as peak:
+            assert main(["solve", str(f), *argv]) == 2
+        assert peak.bytes < SMALL_PEAK
+        err = capsys.readouterr().err
+        assert "needs" in err and "available" in err and "Traceback" not in err
+
+
 def test_the_memory_estimate_allows_normal_runs():
     p = maxcut_from_edges([[0, 1], [1, 2], [2, 0]])
     for solver in ("sa", "pt", "pa", "sb"):
@@ -142,6 +153,15 @@ def test_sweeps_are_time_not_memory(solver, settings):
         r = solve(p, solver=solver, seed=1, time_limit=0.3, **settings)
     assert r.stopped_by == "time_limit" and r.best_value > 0
     assert peak.bytes < SMALL_PEAK
+
+
+def test_cli_huge_sweeps_with_a_time_limit(tmp_path, capsys):
+    f = _file(tmp_path, "ring.txt", "4 4\n1 2 1\n2 3 1\n3 4 1\n4 1 1\n")
+    for solver in ("sa", "auto"):
+        assert main(["--json", "--quiet", "solve", str(f), "--solver", solver, "--sweeps",
+                     "1000000000000", "--time-limit", "0.3"]) == 0
+        d = json.loads(capsys.readouterr().out)
+        assert d["best_value"] == 4 and d["stopped_by"] in ("time_limit", "target")
 
 
 @pytest.mark.parametrize("kind", ["geometric", "linear"])

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from spinscope._rng import make_keys
 from spinscope._validation import (
@@ -40,9 +41,12 @@ from spinscope.optimize.problems import Problem
 from spinscope.optimize.result import SolveResult, make_result
 
 __all__ = [
+    "LATTICE_LOOPS",
+    "SPARSE_DEGREE",
     "acceptance_table",
     "default_beta_range",
     "default_pt_beta_range",
+    "loop_ratio",
     "parallel_tempering",
     "population_annealing",
     "recommended_pt_settings",
@@ -110,15 +114,51 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     return (float(min(1.7 / tc, cold / 2.0)), cold)
 
 
-def recommended_pt_settings(problem: Problem) -> dict:
-    """Settings of :func:`parallel_tempering` that worked best on Gset, chosen by the graph's degree.
+SPARSE_DEGREE = 6.0  # mean degree up to which a graph counts as sparse (recommended_pt_settings)
+LATTICE_LOOPS = 1.25  # loop_ratio from which a sparse graph counts as lattice-like
 
-    Mean degree > 6 (G1–G6, G14, G18, G22, G35, G39, G43): 2 ladders (one per core) of 20
-    replicas on :func:`default_pt_beta_range`. Mean degree <= 6 (the toroidal grids G11, G32,
-    G81 and the sparse random graphs G55, G60, G70): Houdayer cluster moves (2 pairs of ladders
-    of 32 replicas), whose clusters do not percolate there, and a cold end 1.5 times colder,
-    because cheap excitations (cost ``2 J_min``) are then many. Measurements
-    in docs/optimize.md.
+
+def loop_ratio(problem: Problem, *, max_rows: int = 2000) -> float:
+    """Mean number of two-step paths from a variable to each of its second neighbours.
+
+    ``1`` on graphs without short loops (trees, sparse random graphs such as Gset G55, G60,
+    G70), ``1.5`` on the square lattice (four-cycles: two paths to each diagonal neighbour),
+    ``5/3`` on the cubic one. It tells the lattice-like sparse graphs, where Houdayer clusters
+    stay finite and cluster moves pay off, from random ones, where the clusters percolate.
+    Computed on ``max_rows`` evenly spaced variables (the whole graph when smaller).
+
+    Parameters
+    ----------
+    problem : Problem
+    max_rows : int
+        Variables sampled.
+
+    Returns
+    -------
+    float
+        The ratio (1.0 without couplings).
+    """
+    indptr, indices, _ = problem.csr()
+    n = problem.n
+    a = sp.csr_array((np.ones(indices.size), indices, indptr), shape=(n, n))
+    rows = np.unique(np.linspace(0, n - 1, min(n, max_rows)).astype(np.int64))
+    two = (a[rows] @ a).tocoo()
+    other = two.col != rows[two.row]
+    pairs = int(np.count_nonzero(other))
+    return float(two.data[other].sum()) / pairs if pairs else 1.0
+
+
+def recommended_pt_settings(problem: Problem) -> dict:
+    """Settings of :func:`parallel_tempering` that did best in our measurements, by graph structure.
+
+    Mean degree > :data:`SPARSE_DEGREE` (G1–G6, G14, G18, G22, G35, G39, G43): 2 ladders (one
+    per core) of 20 replicas on :func:`default_pt_beta_range`. Sparse and lattice-like
+    (:func:`loop_ratio` >= :data:`LATTICE_LOOPS`: the toroidal grids G11, G32, G81, 2-D and
+    3-D spin glasses): Houdayer cluster moves (2 pairs of ladders of 32 replicas), whose
+    clusters do not percolate there, and a cold end 1.5 times colder, because cheap excitations
+    (cost ``2 J_min``) are then many. Sparse without short loops (the random graphs G55, G60,
+    G70): the 2 ladders of 20 replicas with that colder end, no cluster moves (they percolate
+    and cost more than they bring). Measurements in docs/optimize.md.
 
     Parameters
     ----------
@@ -132,9 +172,11 @@ def recommended_pt_settings(problem: Problem) -> dict:
     hot, cold = default_pt_beta_range(problem)
     n = max(problem.n, 1)
     degree = problem.csr()[2].size / n
-    if degree > 6.0:
+    if degree > SPARSE_DEGREE:
         return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, cold)}
-    return {"num_replicas": 32, "num_reads": 4, "cluster_moves": True, "beta_range": (hot, 1.5 * cold)}
+    if loop_ratio(problem) >= LATTICE_LOOPS:
+        return {"num_replicas": 32, "num_reads": 4, "cluster_moves": True, "beta_range": (hot, 1.5 * cold)}
+    return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, 1.5 * cold)}
 
 
 def acceptance_table(problem: Problem, betas: np.ndarray) -> np.ndarray:
