@@ -77,7 +77,7 @@ def test_features_and_loop_ratio():
      ["sparse lattice-like graph", "mean degree 4 <= 6", "loop ratio 1.5 >= 1.25", "Houdayer"]),
     (RANDOM_SPARSE, "pt", {"num_reads": 2, "num_replicas": 20},
      ["sparse graph without short loops", "no cluster moves"]),
-    (MEDIUM, "pt", {"num_reads": 2, "num_replicas": 20}, ["> 6: parallel tempering (2 ladders x 20 replicas)"]),
+    (MEDIUM, "pt", {"num_reads": 2, "num_replicas": 24}, ["> 6: parallel tempering (2 ladders x 24 replicas)"]),
     (DENSE_SK, "sb", {"variant": "discrete", "device": "cpu"}, ["dense problem, 100% of all pairs coupled"]),
 ])
 def test_choice_by_problem_class(problem, solver, settings, words):
@@ -99,7 +99,9 @@ def test_recommended_pt_settings_by_structure():
 
     d_lo, d_hi = default_pt_beta_range(RANDOM_SPARSE)
     assert lo == d_lo and hi == pytest.approx(1.5 * d_hi)  # sparse: the colder end
-    assert recommended_pt_settings(MEDIUM)["beta_range"] == default_pt_beta_range(MEDIUM)
+    # mean degree > 6: a hot end at 1.5 / T_mf instead of the default 1.7 / T_mf, same cold end
+    (lo, hi), (d_lo, d_hi) = recommended_pt_settings(MEDIUM)["beta_range"], default_pt_beta_range(MEDIUM)
+    assert lo == pytest.approx(d_lo * 1.5 / 1.7) and hi == d_hi
     assert LATTICE_LOOPS == 1.25 and DENSE == 0.25
 
 

@@ -104,6 +104,11 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     (float, float)
         Hottest and coldest inverse temperature of the ladder.
     """
+    return _pt_beta_range(problem, 1.7)
+
+
+def _pt_beta_range(problem: Problem, hot_factor: float) -> tuple[float, float]:
+    """SA's cold end and a hot end ``hot_factor / T_mf`` (capped at ``beta_cold / 2``)."""
     hot_sa, cold = default_beta_range(problem)
     j = problem.model.sparse_couplings()
     h = np.asarray(problem.model.fields, dtype=np.float64)
@@ -111,7 +116,7 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     tc = float(np.sqrt(row2.mean())) if row2.size else 0.0
     if tc <= 0:
         return hot_sa, cold
-    return (float(min(1.7 / tc, cold / 2.0)), cold)
+    return (float(min(hot_factor / tc, cold / 2.0)), cold)
 
 
 SPARSE_DEGREE = 6.0  # mean degree up to which a graph counts as sparse (recommended_pt_settings)
@@ -152,7 +157,8 @@ def recommended_pt_settings(problem: Problem) -> dict:
     """Settings of :func:`parallel_tempering` that did best in our measurements, by graph structure.
 
     Mean degree > :data:`SPARSE_DEGREE` (G1–G6, G14, G18, G22, G35, G39, G43): 2 ladders (one
-    per core) of 20 replicas on :func:`default_pt_beta_range`. Sparse and lattice-like
+    per core) of 24 replicas from ``beta = 1.5 / T_mf`` (a little hotter than
+    :func:`default_pt_beta_range`'s ``1.7 / T_mf``) to its cold end. Sparse and lattice-like
     (:func:`loop_ratio` >= :data:`LATTICE_LOOPS`: the toroidal grids G11, G32, G81, 2-D and
     3-D spin glasses): Houdayer cluster moves (2 pairs of ladders of 32 replicas), whose
     clusters do not percolate there, and a cold end 1.5 times colder, because cheap excitations
@@ -173,7 +179,7 @@ def recommended_pt_settings(problem: Problem) -> dict:
     n = max(problem.n, 1)
     degree = problem.csr()[2].size / n
     if degree > SPARSE_DEGREE:
-        return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, cold)}
+        return {"num_replicas": 24, "num_reads": 2, "beta_range": _pt_beta_range(problem, 1.5)}
     if loop_ratio(problem) >= LATTICE_LOOPS:
         return {"num_replicas": 32, "num_reads": 4, "cluster_moves": True, "beta_range": (hot, 1.5 * cold)}
     return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, 1.5 * cold)}
