@@ -10,6 +10,7 @@ adding one entry to ``_ENTRIES`` below.
 from __future__ import annotations
 
 import inspect
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -270,8 +271,8 @@ class AutoChoice:
             tuned.pop("device", None)
         reason = self.reason
         reads = tuned.get("num_reads")
-        if self.settings.get("cluster_moves") and "cluster_moves" not in user and isinstance(reads, int) \
-                and reads % 2:
+        if self.settings.get("cluster_moves") and "cluster_moves" not in user \
+                and isinstance(reads, numbers.Integral) and reads % 2:
             tuned["cluster_moves"] = False
             reason += f"; without cluster moves, which pair ladders, because num_reads={reads} is odd"
         return AutoChoice(self.solver, tuned, reason)

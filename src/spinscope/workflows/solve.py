@@ -157,10 +157,21 @@ def _join(names: tuple[str, ...], word: str = "and") -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
 
 
+_OPTION = {"num_replicas": "--replicas", "cluster_moves": "--cluster-moves", "variant": "--variant"}
+
+
 def _fixed(*, replicas: Any, cluster_moves: bool, variant: Any) -> tuple[str, ...]:
     """Names of the solver settings the options fix (what ``"auto"`` must respect)."""
     given = {"num_replicas": replicas is not None, "cluster_moves": cluster_moves, "variant": variant is not None}
     return tuple(k for k, v in given.items() if v)
+
+
+def _no_solver(device: str, fixed: tuple[str, ...]) -> str:
+    """Why no solver can run these options (``--solver auto``), in the CLI's words."""
+    takers = "; ".join(f"{_OPTION[k]}: {_join(solvers_accepting(k), 'or')}" for k in fixed)
+    where = f" on --device {device}" if str(device) != "cpu" else ""
+    runs = f"; {device}: {_join(solvers_on(device), 'or')}" if where and solvers_on(device) else ""
+    return f"no solver takes {_join(tuple(_OPTION[k] for k in fixed))}{where} ({takers}{runs})"
 
 
 def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device: str, reads: Any,
@@ -180,7 +191,8 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
         if value is not None:
             check_int(value, name, minimum=minimum)
     if spec is None:
-        eligible_solvers(device=device, fixed=fixed, strict=True)
+        if not eligible_solvers(device=device, fixed=fixed):
+            raise InputError(_no_solver(device, fixed))
         return None
     if not spec.runs_on(device):
         able = solvers_on(device)
