@@ -6,9 +6,10 @@ Prints one JSON document on stdout (progress on stderr). Sections (``--what``):
              reached or the time limit expires (10 s for the first group, 60 s for the second;
              ``--quick``: 10 s and 20 s, one seed). Reports cuts and time-to-target per seed.
              ``--solver pt`` (default): parallel tempering with
-             ``recommended_pt_settings`` (mean degree > 6: 2 ladders of 20 replicas; sparse
-             graphs: 2 pairs of ladders of 32 replicas with Houdayer cluster moves and a cold
-             end 1.5x the default).
+             ``recommended_pt_settings`` (mean degree > 6: 2 ladders of 24 replicas; sparse
+             lattice-like graphs: 2 pairs of ladders of 32 replicas with Houdayer cluster moves
+             and a cold end 1.5x the default; sparse random graphs: 2 ladders of 20 replicas
+             with that colder end).
              ``--solver sa``: 4 reads x 10 000 sweeps per round, beta range (0.1, 3.0).
 ``sk``       SK, N = 2000, Gaussian couplings of variance 1/N: mean ground-state energy per spin
              found over 5 instances (``--quick``: 2 instances, N = 1000).
@@ -17,6 +18,13 @@ Prints one JSON document on stdout (progress on stderr). Sections (``--what``):
              ``SimulatedAnnealingSampler`` (if installed; else a plain numpy Metropolis sweep) at
              the same sweeps, reads and beta range, medians of ``--reps`` repetitions measured in
              the same run; plus the G22 cut each reaches at equal wall time.
+``cli``      The user path: ``spinscope --seed S --json solve GRAPH.txt --time-limit T`` with no
+             other option (the default ``--solver auto``), run through the CLI's own entry point
+             (``spinscope.cli.main.main``) exactly as a user types it, for seeds ``0..--seeds-1``;
+             no ``--target``, so every run takes the whole time limit, and the time to the
+             best-known cut is the run's ``time_to_best_s`` when it reached it. Baseline in the
+             same run, same seeds: the same command with ``--solver sa`` (the default before
+             ``auto``; ``--baseline none`` skips it). ``--time-limit`` (default 10 s).
 ``pt-table`` Parallel tempering on G14 (16 replicas x 2 ladders, 5000 rounds): spin updates per
              second with the tabulated Metropolis acceptance of integer problems against
              evaluating ``exp`` (medians of ``--reps``, same run; same chains either way).
@@ -25,11 +33,14 @@ Usage::
 
     python benchmarks/bench_optimize.py --quick --what quality --graphs G1,G22
     python benchmarks/bench_optimize.py --what speed --reps 3
+    python benchmarks/bench_optimize.py --what cli --graphs G22,G14 --seeds 10
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import statistics
 import sys
@@ -193,6 +204,52 @@ def speed(reps: int, quick: bool) -> dict:
     return out
 
 
+def _cli_run(graph: str, seed: int, time_limit: float, solver: str | None) -> dict:
+    """One ``spinscope --seed S --json solve G.txt --time-limit T [--solver X]``, as typed."""
+    from spinscope.cli.main import main
+
+    argv = ["--seed", str(seed), "--json", "--quiet", "solve", str(DATA / f"{graph}.txt"),
+            "--time-limit", str(time_limit)] + (["--solver", solver] if solver else [])
+    buf = io.StringIO()
+    t = time.perf_counter()
+    with contextlib.redirect_stdout(buf):
+        rc = main(argv)
+    if rc != 0:
+        raise SystemExit(f"spinscope {' '.join(argv)} exited with {rc}")
+    d = json.loads(buf.getvalue())
+    return {"seed": seed, "cut": d["best_value"], "time_to_best_s": round(d["time_to_best_s"], 3),
+            "wall_s": round(time.perf_counter() - t, 3), "solver": d["solver"], "auto": d["auto"],
+            "command": "spinscope " + " ".join(argv[:3] + argv[4:5]) + f" {graph}.txt " + " ".join(argv[6:])}
+
+
+def _summary(runs: list[dict], best: int) -> dict:
+    hits = [r for r in runs if r["cut"] >= best]
+    return {"hits": f"{len(hits)}/{len(runs)}", "hit_rate": len(hits) / len(runs),
+            "median_time_to_target_s": round(statistics.median(r["time_to_best_s"] for r in hits), 3) if hits else None,
+            "cuts": [r["cut"] for r in runs], "best_cut": max(r["cut"] for r in runs)}
+
+
+def cli_user_path(graphs: list[str], seeds: int, time_limit: float, baseline: str) -> dict:
+    """``spinscope solve G.txt --time-limit T`` as a user runs it (default solver), and a baseline."""
+    out: dict = {"time_limit_s": time_limit, "seeds": list(range(seeds)), "graphs": {}}
+    for g in graphs:
+        best = BEST_KNOWN[g]
+        row: dict = {"best_known": best}
+        for label, solver in (("default", None), ("baseline", None if baseline == "none" else baseline)):
+            if label == "baseline" and solver is None:
+                continue
+            runs = []
+            for seed in range(seeds):
+                runs.append(_cli_run(g, seed, time_limit, solver))
+                log(f"{g} {label} seed {seed}: cut {runs[-1]['cut']:.0f} / {best} "
+                    f"at {runs[-1]['time_to_best_s']:.2f} s")
+            row[label] = {"command": runs[0]["command"].replace("--seed 0", "--seed S"),
+                          "solver": runs[0]["solver"], "auto": runs[0]["auto"], **_summary(runs, best),
+                          "runs": [{k: r[k] for k in ("seed", "cut", "time_to_best_s", "wall_s")} for r in runs]}
+        out["graphs"][g] = row
+    return out
+
+
 def pt_table(reps: int) -> dict:
     """PT spin updates per second on G14 with tabulated acceptance against ``exp`` (same run)."""
     import spinscope.optimize.solvers as solvers
@@ -226,11 +283,14 @@ def pt_table(reps: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="short limits, one seed, smaller SK/lattice")
-    ap.add_argument("--what", default="quality,sk,speed", help="comma list of quality, sk, speed, pt-table")
+    ap.add_argument("--what", default="quality,sk,speed", help="comma list of quality, sk, speed, pt-table, cli")
     ap.add_argument("--graphs", default=",".join(GROUP1 + GROUP2), help="comma list of Gset graphs")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per graph (default 3, quick 1)")
     ap.add_argument("--solver", default="pt", choices=["sa", "pt", "pa", "sb"])
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each speed measurement")
+    ap.add_argument("--time-limit", type=float, default=10.0, help="cli: --time-limit of each run")
+    ap.add_argument("--baseline", default="sa", choices=["none", "sa", "pt", "pa", "sb"],
+                    help="cli: the --solver of the baseline runs")
     args = ap.parse_args()
     what = set(args.what.split(","))
     seeds = args.seeds or (1 if args.quick else 3)
@@ -243,6 +303,9 @@ def main() -> None:
         result["speed"] = speed(args.reps, args.quick)
     if "pt-table" in what:
         result["pt_table"] = pt_table(args.reps)
+    if "cli" in what:
+        graphs = [g for g in args.graphs.split(",") if g] if args.graphs != ",".join(GROUP1 + GROUP2) else ["G22", "G14"]
+        result["cli"] = cli_user_path(graphs, args.seeds or 5, args.time_limit, args.baseline)
     print(json.dumps(result, indent=2))
 
 

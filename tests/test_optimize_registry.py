@@ -120,8 +120,8 @@ def test_sweeps_translation_is_the_clis():
 
 def test_solve_dispatch_and_errors_come_from_the_registry():
     p = ising_problem([1.0, -1.0, 0.5])
-    assert inspect.signature(solve).parameters["solver"].default == "sa"
-    assert solve(p, seed=0, num_sweeps=20).solver == "sa"
+    assert inspect.signature(solve).parameters["solver"].default == "auto"  # was "sa" (issue 12)
+    assert solve(p, solver="sa", seed=0, num_sweeps=20).solver == "sa"
     with pytest.raises(InputError, match=r"solver must be one of \('sa', 'pt', 'pa', 'sb'\), got 'qa'"):
         solve(p, solver="qa")
     with pytest.raises(InputError, match=r"solver must be one of"):
@@ -134,8 +134,8 @@ def test_cli_choices_come_from_the_registry():
     from spinscope.cli.solve import command
 
     solver = next(p for p in command.params if p.name == "solver")
-    assert list(solver.type.choices) == list(SOLVER_REGISTRY)
-    assert solver.default == "sa"
+    assert list(solver.type.choices) == ["auto", *SOLVER_REGISTRY]
+    assert solver.default == "auto"  # was "sa" (issue 12: the default is the recommended solver)
     sweeps = next(p for p in command.params if p.name == "sweeps")
     assert "pa -> num_steps = sweeps // 10" in sweeps.help
 

@@ -13,11 +13,13 @@ import time
 import click
 
 from spinscope.cli._common import emit, get_options
-from spinscope.optimize.registry import SOLVER_REGISTRY, solvers_accepting
+from spinscope.optimize.registry import AUTO, SOLVER_CHOICES, SOLVER_REGISTRY, solvers_accepting
 
 __all__ = ["command"]
 
-_SOLVER_HELP = "; ".join(f"{s.name}: {s.summary}" for s in SOLVER_REGISTRY.values()) + "."
+_SOLVER_HELP = (f"{AUTO}: the recommended solver and settings for the problem (stated, with the reason, "
+                "in the output; other options override them); "
+                + "; ".join(f"{s.name}: {s.summary}" for s in SOLVER_REGISTRY.values()) + ".")
 _SWEEPS_HELP = ("Sweeps per read, per solver: "
                 + ", ".join(f"{s.name} -> {s.describe_sweeps()}" for s in SOLVER_REGISTRY.values()) + ".")
 _PT = "/".join(solvers_accepting("num_replicas"))
@@ -51,6 +53,8 @@ def _human(run, target) -> str:
              f"{result.states.shape[0]} reads, {result.sweeps} sweeps/read, stopped by {result.stopped_by}")
     if result.target_reached is not None:
         human += f", target {target:g} {'reached' if result.target_reached else 'NOT reached'}"
+    if result.auto is not None:
+        human += f"\nsolver chosen by auto: {result.auto['reason']}"
     if run.out is not None:
         human += f"\nassignment written to {run.out}"
     return human
@@ -61,17 +65,18 @@ def _human(run, target) -> str:
 @click.option("--problem", type=click.Choice(["maxcut", "ising", "qubo"]), default=None,
               help="How to read FILE: maxcut (Gset format), ising or qubo ('i j value' lines, "
                    "0-based; 'i i value' = linear term). Default: ising for .npz, else maxcut.")
-@click.option("--solver", type=click.Choice(list(SOLVER_REGISTRY)), default="sa", show_default=True,
+@click.option("--solver", type=click.Choice(list(SOLVER_CHOICES)), default=AUTO, show_default=True,
               help=_SOLVER_HELP)
-@click.option("--variant", type=click.Choice(["ballistic", "discrete"]), default="ballistic",
-              show_default=True, help="Simulated bifurcation variant (bSB or dSB).")
+@click.option("--variant", type=click.Choice(["ballistic", "discrete"]), default=None,
+              help="Simulated bifurcation variant (bSB or dSB; default ballistic). With --solver auto it "
+                   "selects simulated bifurcation.")
 @click.option("--time-limit", type=float, default=None,
               help="Seconds; keep restarting until then (stop earlier at --target).")
 @click.option("--reads", type=click.IntRange(min=1), default=None,
               help="Independent reads (SA anneals, PT ladders, PA population, SB trajectories).")
 @click.option("--sweeps", type=click.IntRange(min=1), default=None, help=_SWEEPS_HELP)
 @click.option("--replicas", type=click.IntRange(min=2), default=None,
-              help=f"Temperatures per parallel-tempering ladder (--solver {_PT}; default 16).")
+              help=f"Temperatures per parallel-tempering ladder (--solver {_PT}; default 16, auto: 20 or 32).")
 @click.option("--cluster-moves", is_flag=True,
               help=f"Parallel tempering with Houdayer cluster moves between paired ladders (--solver {_PT}; "
                    "needs an even --reads). Helps sparse, low-dimensional problems such as 2-D spin glasses.")

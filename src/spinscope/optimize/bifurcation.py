@@ -38,6 +38,7 @@ import scipy.sparse as sp
 
 from spinscope._validation import SeedLike, check_int, check_positive, make_rng, resolve_seed
 from spinscope.errors import InputError
+from spinscope.optimize.memory import chain_bytes, check_run_memory
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.result import SolveResult, make_result
 
@@ -168,6 +169,21 @@ def _config(problem: Problem, variant: str, num_reads: int, num_steps: int, chec
                    device, dtype, backend)
 
 
+def _sb_bytes(problem: Problem, cfg: _Config) -> float:
+    """Peak host-or-device bytes of a run (see :mod:`spinscope.optimize.memory`): positions,
+    momenta, best states and step temporaries of every read, the dense coupling matrix torch
+    uses for dense problems, and the exact recomputation of the result."""
+    n, R = problem.n, cfg.R
+    result = R * chain_bytes(problem)
+    if cfg.backend == "numba":
+        return R * 80.0 * n + result
+    d = 4.0 if cfg.dtype == "float32" else 8.0
+    dense = 0.0
+    if _density(problem) > 0.1:
+        dense = float(n) * n * (d if problem.model.is_dense else 8.0 + d)
+    return R * n * (16.0 + 10.0 * d) + dense + result
+
+
 class _Tracker:
     """Best energy over all reads, time to best, progress callback and the stopping rules."""
 
@@ -274,6 +290,8 @@ def simulated_bifurcation(problem: Problem, *, variant: str = "ballistic", num_r
     seed = resolve_seed() if seed is None else seed
     cfg = _config(problem, variant, num_reads, num_steps, check_every, dt, a0, c0, time_limit,
                   target, device, dtype, backend)
+    check_run_memory(_sb_bytes(problem, cfg), f"simulated bifurcation with num_reads={cfg.R} on "
+                     f"n={problem.n} variables ({cfg.backend}, {cfg.device})")
     settings = {"variant": cfg.variant, "num_reads": cfg.R, "num_steps": cfg.M, "dt": cfg.dt,
                 "a0": cfg.a0, "c0": cfg.c0, "device": str(device),
                 "dtype": dtype if cfg.backend == "torch" else "float64",

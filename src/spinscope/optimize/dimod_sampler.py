@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from spinscope.optimize.problems import Problem, ising_problem, qubo_problem
-from spinscope.optimize.registry import get_solver
+from spinscope.optimize.registry import AUTO, SOLVER_REGISTRY, eligible_solvers, get_solver
 from spinscope.optimize.solve import solve
 
 __all__ = ["SpinscopeSampler", "require_dimod"]
@@ -49,27 +49,36 @@ class SpinscopeSampler:
     Parameters
     ----------
     solver : str
-        A name of :data:`spinscope.optimize.registry.SOLVER_REGISTRY` (``"sa"``, ``"pt"``,
-        ``"pa"``, ``"sb"``; default simulated annealing; ``"sb"`` takes ``variant``).
+        ``"auto"`` (default): for each problem the recommended solver and settings, as
+        :func:`spinscope.optimize.solve` chooses them (``info["auto"]`` says what and why); or
+        a name of :data:`spinscope.optimize.registry.SOLVER_REGISTRY` (``"sa"``, ``"pt"``,
+        ``"pa"``, ``"sb"``; ``"sb"`` takes ``variant``).
     **defaults
-        Default keyword settings of that solver (e.g. ``num_sweeps=2000``); per-call keywords
-        override them.
+        Default keyword settings (e.g. ``num_sweeps=2000``); per-call keywords override them.
+        With ``"auto"`` they override the recommended settings, and only solvers taking all of
+        them are chosen.
 
     Notes
     -----
     ``sample_*`` return a ``dimod.SampleSet``: one row per read (its best state), energies in the
-    caller's convention including the offset, and ``info`` with the solver, ``time_to_best_s``,
+    caller's convention including the offset, and ``info`` with the solver, ``auto`` (what
+    ``"auto"`` chose and why, else None), ``time_to_best_s``,
     ``wall_time_s``, ``stopped_by`` and ``seed``. They raise ``ImportError`` when dimod is not
     installed (``pip install 'spinscope[qubo]'``).
     """
 
-    def __init__(self, solver: str = "sa", **defaults: Any) -> None:
-        spec = get_solver(solver)
-        spec.check_settings(defaults)
-        self.solver = spec.name
+    def __init__(self, solver: str = AUTO, **defaults: Any) -> None:
+        if solver == AUTO:
+            takers = eligible_solvers(device=defaults.get("device", "cpu"), fixed=defaults, strict=True)
+            names = [p for s in takers for p in SOLVER_REGISTRY[s].settings]
+        else:
+            spec = get_solver(solver)
+            spec.check_settings(defaults)
+            solver, names = spec.name, list(spec.settings)
+        self.solver = solver
         self.defaults = defaults
         #: dimod's sampler attributes: accepted keyword settings and (no) properties
-        self.parameters = {p: [] for p in spec.settings}
+        self.parameters = {p: [] for p in dict.fromkeys(names)}
         self.properties: dict = {}
 
     def sample_ising(self, h: Any, J: Any, *, offset: float = 0.0, **settings: Any):
@@ -120,6 +129,7 @@ class SpinscopeSampler:
         seed = result.seed if isinstance(result.seed, (int, type(None))) else str(result.seed)
         return dimod.SampleSet.from_samples(
             samples, vartype=vartype, energy=result.energies,
-            info={"solver": result.solver, "time_to_best_s": result.time_to_best,
-                  "wall_time_s": result.wall_time, "stopped_by": result.stopped_by, "seed": seed},
+            info={"solver": result.solver, "auto": result.auto,
+                  "time_to_best_s": result.time_to_best, "wall_time_s": result.wall_time,
+                  "stopped_by": result.stopped_by, "seed": seed},
         )

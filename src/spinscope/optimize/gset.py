@@ -16,6 +16,7 @@ import numpy as np
 
 from spinscope.errors import DataFileError
 from spinscope.optimize.maxcut import maxcut_from_edges
+from spinscope.optimize.memory import check_problem_size, check_text_file
 from spinscope.optimize.problems import Problem
 
 __all__ = ["parse_gset", "read_gset"]
@@ -48,7 +49,11 @@ def parse_gset(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, n
     Raises
     ------
     DataFileError
-        Naming the line of a wrong count, vertex, self-loop, repeated edge or weight.
+        Naming the line of a wrong count, vertex, self-loop, repeated edge or weight; also a
+        header announcing more edges than the file has lines.
+    MemoryLimitError
+        When the header's ``n`` and ``m`` describe a graph that would not fit in memory
+        (checked before anything of that size is allocated).
     """
     lines = text.splitlines()
     k = 0
@@ -63,6 +68,11 @@ def parse_gset(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, n
     n, m = _int(head[0], "n", where), _int(head[1], "m", where)
     if n < 1 or m < 0:
         raise DataFileError(f"{where}: need n >= 1 and m >= 0, got n={n}, m={m}")
+    rest = len(lines) - k - 1
+    if m > rest:  # checked before the edge arrays are allocated
+        raise DataFileError(f"{source}: the first line announces m={m} edges but the file has {rest} "
+                            f"line{'s' if rest != 1 else ''} after it")
+    check_problem_size(n, m, f"{where}: the header 'n m' = {n} {m}")
     edges = np.empty((m, 2), dtype=np.int64)
     weights = np.empty(m)
     seen: dict[tuple[int, int], int] = {}
@@ -116,6 +126,7 @@ def read_gset(path: str | os.PathLike, *, name: str | None = None) -> Problem:
         Kind ``"maxcut"``.
     """
     path = Path(path)
+    check_text_file(path, "the Gset file")
     try:
         text = path.read_text()
     except UnicodeDecodeError:

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from spinscope._validation import check_finite, check_int
 from spinscope.errors import InputError
 from spinscope.models import Graph, IsingModel
+from spinscope.optimize.memory import check_problem_size
 from spinscope.optimize.problems import _TOL, Problem
 
 __all__ = ["maxcut_from_edges", "maxcut_from_graph", "maxcut_from_matrix"]
@@ -77,6 +78,7 @@ def maxcut_from_edges(edges: Any, weights: Any = None, *, n: int | None = None,
             raise InputError("an empty edge list needs n")
         n = int(e.max()) + 1
     n = check_int(n, "n", minimum=1)
+    check_problem_size(n, e.shape[0], "maxcut_from_edges")
     w = np.ones(e.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(e.shape[0], float(w))

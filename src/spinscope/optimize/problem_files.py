@@ -30,6 +30,7 @@ from spinscope._files import atomic_write
 from spinscope.errors import DataFileError, InputError
 from spinscope.models import is_model, load_model
 from spinscope.optimize.gset import read_gset
+from spinscope.optimize.memory import check_problem_size, check_text_file
 from spinscope.optimize.problems import PROBLEM_KINDS, Problem, ising_problem, qubo_problem
 
 __all__ = ["load_problem", "parse_terms", "write_assignment"]
@@ -58,6 +59,9 @@ def parse_terms(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, 
     ------
     DataFileError
         Naming the line of a malformed, repeated or out-of-range term.
+    MemoryLimitError
+        When the size (the largest index, or ``# n = N``) would not fit in memory; checked
+        before allocating.
     """
     rows, cols, vals, lines_of = [], [], [], {}
     declared = None
@@ -104,6 +108,8 @@ def parse_terms(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, 
         raise DataFileError(f"{source}: index {top} is outside 0..{declared - 1} declared by '# n = {declared}'")
     if n == 0:
         raise DataFileError(f"{source}: no terms found; expected lines 'i j value'")
+    size_from = f"'# n = {declared}'" if declared is not None else f"the largest index {top}"
+    check_problem_size(n, len(vals), f"{source}: {size_from}")
     h = np.zeros(n)
     for i, v in lin.items():
         h[i] = v
@@ -128,6 +134,13 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
     Returns
     -------
     Problem
+
+    Raises
+    ------
+    DataFileError, ModelFileError, InputError
+        An unreadable or malformed file (the message names the line).
+    MemoryLimitError
+        A problem whose announced size would not fit in memory (checked before allocating).
     """
     path = Path(path)
     if not path.is_file():
@@ -144,6 +157,7 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
         return ising_problem(model, name=path.stem)
     if kind == "maxcut":
         return read_gset(path)
+    check_text_file(path, f"the {kind} file")
     try:
         text = path.read_text()
     except UnicodeDecodeError:

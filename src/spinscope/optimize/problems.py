@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from spinscope._validation import SeedLike, check_finite, check_int
 from spinscope.errors import InputError, SpinscopeTypeError
 from spinscope.models import IsingModel, is_model, sk
+from spinscope.optimize.memory import check_problem_size
 
 __all__ = [
     "PROBLEM_KINDS",
@@ -258,6 +259,7 @@ def _pairs_from_dict(d: dict, name: str) -> tuple[int, sp.csr_array, np.ndarray]
             cols.append(max(i, j))
             vals.append(v)
     size = top + 1
+    check_problem_size(size, len(vals), f"{name}: the largest index {top}")
     pairs = sp.csr_array((vals, (rows, cols)), shape=(size, size), dtype=np.float64)
     pairs.sum_duplicates()
     d_arr = np.zeros(size)
@@ -323,6 +325,7 @@ def _ising_parts(h: Any, J: Any) -> tuple[int, np.ndarray, sp.csr_array]:
     n = max(n_j, _h_size(h) or 0)
     if n == 0:
         raise InputError("the Ising problem has no variables")
+    check_problem_size(n, pairs.nnz, "the Ising problem")
     if pairs.shape[0] < n:
         pairs = sp.csr_array(pairs)
         pairs.resize((n, n))

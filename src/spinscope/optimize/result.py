@@ -64,6 +64,9 @@ class SolveResult:
         ``setup``, ``run`` and ``total`` seconds.
     name : str
         The problem's name.
+    auto : dict or None
+        With ``solver="auto"``: ``{"solver", "settings", "reason"}``, what was chosen and why
+        (:class:`~spinscope.optimize.registry.AutoChoice`); None when a solver was named.
     """
 
     kind: str
@@ -86,6 +89,7 @@ class SolveResult:
     timings: dict = field(default_factory=dict)
     name: str = ""
     final_states: np.ndarray | None = None
+    auto: dict | None = None
 
     @property
     def reads(self) -> int:
@@ -105,7 +109,9 @@ class SolveResult:
         dict
         """
         d = {
-            "problem": self.name, "kind": self.kind, "solver": self.solver, "n": int(self.best_state.size),
+            "problem": self.name, "kind": self.kind, "solver": self.solver,
+            "auto": None if self.auto is None else {k: _plain(v) for k, v in self.auto.items()},
+            "n": int(self.best_state.size),
             "best_value": float(self.best_value), "best_energy": float(self.best_energy),
             "time_to_best_s": float(self.time_to_best), "wall_time_s": float(self.wall_time),
             "sweeps": int(self.sweeps), "rounds": int(self.rounds), "reads": int(self.states.shape[0]),
@@ -122,6 +128,8 @@ class SolveResult:
 
 
 def _plain(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
     if isinstance(v, np.ndarray):
         return v.tolist()
     if isinstance(v, (np.floating, np.integer)):

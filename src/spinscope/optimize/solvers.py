@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from spinscope._rng import make_keys
 from spinscope._validation import (
@@ -35,13 +36,17 @@ from spinscope._validation import (
 )
 from spinscope.errors import InputError
 from spinscope.optimize import kernels as _k
+from spinscope.optimize.memory import chain_bytes, check_run_memory
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.result import SolveResult, make_result
 
 __all__ = [
+    "LATTICE_LOOPS",
+    "SPARSE_DEGREE",
     "acceptance_table",
     "default_beta_range",
     "default_pt_beta_range",
+    "loop_ratio",
     "parallel_tempering",
     "population_annealing",
     "recommended_pt_settings",
@@ -51,6 +56,8 @@ __all__ = [
 _INIT_COUNTER = np.uint64(1 << 62)  # RNG rounds used for random initial states
 _CHUNK_SECONDS = 0.1
 _REFRESH = 1000  # PT recomputes fields and energies exactly every _REFRESH rounds
+_MAX_TABLE = 1 << 16  # integer problems with larger energy changes evaluate exp instead
+_PA_CHUNK = 4096  # PA passes at most this many sweeps per step to one kernel call
 
 
 def default_beta_range(problem: Problem) -> tuple[float, float]:
@@ -97,6 +104,11 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     (float, float)
         Hottest and coldest inverse temperature of the ladder.
     """
+    return _pt_beta_range(problem, 1.7)
+
+
+def _pt_beta_range(problem: Problem, hot_factor: float) -> tuple[float, float]:
+    """SA's cold end and a hot end ``hot_factor / T_mf`` (capped at ``beta_cold / 2``)."""
     hot_sa, cold = default_beta_range(problem)
     j = problem.model.sparse_couplings()
     h = np.asarray(problem.model.fields, dtype=np.float64)
@@ -104,18 +116,55 @@ def default_pt_beta_range(problem: Problem) -> tuple[float, float]:
     tc = float(np.sqrt(row2.mean())) if row2.size else 0.0
     if tc <= 0:
         return hot_sa, cold
-    return (float(min(1.7 / tc, cold / 2.0)), cold)
+    return (float(min(hot_factor / tc, cold / 2.0)), cold)
+
+
+SPARSE_DEGREE = 6.0  # mean degree up to which a graph counts as sparse (recommended_pt_settings)
+LATTICE_LOOPS = 1.25  # loop_ratio from which a sparse graph counts as lattice-like
+
+
+def loop_ratio(problem: Problem, *, max_rows: int = 2000) -> float:
+    """Mean number of two-step paths from a variable to each of its second neighbours.
+
+    ``1`` on graphs without short loops (trees, sparse random graphs such as Gset G55, G60,
+    G70), ``1.5`` on the square lattice (four-cycles: two paths to each diagonal neighbour),
+    ``5/3`` on the cubic one. It tells the lattice-like sparse graphs, where Houdayer clusters
+    stay finite and cluster moves pay off, from random ones, where the clusters percolate.
+    Computed on ``max_rows`` evenly spaced variables (the whole graph when smaller).
+
+    Parameters
+    ----------
+    problem : Problem
+    max_rows : int
+        Variables sampled.
+
+    Returns
+    -------
+    float
+        The ratio (1.0 without couplings).
+    """
+    indptr, indices, _ = problem.csr()
+    n = problem.n
+    a = sp.csr_array((np.ones(indices.size), indices, indptr), shape=(n, n))
+    rows = np.unique(np.linspace(0, n - 1, min(n, max_rows)).astype(np.int64))
+    two = (a[rows] @ a).tocoo()
+    other = two.col != rows[two.row]
+    pairs = int(np.count_nonzero(other))
+    return float(two.data[other].sum()) / pairs if pairs else 1.0
 
 
 def recommended_pt_settings(problem: Problem) -> dict:
-    """Settings of :func:`parallel_tempering` that worked best on Gset, chosen by the graph's degree.
+    """Settings of :func:`parallel_tempering` that did best in our measurements, by graph structure.
 
-    Mean degree > 6 (G1–G6, G14, G18, G22, G35, G39, G43): 2 ladders (one per core) of 20
-    replicas on :func:`default_pt_beta_range`. Mean degree <= 6 (the toroidal grids G11, G32,
-    G81 and the sparse random graphs G55, G60, G70): Houdayer cluster moves (2 pairs of ladders
-    of 32 replicas), whose clusters do not percolate there, and a cold end 1.5 times colder,
-    because cheap excitations (cost ``2 J_min``) are then many. Measurements
-    in docs/optimize.md.
+    Mean degree > :data:`SPARSE_DEGREE` (G1–G6, G14, G18, G22, G35, G39, G43): 2 ladders (one
+    per core) of 24 replicas from ``beta = 1.5 / T_mf`` (a little hotter than
+    :func:`default_pt_beta_range`'s ``1.7 / T_mf``) to its cold end. Sparse and lattice-like
+    (:func:`loop_ratio` >= :data:`LATTICE_LOOPS`: the toroidal grids G11, G32, G81, 2-D and
+    3-D spin glasses): Houdayer cluster moves (2 pairs of ladders of 32 replicas), whose
+    clusters do not percolate there, and a cold end 1.5 times colder, because cheap excitations
+    (cost ``2 J_min``) are then many. Sparse without short loops (the random graphs G55, G60,
+    G70): the 2 ladders of 20 replicas with that colder end, no cluster moves (they percolate
+    and cost more than they bring). Measurements in docs/optimize.md.
 
     Parameters
     ----------
@@ -129,9 +178,11 @@ def recommended_pt_settings(problem: Problem) -> dict:
     hot, cold = default_pt_beta_range(problem)
     n = max(problem.n, 1)
     degree = problem.csr()[2].size / n
-    if degree > 6.0:
-        return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, cold)}
-    return {"num_replicas": 32, "num_reads": 4, "cluster_moves": True, "beta_range": (hot, 1.5 * cold)}
+    if degree > SPARSE_DEGREE:
+        return {"num_replicas": 24, "num_reads": 2, "beta_range": _pt_beta_range(problem, 1.5)}
+    if loop_ratio(problem) >= LATTICE_LOOPS:
+        return {"num_replicas": 32, "num_reads": 4, "cluster_moves": True, "beta_range": (hot, 1.5 * cold)}
+    return {"num_replicas": 20, "num_reads": 2, "beta_range": (hot, 1.5 * cold)}
 
 
 def acceptance_table(problem: Problem, betas: np.ndarray) -> np.ndarray:
@@ -153,17 +204,22 @@ def acceptance_table(problem: Problem, betas: np.ndarray) -> np.ndarray:
         The table; empty ``(T, 0)`` for other problems or when ``K > 2**16``.
     """
     betas = np.asarray(betas, dtype=np.float64)
-    data = problem.csr()[2]
-    h = np.asarray(problem.model.fields, dtype=np.float64)
-    empty = np.zeros((betas.size, 0))
-    if not (np.all(data == np.rint(data)) and np.all(h == np.rint(h))):
-        return empty
-    j = abs(problem.model.sparse_couplings())
-    K = int(np.max(np.asarray(j.sum(axis=1)).ravel() + np.abs(h), initial=0.0))
-    if K > 1 << 16:
-        return empty
+    K = _table_kmax(problem)
+    if K < 0:
+        return np.zeros((betas.size, 0))
     k = np.arange(K + 1, dtype=np.float64)
     return np.exp(-betas[:, None] * (2.0 * k[None, :]))
+
+
+def _table_kmax(problem: Problem) -> int:
+    """``K`` of :func:`acceptance_table`, or -1 when the problem is not tabulated."""
+    data = problem.csr()[2]
+    h = np.asarray(problem.model.fields, dtype=np.float64)
+    if not (np.all(data == np.rint(data)) and np.all(h == np.rint(h))):
+        return -1
+    j = abs(problem.model.sparse_couplings())
+    K = int(np.max(np.asarray(j.sum(axis=1)).ravel() + np.abs(h), initial=0.0))
+    return -1 if K > _MAX_TABLE else K
 
 
 def _beta_range(problem: Problem, beta_range: Any) -> tuple[float, float]:
@@ -184,6 +240,48 @@ def _schedule(b0: float, b1: float, num: int, kind: str) -> np.ndarray:
     if kind == "linear":
         return np.linspace(b0, b1, num)
     raise InputError(f"schedule must be 'geometric' or 'linear', got {kind!r}")
+
+
+class _Betas:
+    """The ``num`` betas of a schedule, handed out in slices: ``num`` is time, never memory.
+
+    Up to ``materialize`` betas the array is made at once with ``np.geomspace`` /
+    ``np.linspace``; longer schedules compute each slice on demand with the same arithmetic
+    (numpy's: ``10 ** (start + k * step)`` on ``log10`` ends, the ends set exactly), which gives
+    bitwise the same numbers (tested), so a huge ``num_sweeps`` allocates nothing proportional
+    to it.
+    """
+
+    def __init__(self, b0: float, b1: float, num: int, kind: str, materialize: int = 1 << 22) -> None:
+        if kind not in ("geometric", "linear"):
+            raise InputError(f"schedule must be 'geometric' or 'linear', got {kind!r}")
+        self.b0, self.b1, self.size, self.kind = float(b0), float(b1), int(num), kind
+        self._all = _schedule(b0, b1, num, kind) if num <= materialize else None
+
+    def __getitem__(self, k: int | slice) -> np.ndarray | float:
+        if self._all is not None:
+            return self._all[k]
+        if not isinstance(k, slice):
+            return float(self[k:k + 1][0])
+        lo, hi, _ = k.indices(self.size)
+        return self._slice(lo, max(lo, hi))
+
+    def _slice(self, lo: int, hi: int) -> np.ndarray:
+        geometric = self.kind == "geometric"
+        start, stop = (np.log10(self.b0), np.log10(self.b1)) if geometric else (self.b0, self.b1)
+        div = self.size - 1
+        delta = np.subtract(stop, start, dtype=np.float64)
+        y = np.arange(lo, hi, dtype=np.float64)
+        step = delta / div
+        y = y / div * delta if step == 0 else y * step
+        y += start
+        if geometric:
+            y = np.power(10.0, y)
+        if lo == 0 and hi > 0:
+            y[0] = self.b0
+        if hi == self.size:
+            y[-1] = self.b1
+        return y
 
 
 class _Run:
@@ -275,7 +373,7 @@ class _Run:
                            final_states=self.spins)
 
 
-def _anneal_rounds(run: _Run, betas: np.ndarray, keys: np.ndarray) -> tuple[int, int, str]:
+def _anneal_rounds(run: _Run, betas: _Betas, keys: np.ndarray) -> tuple[int, int, str]:
     """SA rounds: anneal every read from a random state through ``betas``, in timed chunks.
 
     Returns the sweeps done per read, the rounds and the stop reason.
@@ -342,7 +440,9 @@ def simulated_annealing(problem: Problem, *, num_reads: int = 8, num_sweeps: int
     R = check_int(num_reads, "num_reads", minimum=1)
     S = check_int(num_sweeps, "num_sweeps", minimum=1)
     b0, b1 = _beta_range(problem, beta_range)
-    betas = _schedule(b0, b1, S, schedule)
+    betas = _Betas(b0, b1, S, schedule)
+    check_run_memory(R * chain_bytes(problem),
+                     f"simulated annealing with num_reads={R} on n={problem.n} variables")
     keys = make_keys(seed, R)
     run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
@@ -415,6 +515,14 @@ def _pt_loop(run: _Run, ladders: _Ladders, S: int) -> tuple[int, str]:
     return total, stopped
 
 
+def _pt_bytes(problem: Problem, T: int, G: int) -> float:
+    """Peak bytes of a PT run: the chains, the ladder bookkeeping, the acceptance table, and the
+    cluster-move work arrays of each pair of ladders."""
+    per_chain = chain_bytes(problem) + 40.0  # + keys, temperature maps, swap counters
+    table = T * (_table_kmax(problem) + 1) * 8.0
+    return G * T * per_chain + table + 16.0 * T + (G // 2 + 1) * (8.0 * T + 9.0 * problem.n)
+
+
 def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 2,
                        num_sweeps: int = 1000, beta_range: tuple[float, float] | None = None,
                        cluster_moves: bool = False, time_limit: float | None = None,
@@ -470,6 +578,8 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
     b0, b1 = default_pt_beta_range(problem) if beta_range is None else _beta_range(problem, beta_range)
     if cluster_moves and G % 2:
         raise InputError(f"cluster_moves pairs the ladders: num_reads must be even, got {G}")
+    check_run_memory(_pt_bytes(problem, T, G), f"parallel tempering with num_reads={G} ladders of "
+                     f"num_replicas={T} on n={problem.n} variables")
     ladders = _Ladders(problem, np.geomspace(b0, b1, T), G, seed, cluster_moves)
     run = _Run(problem, G * T, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
@@ -498,10 +608,23 @@ def _resample(run: _Run, dbeta: float, rng: np.random.Generator) -> None:
     run.energy[:] = run.energy[idx]
 
 
-def _population_rounds(run: _Run, betas: np.ndarray, M: int, keys: np.ndarray,
+def _pa_sweeps(run: _Run, beta: float, keys: np.ndarray, counter0: int, M: int) -> int:
+    """``M`` sweeps of the population at ``beta``, in kernel calls of at most ``_PA_CHUNK``
+    sweeps (the time limit is checked between them); returns the sweeps done."""
+    R, done = run.energy.size, 0
+    while done < M:
+        c = min(_PA_CHUNK, M - done)
+        run.anneal(np.full((R, c), beta), keys, counter0 + done)
+        done += c
+        if run.remaining() <= 0:
+            break
+    return done
+
+
+def _population_rounds(run: _Run, betas: _Betas, M: int, keys: np.ndarray,
                        rng: np.random.Generator) -> tuple[int, int, str]:
     """PA rounds: cool a fresh population through ``betas``; returns sweeps, rounds, stop reason."""
-    R, K = run.energy.size, betas.size
+    K = betas.size
     stopped, round_, total = "completed", 0, 0
     while True:
         run.init_states(keys, round_)
@@ -509,8 +632,7 @@ def _population_rounds(run: _Run, betas: np.ndarray, M: int, keys: np.ndarray,
         for k in range(K):
             _resample(run, betas[k] - prev, rng)
             prev = betas[k]
-            run.anneal(np.full((R, M), betas[k]), keys, (round_ * K + k) * M)
-            total += M
+            total += _pa_sweeps(run, betas[k], keys, (round_ * K + k) * M, M)
             reason = run.update(total, round_)
             if reason:
                 stopped = reason
@@ -563,7 +685,9 @@ def population_annealing(problem: Problem, *, num_reads: int = 256, num_steps: i
     K = check_int(num_steps, "num_steps", minimum=1)
     M = check_int(sweeps_per_step, "sweeps_per_step", minimum=1)
     b0, b1 = _beta_range(problem, beta_range)
-    betas = np.geomspace(b0, b1, K)
+    betas = _Betas(b0, b1, K, "geometric")
+    check_run_memory(R * (chain_bytes(problem) + 10.0 * problem.n + 8.0 * min(M, _PA_CHUNK)),
+                     f"population annealing with num_reads={R} on n={problem.n} variables")
     ss = spawn_seeds(seed, 2)
     keys, rng = make_keys(ss[0], R), make_rng(ss[1])
     run = _Run(problem, R, seed=seed, time_limit=time_limit, target=target, callback=callback)

@@ -1,14 +1,15 @@
 """``solve_file``: the whole ``spinscope solve FILE`` run as a Python function.
 
 Validates the settings and the output path (before any computation), loads the problem file
-(:func:`~spinscope.optimize.problem_files.load_problem`), translates ``sweeps`` / ``reads`` into
-the chosen solver's settings through the solver registry
+(:func:`~spinscope.optimize.problem_files.load_problem`), picks the solver (``"auto"``: the
+registry's :func:`~spinscope.optimize.registry.choose_solver`, from the problem), translates
+``sweeps`` / ``reads`` into the solver's settings through the solver registry
 (:mod:`spinscope.optimize.registry`), solves, writes the best assignment and returns a
 :class:`SolveFileResult` whose ``to_dict()`` is the command's ``--json`` output::
 
     from spinscope.workflows import solve_file
-    run = solve_file("G22.txt", solver="pt", time_limit=10, target=13359, seed=1, out="g22.cut")
-    run.result.best_value, run.seed, run.out
+    run = solve_file("G22.txt", time_limit=10, seed=1, out="g22.cut")
+    run.result.best_value, run.result.auto["reason"], run.seed, run.out
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from spinscope._validation import check_int, resolve_seed
 from spinscope.errors import InputError
 from spinscope.optimize.problem_files import load_problem, write_assignment
 from spinscope.optimize.problems import Problem
-from spinscope.optimize.registry import SolverSpec, get_solver, solvers_accepting, solvers_on
+from spinscope.optimize.registry import (
+    AUTO,
+    SolverSpec,
+    choose_solver,
+    eligible_solvers,
+    get_solver,
+    solvers_accepting,
+    solvers_on,
+)
 from spinscope.optimize.result import SolveResult
 from spinscope.optimize.solve import solve
 
@@ -67,8 +76,8 @@ class SolveFileResult:
         return d
 
 
-def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: str = "sa",
-               variant: str = "ballistic", time_limit: float | None = None, reads: int | None = None,
+def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: str = AUTO,
+               variant: str | None = None, time_limit: float | None = None, reads: int | None = None,
                sweeps: int | None = None, replicas: int | None = None, cluster_moves: bool = False,
                target: float | None = None, out: str | os.PathLike | None = None,
                overwrite: bool = False, seed: int | None = None, device: str = "cpu",
@@ -82,9 +91,13 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
     problem : {"maxcut", "ising", "qubo"}, optional
         How to read ``path``; default ising for ``.npz``, else maxcut.
     solver : str
-        A name of the solver registry: ``"sa"``, ``"pt"``, ``"pa"``, ``"sb"``.
-    variant : {"ballistic", "discrete"}
-        Simulated-bifurcation variant (solvers without a ``variant`` setting ignore it).
+        ``"auto"`` (default): the recommended solver and settings for the problem, recorded with
+        the reason in ``result.auto`` (options given here override the recommended settings,
+        and only a solver taking them is chosen); or a name of the solver registry: ``"sa"``,
+        ``"pt"``, ``"pa"``, ``"sb"``, with its own defaults.
+    variant : {"ballistic", "discrete"}, optional
+        Simulated-bifurcation variant (default ballistic; solvers without a ``variant`` setting
+        ignore it; with ``"auto"`` it selects simulated bifurcation).
     time_limit : float, optional
         Seconds; solvers keep restarting (PT: continuing) until then.
     reads, sweeps : int, optional
@@ -117,15 +130,25 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
     InputError
         Invalid settings, an existing ``out`` without ``overwrite``, a missing output directory,
         or an unreadable problem file.
+    MemoryLimitError
+        A problem or a run that would not fit in memory (estimated before allocating).
     """
+    fixed = _fixed(replicas=replicas, cluster_moves=cluster_moves, variant=variant)
     spec = _validate(solver, time_limit=time_limit, out=out, overwrite=overwrite, device=device,
-                     reads=reads, sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves)
+                     reads=reads, sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves, fixed=fixed)
     seed = resolve_seed(seed)
     prob = load_problem(path, problem=problem)
+    choice = None if spec is not None else choose_solver(prob, device=device, fixed=fixed)
+    spec = spec or get_solver(choice.solver)
     settings = _settings(spec, seed=seed, time_limit=time_limit, target=target, variant=variant,
                          device=device, reads=reads, sweeps=sweeps, replicas=replicas,
                          cluster_moves=cluster_moves)
+    if choice is not None:
+        choice = choice.merged(settings)
+        settings = choice.call_settings(settings)
     result = solve(prob, solver=spec.name, callback=_labelled(progress, prob.name, spec.name), **settings)
+    if choice is not None:
+        result.auto = choice.to_dict()
     written = write_assignment(out, result, overwrite=overwrite) if out is not None else None
     return SolveFileResult(result=result, problem=prob, seed=seed, out=written)
 
@@ -134,11 +157,28 @@ def _join(names: tuple[str, ...], word: str = "and") -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
 
 
+_OPTION = {"num_replicas": "--replicas", "cluster_moves": "--cluster-moves", "variant": "--variant"}
+
+
+def _fixed(*, replicas: Any, cluster_moves: bool, variant: Any) -> tuple[str, ...]:
+    """Names of the solver settings the options fix (what ``"auto"`` must respect)."""
+    given = {"num_replicas": replicas is not None, "cluster_moves": cluster_moves, "variant": variant is not None}
+    return tuple(k for k, v in given.items() if v)
+
+
+def _no_solver(device: str, fixed: tuple[str, ...]) -> str:
+    """Why no solver can run these options (``--solver auto``), in the CLI's words."""
+    takers = "; ".join(f"{_OPTION[k]}: {_join(solvers_accepting(k), 'or')}" for k in fixed)
+    where = f" on --device {device}" if str(device) != "cpu" else ""
+    runs = f"; {device}: {_join(solvers_on(device), 'or')}" if where and solvers_on(device) else ""
+    return f"no solver takes {_join(tuple(_OPTION[k] for k in fixed))}{where} ({takers}{runs})"
+
+
 def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device: str, reads: Any,
-              sweeps: Any, replicas: Any, cluster_moves: bool) -> SolverSpec:
+              sweeps: Any, replicas: Any, cluster_moves: bool, fixed: tuple[str, ...]) -> SolverSpec | None:
     """Check the settings against the registry entry of ``solver`` (nothing is computed or
-    read); returns that entry."""
-    spec = get_solver(solver)
+    read); returns that entry, or None for ``"auto"`` once some solver takes the options."""
+    spec = None if solver == AUTO else get_solver(solver)
     try:
         tl_ok = time_limit is None or (math.isfinite(float(time_limit)) and float(time_limit) > 0)
     except (TypeError, ValueError):
@@ -147,6 +187,13 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
         raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     if out is not None:
         check_output_path(out, overwrite=overwrite, what="--out")
+    for value, name, minimum in ((reads, "--reads", 1), (sweeps, "--sweeps", 1), (replicas, "--replicas", 2)):
+        if value is not None:
+            check_int(value, name, minimum=minimum)
+    if spec is None:
+        if not eligible_solvers(device=device, fixed=fixed):
+            raise InputError(_no_solver(device, fixed))
+        return None
     if not spec.runs_on(device):
         able = solvers_on(device)
         if not able:
@@ -159,9 +206,6 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
     if pt_only:
         takers = tuple(dict.fromkeys(solvers_accepting("num_replicas") + solvers_accepting("cluster_moves")))
         raise InputError(f"--replicas and --cluster-moves apply to --solver {_join(takers, 'or')} only")
-    for value, name, minimum in ((reads, "--reads", 1), (sweeps, "--sweeps", 1), (replicas, "--replicas", 2)):
-        if value is not None:
-            check_int(value, name, minimum=minimum)
     return spec
 
 
@@ -169,7 +213,7 @@ def _settings(spec: SolverSpec, *, seed: int, time_limit: Any, target: Any, vari
               device: str, reads: Any, sweeps: Any, replicas: Any, cluster_moves: bool) -> dict:
     """The solver's keyword settings for the command-line style options."""
     settings: dict = {"seed": seed, "time_limit": time_limit, "target": target}
-    if spec.accepts("variant"):
+    if spec.accepts("variant") and variant is not None:
         settings["variant"] = variant
     if spec.accepts("device"):
         settings["device"] = device
