@@ -168,8 +168,6 @@ CASES = [
 
 # cases that fail in this branch until the owning branch merges: id -> (owner, run it?)
 _OTHERS: dict[str, tuple[str, bool]] = {
-    "solve-sweeps1e11": ("solve", True),                 # MemoryError from numpy: exit 1
-    "solve-reads1e9": ("solve", False),                  # allocates until the OOM killer
 }
 
 

@@ -179,7 +179,6 @@ def test_sliced_schedule_is_bitwise_numpys(kind):
     assert _Betas(0.1, 3.0, 10**12, kind)[10**12 - 1] == 3.0
 
 
-@pytest.mark.xfail(strict=False, reason="needs the models/io header check")
 @pytest.mark.parametrize("fields", [False, True])
 @pytest.mark.parametrize("storage", ["coo", "dense"])
 def test_npz_header_larger_than_the_data(tmp_path, storage, fields):
