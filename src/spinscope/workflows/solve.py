@@ -138,6 +138,7 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
                      reads=reads, sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves, fixed=fixed)
     seed = resolve_seed(seed)
     prob = load_problem(path, problem=problem)
+    _check_work(prob.n, sweeps, reads, time_limit)
     choice = None if spec is not None else choose_solver(prob, device=device, fixed=fixed)
     spec = spec or get_solver(choice.solver)
     settings = _settings(spec, seed=seed, time_limit=time_limit, target=target, variant=variant,
@@ -207,6 +208,23 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
         takers = tuple(dict.fromkeys(solvers_accepting("num_replicas") + solvers_accepting("cluster_moves")))
         raise InputError(f"--replicas and --cluster-moves apply to --solver {_join(takers, 'or')} only")
     return spec
+
+
+# spin updates a run without a time limit may ask for (about an hour at 3e8 updates/s); a sweep
+# of a small problem costs at least as much as ~64 updates (loop and bookkeeping overhead)
+MAX_UPDATES_WITHOUT_TIME_LIMIT = 1e12
+_MIN_SWEEP_COST = 64
+
+
+def _check_work(n: int, sweeps: Any, reads: Any, time_limit: Any) -> None:
+    """Refuse a sweep count that would run for days when no time limit bounds it."""
+    if sweeps is None or time_limit is not None:
+        return
+    work = float(sweeps) * max(n, _MIN_SWEEP_COST) * float(reads or 1)
+    if work > MAX_UPDATES_WITHOUT_TIME_LIMIT:
+        raise InputError(f"--sweeps {sweeps} on {n} spins would run for hours or more (~{work:.3g} "
+                         f"spin updates, {work / 3e8 / 3600:.3g} h at 3e8 updates/s); give a "
+                         "smaller --sweeps, or a --time-limit to stop it")
 
 
 def _settings(spec: SolverSpec, *, seed: int, time_limit: Any, target: Any, variant: str,
