@@ -261,6 +261,9 @@ def main(argv=None) -> dict:
         targets["ising2d_numba_>=0.5_flips_per_ns"] = results["ising2d_L1024_numba"]["flips_per_ns"] >= 0.5
     if "ising2d_L1024_numba_vs_torch" in ratios:
         targets["ising2d_numba_>=15x_torch"] = ratios["ising2d_L1024_numba_vs_torch"] >= 15
+    for key, ratio in ratios.items():
+        if key.endswith("_vs_kernel_flips_per_cpu_ns"):
+            targets[key.replace("_vs_kernel_flips_per_cpu_ns", "_>=0.8_of_kernel")] = ratio >= 0.8
     if "ising2d_L1024_multispin64" in results:
         targets["multispin64_>=2_flips_per_ns"] = results["ising2d_L1024_multispin64"]["flips_per_ns"] >= 2
     out = {
