@@ -15,6 +15,9 @@ Layout of format version 1 (a numpy ``.npz`` archive, loadable with ``allow_pick
     fields: ``(n,)`` for Ising, ``(n, q)`` for Potts/clock, ``(n, 2)`` for XY (absent if zero).
 ``graph_edges``
     ``(E, 2)`` edges of the graph, if the model carries one.
+``n_spins``
+    0-d int64, the number of spins again (checked against the header on load; files written
+    before it existed load without the check).
 
 Files are written atomically (temporary file, then rename) and never overwrite an existing
 file unless ``overwrite=True``.
@@ -64,6 +67,9 @@ def save_model(path: str | os.PathLike, model: Model, *, overwrite: bool = False
         arrays["J_row"], arrays["J_col"], arrays["J_val"] = c.row.astype(np.int64), c.col.astype(np.int64), c.data
     if model.fields is not None and np.any(model.fields != 0):
         arrays["h"] = np.asarray(model.fields)
+    # the spin count again as an array: sparse couplings without fields or graph cannot show a
+    # header that claims more spins than the file holds (isolated spins are legitimate)
+    arrays["n_spins"] = np.array(model.n, dtype=np.int64)
     if model.graph is not None:
         g = model.graph
         header["graph"] = {"kind": g.kind, "shape": list(g.shape) if g.shape else None, "periodic": g.periodic}
@@ -112,6 +118,7 @@ def load_model(path: str | os.PathLike, *, kind: str | None = None) -> Model:
     try:
         j = _couplings(path, header, data, n)
         graph = _graph(path, header, data, n, j)
+        _check_spin_count(path, data, n)  # last: the specific checks say more when they apply
         name = str(header.get("name") or file_kind)
         return model_class(file_kind).from_parts(j, data.get("h"), graph=graph, name=name, header=header)
     except ModelFileError:
@@ -228,6 +235,16 @@ def _couplings(path: Path, header: dict, data: dict, n: int):
     r, c, v = data["J_row"], data["J_col"], data["J_val"]
     return sp.coo_array((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))),
                         shape=(n, n)).tocsr()
+
+
+def _check_spin_count(path: Path, data: dict, n: int) -> None:
+    """``n_spins`` (written since it was added) must equal the header's ``n``."""
+    if "n_spins" not in data:  # an older file: nothing to compare
+        return
+    stored = np.asarray(data["n_spins"])
+    if stored.shape != () or stored.dtype.kind not in "iu" or int(stored) != n:
+        raise ModelFileError(f"{path}: the header says n = {n}, but the file holds {stored} spins "
+                             "(n_spins): the file is inconsistent; write it again with save_model")
 
 
 def _graph(path: Path, header: dict, data: dict, n: int, j) -> Graph | None:
