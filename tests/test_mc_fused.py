@@ -119,3 +119,19 @@ def test_multispin_measured_path_equals_unpacked_measurements():
     np.testing.assert_array_equal(sa.magnetization, sb.magnetization)
     np.testing.assert_allclose(sa.extra["sfk"], sb.extra["sfk"], rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(sa.energy[-1], model.energy(sb.extra["copy"][-1]) / model.n, rtol=1e-12)
+
+
+def test_a_state_runs_with_the_rule_of_the_sampler_that_runs_it():
+    """A state made by one sampler and advanced by another uses the second sampler's rule."""
+    model = IsingModel.from_graph(hypercubic((8, 8)), 1.0)
+    metro, heat = MonteCarlo(algorithm="metropolis"), MonteCarlo(algorithm="heatbath")
+    state = metro.init(model, betas=[0.4], replicas=2, seed=5)
+    a, _ = heat.run(state, sweeps=10)
+    b, _ = heat.run(heat.init(model, betas=[0.4], replicas=2, seed=5), sweeps=10)
+    c, _ = metro.run(state, sweeps=10)
+    np.testing.assert_array_equal(a.spins, b.spins)          # same seed, same rule: same chains
+    assert not np.array_equal(a.spins, c.spins)
+    from spinscope.errors import InputError
+
+    with pytest.raises(InputError, match="chain layout"):
+        MonteCarlo(algorithm="multispin").run(state, sweeps=1)

@@ -252,8 +252,21 @@ class MonteCarlo:
     # ------------------------------------------------------------------ running
     def measure(self, state: ChainState) -> tuple[np.ndarray, np.ndarray]:
         """Energy per spin and magnetisation per spin (``|m|`` for Potts/clock/XY) of every chain."""
-        impl = state.impl or self.implementation(state.model)
-        return self._measure(impl, state.plan, impl.enter(state.spins), state.model.n)
+        impl, plan = self._implementation_for(state)
+        return self._measure(impl, plan, impl.enter(state.spins), state.model.n)
+
+    def _implementation_for(self, state: ChainState) -> tuple[Implementation, Any]:
+        """The implementation and plan this sampler uses for ``state`` (the state's own when it was
+        made by a sampler of the same rule and backend; else resolved and prepared again)."""
+        impl = state.impl
+        if impl is not None and impl.rule == self.algorithm and impl.backend == self.backend:
+            return impl, state.plan
+        new = self.implementation(state.model)
+        if impl is not None and (new.chains_per_key != impl.chains_per_key or new.torch != impl.torch):
+            raise InputError(f"this state was made for algorithm {impl.rule!r} ({impl.backend}); its "
+                             f"chain layout does not fit {self.algorithm!r} ({self.backend}): "
+                             "start it with this sampler's init, or pass its spins via init(spins=...)")
+        return new, new.prepare(state.model, self)
 
     @staticmethod
     def _measure(impl: Implementation, plan, work, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -289,7 +302,9 @@ class MonteCarlo:
         every = check_int(measure_every, "measure_every", minimum=0)
         if structure_factor and (state.model.kind != "ising" or state.model.lattice_shape is None):
             raise InputError("structure_factor needs an Ising model on a periodic hypercubic lattice")
-        impl = state.impl or self.implementation(state.model)
+        impl, plan = self._implementation_for(state)
+        if plan is not state.plan:
+            state = replace(state, plan=plan, impl=impl)
         work = impl.enter(copy_spins(state.spins))      # owned by this run
         counters = state.counters.copy()
         R = state.num_chains
