@@ -64,6 +64,12 @@ def _spectrum_tap_lines(d: dict) -> list[str]:
                      f"{t['n_starts']} starts ({t['n_valid']} satisfy Plefka, {t['n_unconverged']} "
                      f"unconverged); {fe_text}; max |cos| with leading eigenvectors "
                      f"{_f(t.get('max_eigvec_overlap'))}")
+    for c in d.get("tap_count") or []:
+        rej = ", ".join(f"{k} {v}" for k, v in c["rejected"].items() if v)
+        lines.append(f"TAP count at T = {c['temperature']:.4g} ({c['fraction']:g} T_c): {c['n_solutions']} "
+                     f"physical solution(s) from {c['n_starts']} starts (estimated total "
+                     f"{c['estimated_total']:.4g}); |cos| of the lowest with the top eigenvector "
+                     f"{_f(c['direction_overlap'])}{'; rejected: ' + rej if rej else ''}")
     return lines
 
 
@@ -80,6 +86,11 @@ def _spectrum_tap_lines(d: dict) -> list[str]:
 @click.option("--tap-starts", type=click.IntRange(min=1), default=64, help="Random starts of the TAP solver.")
 @click.option("--tap-beta", type=float, default=None, help="Inverse temperature of the TAP solutions [default: 1.25 beta_c].")
 @click.option("--no-tap", is_flag=True, help="Skip the TAP solutions.")
+@click.option("--tap-count", is_flag=True,
+              help="Count the distinct physical TAP solutions (minima, Plefka-valid) at --tap-count-at.")
+@click.option("--tap-count-at", default="0.5,0.01",
+              help="Counting temperatures as fractions of T_c (comma list).")
+@click.option("--tap-count-starts", type=click.IntRange(min=1), default=256, help="Start budget of each count.")
 @click.option("--no-spectrum", is_flag=True, help="Skip the spectrum of the bond matrix.")
 @click.option("--no-biases", is_flag=True, help="Ignore the biases (zero fields).")
 @click.option("--mc-check", is_flag=True,
@@ -87,8 +98,8 @@ def _spectrum_tap_lines(d: dict) -> list[str]:
 @click.option("--mc-sweeps", type=click.IntRange(min=10), default=2000, help="Sweeps of --mc-check.")
 @click.option("--out", metavar="DIR", default=None, help="Directory for the plots (PNG; created if missing).")
 @click.option("--overwrite", is_flag=True, help="Allow --out to replace plots already there.")
-def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_beta, no_tap, no_spectrum,
-            no_biases, mc_check, mc_sweeps, out, overwrite) -> None:
+def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_beta, no_tap, tap_count,
+            tap_count_at, tap_count_starts, no_spectrum, no_biases, mc_check, mc_sweeps, out, overwrite) -> None:
     """Map a network to its layered spin Hamiltonian; report T_c, lambda_min(beta), spectrum, TAP.
 
     WEIGHTS_FILE is a .safetensors file or a torch checkpoint saved with torch.save(state_dict)
@@ -104,6 +115,8 @@ def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_be
                   init=init, betas=parse_range(betas, "--betas", min_count=3) if betas is not None else None,
                   n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta, tap=not no_tap,
                   spectrum=not no_spectrum, biases=not no_biases, mc_check=mc_check, mc_sweeps=mc_sweeps,
-                  out=out, overwrite=overwrite, seed=opts.seed)
+                  out=out, overwrite=overwrite, seed=opts.seed, tap_count=tap_count,
+                  tap_count_at=parse_range(tap_count_at, "--tap-count-at") if tap_count else (),
+                  tap_count_starts=tap_count_starts, progress=opts.show_progress and not opts.json)
     d = res.to_dict()
     emit(d, None if opts.quiet and opts.json else _human(d))

@@ -9,7 +9,10 @@ and runs, in this order:
    weights (:func:`spinscope.meanfield.layered_tc`);
 3. the spectrum of the bond matrix against the same ensemble (:func:`spinscope.analysis.spectrum.spectrum_summary`);
 4. TAP solutions at ``tap_beta`` (default ``1.25 beta_c``, i.e. ``T = 0.8 T_c``) from ``tap_starts``
-   random starts, and their overlaps with the leading eigenvectors of ``J``.
+   random starts, and their overlaps with the leading eigenvectors of ``J``;
+5. optionally (``tap_count``) the number of distinct physical TAP solutions at temperatures given as
+   fractions of a reference ``T_c`` (:func:`spinscope.meanfield.landscape.tap_landscape`), with the
+   overlap of the lowest one with the top eigenvector of ``J`` (the task direction once trained).
 """
 
 from __future__ import annotations
@@ -117,6 +120,9 @@ class NetworkAnalysis:
     tap : dict or None
         :meth:`TapResult.to_dict`, plus ``eigvec_overlaps`` (``|cos|`` between each solution and the
         leading eigenvectors of ``J``, shape ``(k, n_vectors)``) and ``max_eigvec_overlap``.
+    tap_count : list of dict or None
+        One :meth:`TapLandscape.to_dict` per counting temperature, with ``fraction`` and
+        ``reference_tc`` (``T = fraction * reference_tc``).
     timings : dict
         Seconds spent in each part.
     skipped : dict of str to str
@@ -140,6 +146,7 @@ class NetworkAnalysis:
     tap: dict | None = field(repr=False)
     timings: dict = field(repr=False)
     skipped: dict = field(default_factory=dict)
+    tap_count: list | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         """JSON-ready dict of every field."""
@@ -149,13 +156,14 @@ class NetworkAnalysis:
                 "replica_tc": self.replica_tc,
                 "replica_lambda_min": None if self.replica_lambda_min is None else self.replica_lambda_min.tolist(),
                 "variances": self.variances, "spectrum": self.spectrum, "tap": self.tap,
-                "timings": self.timings, "skipped": dict(self.skipped)}
+                "tap_count": self.tap_count, "timings": self.timings, "skipped": dict(self.skipped)}
 
 
 def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int = 64,
                     tap_beta: float | None = None, seed: SeedLike = None, spectrum: bool = True,
                     tap: bool = True, biases: bool = True, layout: str = "auto",
-                    input_shape=None, n_vectors: int = 10) -> NetworkAnalysis:
+                    input_shape=None, n_vectors: int = 10, tap_count=(), tap_count_tc: float | None = None,
+                    tap_count_starts: int = 256, progress=None) -> NetworkAnalysis:
     """Spin-model analysis of a feed-forward network (or of a layered :class:`IsingModel`).
 
     Small and degenerate networks are valid input: a part that is not defined for the network
@@ -188,12 +196,23 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
         Passed to :func:`network_to_model`.
     n_vectors : int
         Leading eigenvectors compared with the TAP solutions.
+    tap_count : sequence of float
+        Count the physical TAP solutions at ``T = f * tap_count_tc`` for each fraction ``f``
+        (empty: no counting).
+    tap_count_tc : float, optional
+        Reference temperature of ``tap_count`` (default: this network's ``T_c``; :func:`spinscope.track`
+        passes the untrained network's, so that every checkpoint is counted at the same ``T``).
+    tap_count_starts : int
+        Start budget of each count.
+    progress : callable, optional
+        ``progress(done, total)`` while counting.
 
     Returns
     -------
     NetworkAnalysis
     """
     tap_starts = check_int(tap_starts, "tap_starts", minimum=1)
+    tap_count_starts = check_int(tap_count_starts, "tap_count_starts", minimum=1)
     n_vectors = check_int(n_vectors, "n_vectors", minimum=1)
     if tap_beta is not None:
         tap_beta = check_positive(tap_beta, "tap_beta")
@@ -205,7 +224,8 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
     timings["mapping"] = time.perf_counter() - t0
     layered = model.layers is not None and len(model.layers) >= 2
     if layered:
-        check_analysis_memory(model.layers, spectrum=spectrum, tap=tap, tap_starts=tap_starts, n_vectors=n_vectors,
+        check_analysis_memory(model.layers, spectrum=spectrum, tap=tap or bool(tap_count),
+                              tap_starts=max(tap_starts, tap_count_starts if tap_count else 0), n_vectors=n_vectors,
                               stage="model")
 
     t0 = time.perf_counter()
@@ -225,9 +245,15 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
         tap_d = _tap(model, tb, tap_starts, seed, top)
         timings["tap"] = time.perf_counter() - t0
 
+    counts = None
+    if tap_count:
+        t0 = time.perf_counter()
+        counts = _tap_count(model, tap_count, tap_count_tc or st["tc"], tap_count_starts, seed, top,
+                            skipped, progress)
+        timings["tap_count"] = time.perf_counter() - t0
     return NetworkAnalysis(layers=tuple(model.layers) if layered else (model.n,), n=model.n,
                            **st, replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
-                           spectrum=spec_d, tap=tap_d, timings=timings, skipped=skipped)
+                           spectrum=spec_d, tap=tap_d, timings=timings, skipped=skipped, tap_count=counts)
 
 
 def _stability(model: IsingModel, betas, n_betas: int, skipped: dict) -> dict[str, Any]:
@@ -281,3 +307,25 @@ def _tap(model: IsingModel, beta: float, starts: int, seed: SeedLike, top: np.nd
         tap_d["eigvec_overlaps"] = ov.tolist()
         tap_d["max_eigvec_overlap"] = float(ov.max()) if ov.size else None
     return tap_d
+
+
+def _tap_count(model: IsingModel, fractions, ref: float | None, starts: int, seed: SeedLike,
+               top: np.ndarray | None, skipped: dict, progress) -> list[dict] | None:
+    """Physical TAP solutions counted at ``T = f * ref`` for every fraction ``f``."""
+    from spinscope.meanfield.landscape import tap_landscape
+
+    fractions = [check_positive(f, "tap_count fraction") for f in fractions]
+    if ref is None:
+        skipped["tap_count"] = "no T_c to set the counting temperatures (T = fraction * T_c)"
+        return None
+    seeds = spawn_seeds(seed, 1 + len(fractions))[1:]
+    direction = top[0] if top is not None and len(top) else None
+    out = []
+    for k, (f, s) in enumerate(zip(fractions, seeds)):
+        def step(done, total, k=k):
+            if progress is not None:
+                progress(k * total + done, len(fractions) * total)
+        land = tap_landscape(model, beta=1.0 / (f * ref), starts=starts, seed=np.random.default_rng(s),
+                             direction=direction, progress=step)
+        out.append({"fraction": f, "reference_tc": ref, **land.to_dict()})
+    return out

@@ -24,7 +24,8 @@ __all__ = ["analyze_checkpoint", "bond_eigenvalues", "metrics_row", "summarize_n
 
 
 def analyze_checkpoint(path: str | os.PathLike, *, seed: int, n_betas: int = 200, tap_starts: int = 64,
-                       eigenvalues: bool = False) -> dict:
+                       eigenvalues: bool = False, tap_count: Sequence[float] = (),
+                       tap_count_tc: float | None = None) -> dict:
     """Analyse one checkpoint file: :func:`spinscope.nn.analyze_network` on its weight matrices
     (no fields: biases are not used).
 
@@ -39,6 +40,11 @@ def analyze_checkpoint(path: str | os.PathLike, *, seed: int, n_betas: int = 200
     eigenvalues : bool
         Also return ``"eigenvalues"``, the sorted spectrum of the bond matrix J (for the
         before/after figure), unless the spectrum summary already holds it.
+    tap_count : sequence of float
+        Fractions ``f``: count the physical TAP solutions at ``T = f * tap_count_tc`` (``tap_starts``
+        starts each).
+    tap_count_tc : float, optional
+        Reference ``T_c`` of the counting temperatures (default: this checkpoint's own).
 
     Returns
     -------
@@ -48,7 +54,8 @@ def analyze_checkpoint(path: str | os.PathLike, *, seed: int, n_betas: int = 200
     from spinscope.nn.analysis import analyze_network
 
     weights = load_checkpoint_weights(path)
-    res = analyze_network(weights, n_betas=n_betas, tap_starts=tap_starts, seed=seed)
+    res = analyze_network(weights, n_betas=n_betas, tap_starts=tap_starts, seed=seed, tap_count=tap_count,
+                          tap_count_tc=tap_count_tc, tap_count_starts=tap_starts)
     out = to_jsonable(res.to_dict())
     if eigenvalues and "eigenvalues" not in (out.get("spectrum") or {}):
         out["eigenvalues"] = bond_eigenvalues(weights)
@@ -106,8 +113,21 @@ def metrics_row(net: str, metrics: Mapping, a: Mapping) -> dict:
         "tail_exponent": spec.get("tail_exponent"),
         "n_tap_solutions": tap.get("n_solutions"), "tap_beta": tap.get("beta"),
         "tap_max_overlap": tap.get("max_overlap"), "tap_max_eigvec_overlap": tap.get("max_eigvec_overlap"),
+        **_count_columns(a.get("tap_count") or []),
         "checkpoint": metrics["checkpoint"],
     }
+
+
+def _count_columns(counts: Sequence[Mapping]) -> dict:
+    """``metrics.csv`` columns of the TAP counts, suffixed by the fraction of ``T_c(0)`` (``_0.5Tc0``)."""
+    out = {}
+    for c in counts:
+        sfx = f"_{c['fraction']:g}Tc0"
+        out.update({f"tap_count_T{sfx}": c["temperature"], f"n_tap_physical{sfx}": c["n_solutions"],
+                    f"tap_estimated_total{sfx}": c["estimated_total"],
+                    f"tap_free_energy_spread{sfx}": c["free_energy_spread"],
+                    f"tap_task_overlap{sfx}": c["direction_overlap"]})
+    return out
 
 
 def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int,

@@ -84,7 +84,9 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
             init: str = "torch", betas=None, n_betas: int = 200, tap_starts: int = 64,
             tap_beta: float | None = None, tap: bool = True, spectrum: bool = True, biases: bool = True,
             mc_check: bool = False, mc_sweeps: int = 2000, out: str | os.PathLike | None = None,
-            overwrite: bool = False, seed: int | None = None) -> AnalyzeResult:
+            overwrite: bool = False, seed: int | None = None, tap_count: bool = False,
+            tap_count_at: Sequence[float] = (0.5, 0.01), tap_count_starts: int = 256,
+            progress: Any = False) -> AnalyzeResult:
     """Map a network to its layered spin Hamiltonian and report T_c, λ_min(β), spectrum, TAP.
 
     Every argument, the output directory and the memory the analysis needs are checked before
@@ -121,6 +123,16 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
         anything is computed.
     seed : int, optional
         Seed of every random choice; ``None`` draws one (recorded in the result).
+    tap_count : bool
+        Count the distinct physical TAP solutions (:func:`spinscope.meanfield.landscape.tap_landscape`)
+        at ``T = f T_c`` for every ``f`` in ``tap_count_at``, from ``tap_count_starts`` starts each.
+    tap_count_at : sequence of float
+        Fractions of the network's ``T_c``: 0.5 (deep in the ordered phase) and 0.01 (the ``T -> 0``
+        landscape, where the solutions become the one-flip-stable states).
+    tap_count_starts : int
+        Start budget of every count.
+    progress : bool or callable
+        ``True``: a progress bar on stderr while counting; a callable gets ``(done, total)``.
 
     Returns
     -------
@@ -143,8 +155,16 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
     seed = resolve_seed(seed)
     parts = {"spectrum": spectrum, "tap": tap, "tap_starts": check_int(tap_starts, "tap_starts", minimum=1)}
     model, ensemble = _model(weights_file, random, init, seed, parts, biases)
-    res = analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
-                          seed=seed, spectrum=spectrum, tap=tap, biases=biases)
+    fractions = _check_fractions(tap_count_at) if tap_count else ()
+    report = _count_progress(progress) if fractions else None
+    try:
+        res = analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
+                              seed=seed, spectrum=spectrum, tap=tap, biases=biases, tap_count=fractions,
+                              tap_count_starts=check_int(tap_count_starts, "tap_count_starts", minimum=1),
+                              progress=report)
+    finally:
+        if report is not None:
+            report(None, None)
     result = AnalyzeResult(res, model, seed, ensemble)
     if mc_check and res.tc is None:
         res.skipped["mc_check"] = "there is no T_c to bracket with Monte Carlo temperatures"
@@ -155,6 +175,37 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
 
         result.plots = plot_analysis(res, out, overwrite=overwrite)
     return result
+
+
+def _check_fractions(values) -> tuple[float, ...]:
+    """The counting fractions of ``T_c``: positive and finite, at most 16."""
+    vals = tuple(float(v) for v in np.atleast_1d(np.asarray(values, dtype=float)))
+    if not vals or len(vals) > 16 or not all(np.isfinite(v) and v > 0 for v in vals):
+        raise InputError(f"tap_count_at (--tap-count-at) must be 1 to 16 positive fractions of T_c, got {values!r}")
+    return vals
+
+
+def _count_progress(progress: Any):
+    """``update(done, total)`` for the TAP count: a transient rich bar, the caller's callable, or a no-op;
+    ``update(None, None)`` closes the bar."""
+    if callable(progress):
+        return lambda done, total: None if done is None else progress(done, total)
+    if not progress:
+        return lambda done, total: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("count TAP solutions", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True)
+    task = bar.add_task("count", total=None)
+    bar.start()
+
+    def update(done, total):
+        if done is None:
+            bar.stop()
+        else:
+            bar.update(task, completed=done, total=total)
+    return update
 
 
 def _check_options(weights_file, random, tap_beta, betas, out, overwrite: bool) -> np.ndarray | None:

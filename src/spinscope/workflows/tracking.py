@@ -58,7 +58,7 @@ DEFAULT_EPOCHS_LARGE = 3  # MNIST-sized datasets
 
 #: Options of :func:`track` stored in ``config.json`` that a resumed run takes from it.
 RESUMABLE = ("optimizer", "lr", "batch_size", "epochs", "checkpoints", "init_scale", "architecture",
-             "activations", "n_betas", "tap_starts")
+             "activations", "n_betas", "tap_starts", "tap_count_at")
 _NAMED_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 ProgressFn = Callable[[str, str, int, int], None]
@@ -166,7 +166,9 @@ def track_options_from_run(resume: str | os.PathLike, given: Mapping[str, Any] |
     opts = dict(given or {})
     for key in RESUMABLE:
         if key not in opts and key in stored:
-            opts[key] = tuple(stored[key]) if key == "activations" else stored[key]
+            opts[key] = tuple(stored[key]) if key in ("activations", "tap_count_at") else stored[key]
+    if "tap_count_at" not in opts and "tap_count_at" not in stored:
+        opts["tap_count_at"] = ()  # runs made before the TAP count (or without it)
     if "dataset" not in opts and stored.get("dataset") not in (None, *_NAMED_DATASETS):
         raise InputError(f"resuming {resume}: give the dataset path again with --dataset "
                          f"(it was {stored.get('dataset')!r})")
@@ -201,10 +203,11 @@ class _Plan:
     seed: int
     device: str
     workers: int
+    tap_count_at: tuple[float, ...] = ()
 
 
 def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, init_scale, n_betas,
-                   tap_starts, out, resume, seed, device, workers) -> tuple[_Plan, int | None]:
+                   tap_starts, out, resume, seed, device, workers, tap_count_at=()) -> tuple[_Plan, int | None]:
     """Validate the options that need no data (in the order of the messages users see first)."""
     if isinstance(activations, str):
         activations = tuple(a.strip() for a in activations.split(","))
@@ -234,7 +237,17 @@ def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, 
     if resume is not None and seed is None:
         seed = _open_run(resume).config.get("seed")
     seed = resolve_seed(None if seed is None else check_int(seed, "seed", minimum=0))
-    return _Plan(activations, init_scale, n_betas, tap_starts, seed, str(device), workers), epochs
+    return _Plan(activations, init_scale, n_betas, tap_starts, seed, str(device), workers,
+                 _check_fractions(tap_count_at)), epochs
+
+
+def _check_fractions(values) -> tuple[float, ...]:
+    """The TAP-count temperatures as fractions of the untrained ``T_c``: positive, at most 16."""
+    vals = tuple(float(v) for v in np.atleast_1d(np.asarray(values if values is not None else (), dtype=float)))
+    if len(vals) > 16 or not all(np.isfinite(v) and v > 0 for v in vals):
+        raise InputError(f"tap_count_at (--tap-count-at) must be at most 16 positive fractions of T_c(0), "
+                         f"got {values!r}")
+    return vals
 
 
 def _load_data(dataset, data_dir, seed: int, download: bool) -> Dataset:
@@ -266,7 +279,8 @@ def _config(data: Dataset, arch: tuple[int, ...], s: TrainSettings, plan: _Plan)
             "architecture": list(arch), "activations": list(plan.activations), "optimizer": s.optimizer,
             "lr": s.lr, "batch_size": s.batch_size, "epochs": s.epochs, "checkpoints": s.checkpoints,
             "init_scale": plan.init_scale, "n_betas": plan.n_betas, "tap_starts": plan.tap_starts,
-            "seed": plan.seed, "device": plan.device}
+            "seed": plan.seed, "device": plan.device,
+            **({"tap_count_at": list(plan.tap_count_at)} if plan.tap_count_at else {})}
 
 
 def _child_seed(seed: int, *key: int) -> int:
@@ -281,7 +295,8 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
           checkpoints: int = 30, init_scale: float = 1.0, n_betas: int = 200, tap_starts: int = 64,
           out: str | os.PathLike | None = None, resume: str | os.PathLike | None = None,
           seed: int | None = None, device: str = "cpu", workers: int | None = None,
-          progress: bool | ProgressFn = False, download: bool = False) -> TrackResult:
+          progress: bool | ProgressFn = False, download: bool = False,
+          tap_count_at: Sequence[float] = (0.5, 0.01)) -> TrackResult:
     """Train networks, analyse their spin Hamiltonian at every checkpoint, write a report.
 
     Parameters
@@ -319,13 +334,18 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
         ``True`` shows rich progress bars on stderr.
     download : bool
         Fetch the MNIST / Fashion-MNIST files into ``data_dir`` first (needs a network).
+    tap_count_at : sequence of float
+        At every checkpoint count the distinct physical TAP solutions (``tap_starts`` starts) at
+        ``T = f T_c(0)`` for each fraction ``f`` of the untrained network's ``T_c`` (the same absolute
+        temperatures at every checkpoint); empty: no counting. Default 0.5 (deep in the ordered phase
+        of the untrained network) and 0.01 (the ``T -> 0`` landscape of one-flip-stable states).
 
     Returns
     -------
     TrackResult
     """
     plan, epochs = _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, init_scale,
-                                  n_betas, tap_starts, out, resume, seed, device, workers)
+                                  n_betas, tap_starts, out, resume, seed, device, workers, tap_count_at)
     data = _load_data(dataset, data_dir, plan.seed, download)
     if epochs is None:
         epochs = DEFAULT_EPOCHS_SMALL if len(data.y_train) < 10_000 else DEFAULT_EPOCHS_LARGE
@@ -437,6 +457,7 @@ class _Analyser:
         self.rd, self.plan, self.report_fn = rd, plan, report_fn
         self.n_checkpoints, self.last_step = n_checkpoints, last_step
         self.analyses: dict[str, dict[int, dict]] = {a: {} for a in plan.activations}
+        self.tc0: dict[str, float | None] = {}
         self.pending: dict[cf.Future, tuple[str, int, str]] = {}
         self.pool = None
         if plan.workers > 0:
@@ -450,8 +471,10 @@ class _Analyser:
             self._store(act, step, rel, self.rd.read_json(rel))
             return
         kw = {"seed": _child_seed(self.plan.seed, 2, k, step), "n_betas": self.plan.n_betas,
-              "tap_starts": self.plan.tap_starts, "eigenvalues": step in (0, self.last_step)}
-        if self.pool is None:
+              "tap_starts": self.plan.tap_starts, "eigenvalues": step in (0, self.last_step),
+              "tap_count": self.plan.tap_count_at, "tap_count_tc": self.tc0.get(act)}
+        if self.pool is None or (step == 0 and self.plan.tap_count_at):
+            # step 0 inline: its T_c sets the counting temperatures of the later checkpoints
             self._store(act, step, rel, analyze_checkpoint(path, **kw))
         else:
             self.pending[self.pool.submit(analyze_checkpoint, str(path), **kw)] = (act, step, rel)
@@ -459,6 +482,8 @@ class _Analyser:
 
     def _store(self, act: str, step: int, rel: str, res: dict) -> None:
         self.analyses[act][step] = res
+        if step == 0:
+            self.tc0[act] = res.get("tc")
         self.rd.write_json(rel, res)
         if self.report_fn is not None:
             self.report_fn("analysis", act, len(self.analyses[act]), self.n_checkpoints)

@@ -1,0 +1,121 @@
+"""Counting physical TAP solutions (meanfield.landscape): high-T uniqueness, the T -> 0 limit against
+the exact one-flip-stable states, the checks every reported solution passes, hidden order."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from spinscope.cli.main import cli, main
+from spinscope.errors import InputError
+from spinscope.exact import one_flip_stable_states
+from spinscope.meanfield import tap_residual
+from spinscope.meanfield.landscape import chao1, quench, tap_landscape
+from spinscope.models import IsingModel, PottsModel, layered_sk, sk
+
+
+def test_chao1_special_cases():
+    assert chao1([5]) == 1.0                       # one class seen often: nothing unseen
+    assert chao1([2, 2, 3]) == 3.0                 # no singletons: the observed count
+    assert chao1([1, 1, 1]) == 3 + 3 * 2 / 2.0     # only singletons: f1 (f1 - 1) / 2 more
+    assert chao1([1, 1, 2]) == 3 + 2 * 1 / 4.0
+
+
+@pytest.mark.parametrize("method", ["heat", "random", "quench"])
+def test_above_tc_the_only_solution_is_the_paramagnet(method):
+    model = sk(40, seed=3)                         # T_c = 1
+    r = tap_landscape(model, beta=1 / 1.5, starts=32, seed=1, method=method)
+    assert r.n_solutions == 1 and r.counts.tolist() == [32]
+    assert np.max(np.abs(r.solutions[0])) < 1e-9
+    assert r.plefka[0] > 0 and r.hessian_min_eig[0] > 0
+    assert r.direction_overlap is None             # m = 0 has no direction
+
+
+def test_above_tc_layered_paramagnet():
+    model = layered_sk([30, 40, 20], seed=2)
+    r = tap_landscape(model, beta=0.5, starts=16, seed=0)
+    assert r.n_solutions == 1 and np.max(np.abs(r.solutions[0])) < 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_low_temperature_solutions_are_the_one_flip_stable_states(seed):
+    model = sk(14, seed=seed)
+    exact = one_flip_stable_states(model)
+    r = tap_landscape(model, beta=1 / 0.003, starts=256, seed=seed)
+    ov = np.abs(r.solutions @ exact.states.T.astype(float)) / model.n
+    assert np.all(ov.max(axis=1) > 0.999)          # every solution sits on a stable state
+    assert len(set(ov.argmax(axis=1))) == r.n_solutions   # ... a different one each
+    assert r.n_solutions >= 0.7 * len(exact.states)
+
+
+def test_count_falls_with_temperature_and_states_vanish():
+    model = sk(20, seed=5)
+    n = [tap_landscape(model, beta=1 / T, starts=128, seed=1).n_solutions for T in (0.003, 0.05, 0.3)]
+    assert n[0] > n[1] >= n[2] and n[0] >= 5
+
+
+def test_every_reported_solution_is_a_distinct_physical_minimum():
+    model = sk(24, seed=7)
+    beta = 1 / 0.05
+    r = tap_landscape(model, beta=beta, starts=128, seed=3)
+    assert r.n_solutions >= 2
+    assert np.all(tap_residual(model, r.solutions, beta=beta) < 1e-10)
+    assert np.all(r.hessian_min_eig > 0) and np.all(r.plefka >= 0)
+    assert np.all(np.diff(r.free_energies) >= 0)
+    S = r.solutions
+    for a in range(len(S)):
+        for b in range(a):
+            assert min(np.abs(S[a] - S[b]).max(), np.abs(S[a] + S[b]).max()) >= 1e-4
+    assert r.counts.sum() + sum(r.rejected.values()) == r.n_starts
+    assert r.discovery_curve()[-1] == r.n_solutions
+    assert np.array_equal(r.labels, tap_landscape(model, beta=beta, starts=128, seed=3).labels)
+
+
+def test_hidden_order_gives_one_solution_along_the_top_eigenvector():
+    rng = np.random.default_rng(0)
+    n = 120
+    xi = rng.choice([-1.0, 1.0], n)
+    model = sk(n, seed=4)
+    J = model.dense_couplings() + 3.0 * np.outer(xi, xi) / n       # a planted outlier (Mattis part)
+    np.fill_diagonal(J, 0.0)
+    planted = IsingModel(J)
+    r = tap_landscape(planted, beta=1 / 0.6, starts=32, seed=0)
+    assert r.n_solutions == 1
+    assert r.direction_overlap > 0.9
+    assert abs(r.solutions[0] @ xi) / (np.linalg.norm(r.solutions[0]) * np.sqrt(n)) > 0.9
+
+
+@pytest.mark.parametrize("model", [sk(30, seed=1), layered_sk([20, 30, 10], seed=1)])
+def test_quench_ends_in_one_flip_stable_states(model):
+    S = quench(model, np.random.default_rng(0).choice([-1.0, 1.0], size=(16, model.n)))
+    H = S @ model.dense_couplings() + model.fields
+    assert np.all(S * H >= -1e-12)
+
+
+def test_bad_input():
+    model = sk(10, seed=0)
+    with pytest.raises(InputError, match="method"):
+        tap_landscape(model, beta=2.0, method="newton")
+    with pytest.raises(InputError, match="direction"):
+        tap_landscape(sk(60, seed=0, J0=3.0), beta=2.0, starts=4, direction=np.ones(3))
+    with pytest.raises(InputError, match="spins"):
+        quench(model, np.zeros((2, 10)))
+    with pytest.raises(TypeError):
+        tap_landscape(PottsModel.from_graph(np.array([[0, 1]]), 1.0, q=3, n=2), beta=1.0)
+
+
+def test_analyze_cli_tap_count(capsys):
+    r = CliRunner().invoke(cli, ["--json", "--seed", "1", "analyze", "--random", "12,16,6", "--no-spectrum",
+                                 "--no-tap", "--tap-count", "--tap-count-at", "2,0.01", "--tap-count-starts", "16"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    hi, lo = d["tap_count"]
+    assert hi["fraction"] == 2.0 and hi["n_solutions"] == 1 and hi["self_overlaps"][0] < 1e-12
+    assert lo["n_solutions"] >= 1 and lo["temperature"] == pytest.approx(0.01 * d["tc"])
+    assert len(lo["discovery_curve"]) == 16
+    assert main(["analyze", "--random", "12,16,6", "--tap-count", "--tap-count-at", "0,-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--tap-count-at" in err
