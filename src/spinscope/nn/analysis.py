@@ -188,22 +188,16 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
         Inverse temperature of the TAP solutions (default ``1.25 beta_c``).
     seed : int, Generator or None
         Seeds the TAP starts.
-    spectrum, tap : bool
-        Compute the spectrum / TAP parts.
-    biases : bool
-        Biases as fields (they enter TAP, not the stability of ``m = 0``).
+    spectrum, tap, biases : bool
+        Compute the spectrum / TAP parts; biases as fields (they enter TAP, not the stability of ``m = 0``).
     layout, input_shape
         Passed to :func:`network_to_model`.
     n_vectors : int
         Leading eigenvectors compared with the TAP solutions.
-    tap_count : sequence of float
-        Count the physical TAP solutions at ``T = f * tap_count_tc`` for each fraction ``f``
-        (empty: no counting).
-    tap_count_tc : float, optional
-        Reference temperature of ``tap_count`` (default: this network's ``T_c``; :func:`spinscope.track`
-        passes the untrained network's, so that every checkpoint is counted at the same ``T``).
-    tap_count_starts : int
-        Start budget of each count.
+    tap_count, tap_count_tc, tap_count_starts : sequence of float, float or None, int
+        Count the physical TAP solutions at ``T = f * tap_count_tc`` for each fraction ``f`` in
+        ``tap_count`` (empty: none) from ``tap_count_starts`` starts; ``tap_count_tc`` defaults to this
+        network's ``T_c`` (:func:`spinscope.track` passes the untrained network's).
     progress : callable, optional
         ``progress(done, total)`` while counting.
 
@@ -233,18 +227,7 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
     timings["stability"] = time.perf_counter() - t0
     var, rep_tc, rep_curve = _replica(model, st["betas"], skipped) if layered else (None, None, None)
     spec_d, top = _spectrum(model, spectrum, layered, n_vectors, skipped, timings)
-    tap_d = None
-    if not tap:
-        skipped["tap"] = "not requested (--no-tap / tap=False)"
-    elif tap_beta is None and st["beta_c"] is None:
-        skipped["tap"] = ("no T_c to set the default TAP temperature (T = 0.8 T_c); give one with "
-                          "--tap-beta (tap_beta in Python)")
-    else:
-        t0 = time.perf_counter()
-        tb = 1.25 * st["beta_c"] if tap_beta is None else tap_beta
-        tap_d = _tap(model, tb, tap_starts, seed, top)
-        timings["tap"] = time.perf_counter() - t0
-
+    tap_d = _tap_part(model, tap, tap_beta, st["beta_c"], tap_starts, seed, top, skipped, timings)
     counts = None
     if tap_count:
         t0 = time.perf_counter()
@@ -254,6 +237,22 @@ def analyze_network(obj: Any, *, betas=None, n_betas: int = 200, tap_starts: int
     return NetworkAnalysis(layers=tuple(model.layers) if layered else (model.n,), n=model.n,
                            **st, replica_tc=rep_tc, replica_lambda_min=rep_curve, variances=var,
                            spectrum=spec_d, tap=tap_d, timings=timings, skipped=skipped, tap_count=counts)
+
+
+def _tap_part(model: IsingModel, tap: bool, tap_beta: float | None, beta_c: float | None, starts: int,
+              seed: SeedLike, top: np.ndarray | None, skipped: dict, timings: dict) -> dict | None:
+    """The TAP solutions at ``tap_beta`` (default ``1.25 beta_c``), or None with the reason in ``skipped``."""
+    if not tap:
+        skipped["tap"] = "not requested (--no-tap / tap=False)"
+        return None
+    if tap_beta is None and beta_c is None:
+        skipped["tap"] = ("no T_c to set the default TAP temperature (T = 0.8 T_c); give one with "
+                          "--tap-beta (tap_beta in Python)")
+        return None
+    t0 = time.perf_counter()
+    tap_d = _tap(model, 1.25 * beta_c if tap_beta is None else tap_beta, starts, seed, top)
+    timings["tap"] = time.perf_counter() - t0
+    return tap_d
 
 
 def _stability(model: IsingModel, betas, n_betas: int, skipped: dict) -> dict[str, Any]:

@@ -111,26 +111,18 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
         Inverse temperature of the TAP solutions (default ``1.25 beta_c``).
     tap, spectrum, biases : bool
         Compute the TAP solutions / the spectrum; use the biases as fields.
-    mc_check : bool
-        Also run parallel tempering and report P(q) below and above T_c (slow; :func:`mc_check`;
-        skipped when there is no T_c).
-    mc_sweeps : int
-        Sweeps of the Monte Carlo check.
-    out : path-like, optional
-        Directory for the figures (PNG; created if missing).
-    overwrite : bool
-        Replace figures already in ``out``; without it an existing figure is refused before
-        anything is computed.
+    mc_check, mc_sweeps : bool, int
+        Also run parallel tempering for ``mc_sweeps`` sweeps and report P(q) below and above T_c
+        (slow; :func:`mc_check`; skipped when there is no T_c).
+    out, overwrite : path-like or None, bool
+        Directory for the figures (PNG; created if missing); replace figures already there (without
+        ``overwrite`` an existing figure is refused before anything is computed).
     seed : int, optional
         Seed of every random choice; ``None`` draws one (recorded in the result).
-    tap_count : bool
+    tap_count, tap_count_at, tap_count_starts : bool, sequence of float, int
         Count the distinct physical TAP solutions (:func:`spinscope.meanfield.landscape.tap_landscape`)
-        at ``T = f T_c`` for every ``f`` in ``tap_count_at``, from ``tap_count_starts`` starts each.
-    tap_count_at : sequence of float
-        Fractions of the network's ``T_c``: 0.5 (deep in the ordered phase) and 0.01 (the ``T -> 0``
-        landscape, where the solutions become the one-flip-stable states).
-    tap_count_starts : int
-        Start budget of every count.
+        at ``T = f T_c`` for every ``f`` in ``tap_count_at`` (0.5: deep in the ordered phase; 0.01:
+        the ``T -> 0`` landscape of one-flip-stable states), from ``tap_count_starts`` starts each.
     progress : bool or callable
         ``True``: a progress bar on stderr while counting; a callable gets ``(done, total)``.
 
@@ -145,8 +137,6 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
         existing figures without ``overwrite``, not enough memory
         (:class:`~spinscope.errors.MemoryLimitError`, with the estimate and what is available).
     """
-    from spinscope.nn.analysis import analyze_network
-
     betas = _check_options(weights_file, random, tap_beta, betas, out, overwrite)
     n_betas = check_int(n_betas, "n_betas (--n-betas)", minimum=3)
     if n_betas > MAX_LIST_VALUES:
@@ -155,16 +145,9 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
     seed = resolve_seed(seed)
     parts = {"spectrum": spectrum, "tap": tap, "tap_starts": check_int(tap_starts, "tap_starts", minimum=1)}
     model, ensemble = _model(weights_file, random, init, seed, parts, biases)
-    fractions = _check_fractions(tap_count_at) if tap_count else ()
-    report = _count_progress(progress) if fractions else None
-    try:
-        res = analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
-                              seed=seed, spectrum=spectrum, tap=tap, biases=biases, tap_count=fractions,
-                              tap_count_starts=check_int(tap_count_starts, "tap_count_starts", minimum=1),
-                              progress=report)
-    finally:
-        if report is not None:
-            report(None, None)
+    res = _analyse(model, betas, n_betas, tap_starts, tap_beta, seed, spectrum, tap, biases,
+                   _check_fractions(tap_count_at) if tap_count else (),
+                   check_int(tap_count_starts, "tap_count_starts", minimum=1), progress)
     result = AnalyzeResult(res, model, seed, ensemble)
     if mc_check and res.tc is None:
         res.skipped["mc_check"] = "there is no T_c to bracket with Monte Carlo temperatures"
@@ -175,6 +158,21 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
 
         result.plots = plot_analysis(res, out, overwrite=overwrite)
     return result
+
+
+def _analyse(model, betas, n_betas, tap_starts, tap_beta, seed, spectrum, tap, biases, fractions,
+             count_starts, progress) -> NetworkAnalysis:
+    """:func:`spinscope.nn.analyze_network` with the progress bar of the TAP count."""
+    from spinscope.nn.analysis import analyze_network
+
+    report = _count_progress(progress) if fractions else None
+    try:
+        return analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
+                               seed=seed, spectrum=spectrum, tap=tap, biases=biases, tap_count=fractions,
+                               tap_count_starts=count_starts, progress=report)
+    finally:
+        if report is not None:
+            report(None, None)
 
 
 def _check_fractions(values) -> tuple[float, ...]:
