@@ -68,18 +68,32 @@ def test_run_directory_content(tiny_run):
         assert len(list((p / "checkpoints" / net).glob("step_*.safetensors"))) == 5
         assert len(list((p / "analysis" / net).glob("step_*.json"))) == 5
     assert sorted(f.name for f in (p / "figures").iterdir()) == sorted(
-        f"{n}.png" for n in ("phase_diagram", "val_error", "lambda_min", "tc_loglog", "spectrum"))
+        f"{n}.png" for n in ("phase_diagram", "val_error", "lambda_min", "tc_loglog", "spectrum", "tap_landscape"))
     s = json.loads((p / "summary.json").read_text())
     assert set(s) == {"relu", "binary"}
     assert 0 <= s["relu"]["final_accuracy"] <= 1 and s["relu"]["tc0"] == df["tc"].iloc[0]
     assert tiny_run.to_dict()["summary"]["relu"]["tc0"] == s["relu"]["tc0"]
 
 
+def test_tap_count_at_fixed_temperatures_of_the_untrained_network(tiny_run):
+    """Every checkpoint of every network is counted at f * T_c(0), f = 0.5 and 0.01 by default."""
+    df = pd.read_csv(tiny_run.run_dir / "metrics.csv")
+    tc0 = df["tc"].iloc[0]
+    for f in (0.5, 0.01):
+        sfx = f"_{f:g}Tc0"
+        np.testing.assert_allclose(df[f"tap_count_T{sfx}"], f * tc0, rtol=1e-12)
+        assert (df[f"n_tap_physical{sfx}"] >= 0).all()
+        assert (df[f"tap_estimated_total{sfx}"] >= df[f"n_tap_physical{sfx}"]).all()
+    s = json.loads((tiny_run.run_dir / "summary.json").read_text())
+    assert set(s["relu"]["tap_count"]) == {"0.5Tc0", "0.01Tc0"}
+    assert s["relu"]["tap_count"]["0.01Tc0"]["step0"] == df["n_tap_physical_0.01Tc0"].iloc[0]
+
+
 def test_report_structure(tiny_run):
     parser = _Report()
     parser.feed(tiny_run.report.read_text())
     assert parser.sections == ["run", "summary", "figures", "fit", "metrics"]
-    assert len(parser.imgs) == 5 and parser.captions == 5
+    assert len(parser.imgs) == 6 and parser.captions == 6
     for src in parser.imgs:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"

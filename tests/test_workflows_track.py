@@ -25,11 +25,15 @@ def _run(tmp_path, **changes) -> Path:
 def test_unspecified_options_come_from_the_stored_run(tmp_path):
     run = _run(tmp_path)
     opts = track_options_from_run(run)
-    assert opts == {**{k: STORED[k] for k in RESUMABLE if k != "activations"}, "activations": ("relu",),
-                    "dataset": "digits"}
+    assert opts == {**{k: STORED[k] for k in RESUMABLE if k not in ("activations", "tap_count_at")},
+                    "activations": ("relu",), "tap_count_at": (), "dataset": "digits"}  # made before the count
     assert set(opts) <= set(inspect.signature(track).parameters)  # track(**opts, resume=run) works
     given = {"epochs": 3, "activations": ("relu", "binary"), "dataset": "mnist"}
     assert track_options_from_run(run, given) == {**opts, **given}
+
+
+def test_stored_tap_count_temperatures_are_resumed(tmp_path):
+    assert track_options_from_run(_run(tmp_path, tap_count_at=[0.5, 0.01]))["tap_count_at"] == (0.5, 0.01)
 
 
 def test_dataset_files_must_be_given_again(tmp_path):

@@ -150,7 +150,8 @@ def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int,
     (PowerLawFit, dict)
         The fit, and the summary: final validation accuracy and error, T_c(0), the replica T_c(0)
         and the relative deviation, T_c(final), max T_c, the first hidden-order step, the exponent
-        and its 95% interval, whether a power law fits and the verdict.
+        and its 95% interval, whether a power law fits and the verdict, and ``tap_count``: the
+        physical TAP solutions found at step 0 and at the end at each counting temperature.
     """
     steps = np.array([x["step"] for x in rows], dtype=float)
     tc = np.array([np.nan if x["tc"] is None else x["tc"] for x in rows], dtype=float)
@@ -172,5 +173,20 @@ def summarize_network(rows: Sequence[Mapping], *, theory_tc0: float, seed: int,
                "tc_max": float(np.nanmax(tc)) if np.isfinite(tc).any() else None,
                "first_hidden_order_step": int(steps[hidden][0]) if hidden.any() else None,
                "exponent": f.exponent, "exponent_ci": list(f.exponent_ci) if f.exponent_ci else None,
-               "power_law_fits": f.fits, "fit_verdict": f.verdict}
+               "power_law_fits": f.fits, "fit_verdict": f.verdict, "tap_count": _count_summary(first, last)}
     return f, summary
+
+
+def _count_summary(first: Mapping, last: Mapping) -> dict:
+    """Physical TAP solutions at step 0 and at the last checkpoint, per counting temperature
+    (``{"0.5Tc0": {...}}``; empty without counting)."""
+    out = {}
+    for key in first:
+        if key.startswith("n_tap_physical_"):
+            sfx = key[len("n_tap_physical"):]
+            out[sfx[1:]] = {"temperature": first[f"tap_count_T{sfx}"], "step0": first[key], "final": last.get(key),
+                            "estimated_step0": first[f"tap_estimated_total{sfx}"],
+                            "estimated_final": last.get(f"tap_estimated_total{sfx}"),
+                            "task_overlap_step0": first[f"tap_task_overlap{sfx}"],
+                            "task_overlap_final": last.get(f"tap_task_overlap{sfx}")}
+    return out

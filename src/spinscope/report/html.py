@@ -126,8 +126,16 @@ def _summary_section(summary: Mapping[str, Mapping]) -> str:
                     f"T_c from {_fmt(s.get('tc0'))} at step 0 (replica prediction for the initial weight law "
                     f"{_fmt(s.get('replica_tc0'))}, deviation {_pct(s.get('tc0_rel_deviation'))}) "
                     f"to {_fmt(s.get('tc_final'))}; hidden order from step {_fmt(s.get('first_hidden_order_step'))}; "
-                    f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.</li>"
+                    f"T_c(t) fit: {html.escape(str(s.get('fit_verdict')))}.{_count_text(s.get('tap_count'))}</li>"
                     for n, s in summary.items()) + "</ul></section>")
+
+
+def _count_text(counts: Mapping | None) -> str:
+    """' Physical TAP solutions at T = ...: a at step 0 -> b at the end (task overlap c).' per temperature."""
+    parts = [f"at T = {_fmt(c['temperature'])} ({html.escape(k.replace('Tc0', ' T_c(0)'))}): {_fmt(c['step0'])} "
+             f"at step 0 → {_fmt(c['final'])} at the end (|cos| of the lowest with the top eigenvector of J "
+             f"{_fmt(c['task_overlap_final'])})" for k, c in (counts or {}).items()]
+    return (" Physical TAP solutions found " + "; ".join(parts) + ".") if parts else ""
 
 
 #: Columns of metrics.csv that the report's table leaves out, and why.

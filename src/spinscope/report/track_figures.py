@@ -38,6 +38,12 @@ CAPTIONS = {
                  "about the fit (bottom).",
     "spectrum": "Eigenvalue density of the bond (coupling) matrix J before (step 0, the same initial "
                 "weights for every network) and after training.",
+    "tap_landscape": "The TAP landscape through training, at fixed temperatures T = f T_c(0) (fractions of "
+                     "the untrained network's T_c; dotted lines in the top panel). Top: T_c(t). Middle: distinct "
+                     "physical TAP solutions (residual < 1e-10, local minima, Plefka-valid) found from the start "
+                     "budget (filled) and the Chao1 estimate of their number from the basin sizes (open); 0 "
+                     "means that every start ended at a rejected point (below T_c(0) the paramagnet violates the "
+                     "Plefka condition). Bottom: |cos| between the lowest solution and the top eigenvector of J.",
 }
 
 
@@ -290,6 +296,43 @@ def spectrum(analyses: Mapping[str, Mapping[int, Mapping]]) -> bytes:
     return _png(fig)
 
 
+def _count_fractions(rows: Sequence[Mapping]) -> list[str]:
+    """The counting suffixes (``_0.5Tc0``) present in the metrics rows."""
+    return [k[len("n_tap_physical"):] for k in (rows[0] if rows else {}) if k.startswith("n_tap_physical_")]
+
+
+def tap_landscape(rows: Sequence[Mapping]) -> bytes:
+    """T_c(t), the number of physical TAP solutions and the task overlap against training step (PNG)."""
+    fig = new_figure((6.4, 7.2))
+    ax_tc, ax_n, ax_ov = fig.subplots(3, 1, sharex=True)
+    markers = "os^vD<>p*h"
+    for net, color in zip(_nets(rows), _colors()):
+        t = _series(rows, net, "step")
+        ax_tc.plot(t, _series(rows, net, "tc"), "-", color=color, label=net)
+        for sfx, mk in zip(_count_fractions(rows), markers):
+            lab = f"{net}, T = {sfx[1:].replace('Tc0', ' T_c(0)')}"
+            ax_n.plot(t, _series(rows, net, f"n_tap_physical{sfx}"), mk + "-", color=color, ms=3, label=lab)
+            ax_n.plot(t, _series(rows, net, f"tap_estimated_total{sfx}"), mk + ":", color=color, ms=3, mfc="none")
+            ax_ov.plot(t, _series(rows, net, f"tap_task_overlap{sfx}"), mk + "-", color=color, ms=3, label=lab)
+    for sfx in _count_fractions(rows):
+        T = [r[f"tap_count_T{sfx}"] for r in rows if r.get(f"tap_count_T{sfx}") is not None]
+        if T:
+            ax_tc.axhline(T[0], color="0.5", ls=":", lw=1)
+    ax_tc.set_ylabel("T_c(t)")
+    ax_tc.set_yscale("log")
+    ax_tc.legend(fontsize=7)
+    ax_n.set_yscale("symlog", linthresh=1)
+    ax_n.set_ylabel("TAP solutions")
+    ax_n.legend(fontsize=7, ncol=2)
+    ax_ov.set_ylim(0, 1.02)
+    ax_ov.set_ylabel("task overlap")
+    ax_ov.set_xscale("symlog", linthresh=1)
+    ax_ov.set_xlim(left=0)
+    ax_ov.set_xlabel("training step t")
+    fig.tight_layout()
+    return _png(fig)
+
+
 def track_figures(*, rows: Sequence[Mapping], analyses: Mapping[str, Mapping[int, Mapping]],
                   fits: Mapping[str, object], theory_tc0: float | None = None) -> dict[str, bytes]:
     """All figures of a track run as ``{name: PNG bytes}`` (names are the keys of :data:`CAPTIONS`).
@@ -308,5 +351,8 @@ def track_figures(*, rows: Sequence[Mapping], analyses: Mapping[str, Mapping[int
     -------
     dict of str to bytes
     """
-    return {"phase_diagram": phase_diagram(rows, theory_tc0), "val_error": val_error(rows),
+    figs = {"phase_diagram": phase_diagram(rows, theory_tc0), "val_error": val_error(rows),
             "lambda_min": lambda_min(analyses), "tc_loglog": tc_loglog(rows, fits), "spectrum": spectrum(analyses)}
+    if _count_fractions(rows):
+        figs["tap_landscape"] = tap_landscape(rows)
+    return figs
