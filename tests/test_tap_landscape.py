@@ -51,6 +51,19 @@ def test_low_temperature_solutions_are_the_one_flip_stable_states(seed):
     assert r.n_solutions >= 0.7 * len(exact.states)
 
 
+def test_zero_temperature_counts_the_one_flip_stable_states():
+    model = sk(10, seed=2)
+    exact = one_flip_stable_states(model)
+    r = tap_landscape(model, beta=np.inf, starts=512, seed=0)
+    assert r.n_solutions == len(exact.states)      # a budget far above their number reaches every one
+    ov = np.abs(r.solutions @ exact.states.T.astype(float)) / model.n
+    assert np.all(ov.max(axis=1) == 1.0)
+    np.testing.assert_allclose(np.sort(r.free_energies), np.sort(exact.energies) / model.n, rtol=1e-12)
+    d = r.to_dict()
+    assert d["beta"] is None and d["temperature"] == 0.0
+    json.dumps(d, allow_nan=False)
+
+
 def test_count_falls_with_temperature_and_states_vanish():
     model = sk(20, seed=5)
     n = [tap_landscape(model, beta=1 / T, starts=128, seed=1).n_solutions for T in (0.003, 0.05, 0.3)]
@@ -109,10 +122,11 @@ def test_bad_input():
 
 def test_analyze_cli_tap_count(capsys):
     r = CliRunner().invoke(cli, ["--json", "--seed", "1", "analyze", "--random", "12,16,6", "--no-spectrum",
-                                 "--no-tap", "--tap-count", "--tap-count-at", "2,0.01", "--tap-count-starts", "16"])
+                                 "--no-tap", "--tap-count", "--tap-count-at", "2,0.01,0", "--tap-count-starts", "16"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    hi, lo = d["tap_count"]
+    hi, lo, zero = d["tap_count"]
+    assert zero["temperature"] == 0.0 and zero["n_solutions"] >= lo["n_solutions"]
     assert hi["fraction"] == 2.0 and hi["n_solutions"] == 1 and hi["self_overlaps"][0] < 1e-12
     assert lo["n_solutions"] >= 1 and lo["temperature"] == pytest.approx(0.01 * d["tc"])
     assert len(lo["discovery_curve"]) == 16

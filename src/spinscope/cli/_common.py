@@ -80,3 +80,16 @@ def parse_int_list(text: str, name: str) -> list[int]:
     if not vals or any(v <= 0 for v in vals):
         raise InputError(f"{name} {text!r} must list positive integers")
     return vals
+
+
+def parse_fractions(text: str, name: str) -> tuple[float, ...]:
+    """Parse a comma list of non-negative numbers (``0.5,0.01,0``); ``none`` gives ``()``."""
+    if str(text).strip().lower() == "none":
+        return ()
+    try:
+        vals = tuple(float(x) for x in str(text).split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"{name} {text!r} must be a comma list of numbers like 0.5,0.01,0 (or 'none')") from None
+    if not vals or not all(np.isfinite(v) and v >= 0 for v in vals):
+        raise InputError(f"{name} {text!r} must list finite numbers >= 0 (fractions of T_c; 0 is T = 0)")
+    return vals

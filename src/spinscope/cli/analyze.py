@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from spinscope.cli._common import emit, get_options, parse_int_list, parse_range
+from spinscope.cli._common import emit, get_options, parse_fractions, parse_int_list, parse_range
 
 __all__ = ["command"]
 
@@ -88,8 +88,8 @@ def _spectrum_tap_lines(d: dict) -> list[str]:
 @click.option("--no-tap", is_flag=True, help="Skip the TAP solutions.")
 @click.option("--tap-count", is_flag=True,
               help="Count the distinct physical TAP solutions (minima, Plefka-valid) at --tap-count-at.")
-@click.option("--tap-count-at", default="0.5,0.01",
-              help="Counting temperatures as fractions of T_c (comma list).")
+@click.option("--tap-count-at", default="0.5,0.01,0",
+              help="Counting temperatures as fractions of T_c (comma list; 0 is T = 0: the one-flip-stable states).")
 @click.option("--tap-count-starts", type=click.IntRange(min=1), default=256, help="Start budget of each count.")
 @click.option("--no-spectrum", is_flag=True, help="Skip the spectrum of the bond matrix.")
 @click.option("--no-biases", is_flag=True, help="Ignore the biases (zero fields).")
@@ -116,7 +116,7 @@ def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_be
                   n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta, tap=not no_tap,
                   spectrum=not no_spectrum, biases=not no_biases, mc_check=mc_check, mc_sweeps=mc_sweeps,
                   out=out, overwrite=overwrite, seed=opts.seed, tap_count=tap_count,
-                  tap_count_at=parse_range(tap_count_at, "--tap-count-at") if tap_count else (),
+                  tap_count_at=parse_fractions(tap_count_at, "--tap-count-at") if tap_count else (),
                   tap_count_starts=tap_count_starts, progress=opts.show_progress and not opts.json)
     d = res.to_dict()
     emit(d, None if opts.quiet and opts.json else _human(d))

@@ -11,7 +11,7 @@ import warnings
 
 import click
 
-from spinscope.cli._common import emit, get_options, parse_int_list, parse_range
+from spinscope.cli._common import emit, get_options, parse_fractions, parse_int_list
 from spinscope.errors import InputError
 
 __all__ = ["command"]
@@ -65,9 +65,9 @@ def _divergence_error(res, lr) -> InputError:
               help="Log-spaced checkpoints per network (step 0 and the last step included).")
 @click.option("--init-scale", type=float, default=_DEFAULTS["init_scale"],
               help="Scale of the initial weights (small: rich regime; large: lazy regime).")
-@click.option("--tap-count-at", default="0.5,0.01",
+@click.option("--tap-count-at", default="0.5,0.01,0",
               help="Count the physical TAP solutions at every checkpoint at these fractions of the untrained "
-                   "network's T_c (comma list; 'none' to skip).")
+                   "network's T_c (comma list; 0 is T = 0, the one-flip-stable states; 'none' to skip).")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Analysis processes [default: one per core]; 0 analyses in the main process.")
 @click.option("--out", metavar="DIR", default=None,
@@ -93,8 +93,7 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
           "checkpoints": checkpoints, "init_scale": init_scale,
           "architecture": parse_int_list(architecture, "--architecture") if architecture else None,
           "activations": tuple(a.strip() for a in activations.split(",") if a.strip()),
-          "tap_count_at": () if tap_count_at.strip().lower() == "none"
-          else tuple(parse_range(tap_count_at, "--tap-count-at"))}
+          "tap_count_at": parse_fractions(tap_count_at, "--tap-count-at")}
     if resume is not None:
         given = {k: v for k, v in kw.items()
                  if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}

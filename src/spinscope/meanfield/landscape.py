@@ -148,7 +148,8 @@ class TapLandscape:
             cos = np.abs(self.overlaps / np.sqrt(np.outer(q, q)))
         off = cos[~np.eye(k, dtype=bool)] if k > 1 else np.array([])
         off = off[np.isfinite(off)]
-        d = {"beta": self.beta, "temperature": 1.0 / self.beta, "method": self.method,
+        d = {"beta": self.beta if np.isfinite(self.beta) else None,  # T = 0: beta = inf is not JSON
+             "temperature": 1.0 / self.beta, "method": self.method,
              "n_starts": self.n_starts, "n_solutions": k, "estimated_total": self.estimated_total,
              "free_energies": self.free_energies.tolist(), "free_energy_spread": self.free_energy_spread,
              "counts": self.counts.tolist(), "self_overlaps": q.tolist(),
@@ -214,7 +215,8 @@ def tap_landscape(model: IsingModel, *, beta: float, starts: int = 256, seed: Se
     ----------
     model : IsingModel
     beta : float
-        Inverse temperature ``1/T``.
+        Inverse temperature ``1/T``; ``inf`` counts the ``T = 0`` solutions, the one-flip-stable
+        states reached by quenching the starts (energies per spin as free energies).
     starts : int
         Start budget (random ±1 configurations, or random ``m`` for ``method="random"``).
     seed : int, Generator or None
@@ -239,7 +241,7 @@ def tap_landscape(model: IsingModel, *, beta: float, starts: int = 256, seed: Se
     TapLandscape
     """
     model_kind(model, allowed=("ising",), what="tap_landscape")
-    beta = check_positive(beta, "beta")
+    beta = np.inf if np.isposinf(_as_float(beta)) else check_positive(beta, "beta")
     starts = check_int(starts, "starts", minimum=1)
     stages = check_int(stages, "stages", minimum=1)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -248,6 +250,8 @@ def tap_landscape(model: IsingModel, *, beta: float, starts: int = 256, seed: Se
         raise InputError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     rng = make_rng(seed)
     cp = Couplings(model)
+    if beta == np.inf:
+        return _zero_temperature(model, cp, rng, starts, direction)
     with blas_threads(1):
         M = _follow(model, cp, rng, starts, beta, method, stages, max_iter, tol, progress)
         res = _tap._residual(cp, model.fields, M, beta)
@@ -255,6 +259,28 @@ def tap_landscape(model: IsingModel, *, beta: float, starts: int = 256, seed: Se
         reps, labels = _group(M, F, res < tol, dedup_tol, flip=not np.any(model.fields))
         checks = _check(model, cp, M[reps], beta)
     return _result(model, cp, M, F, res, reps, labels, checks, beta, method, direction)
+
+
+def _as_float(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _zero_temperature(model: IsingModel, cp: Couplings, rng: np.random.Generator, starts: int,
+                      direction) -> TapLandscape:
+    """``beta = inf``: the TAP solutions are the one-flip-stable states; count those the quench reaches.
+
+    Each is an exact solution (``m = s``, residual 0), the scaled Hessian is the identity and
+    ``x_P = 1``; ``free_energies`` are the energies per spin.
+    """
+    S = quench(model, rng.choice(np.array([-1.0, 1.0]), size=(starts, cp.n)))
+    E = -(0.5 * np.einsum("bi,bi->b", cp.apply(S), S) + S @ model.fields) / cp.n
+    reps, labels = _group(S, E, np.ones(starts, dtype=bool), 0.5, flip=not np.any(model.fields))
+    ones = np.ones(len(reps))
+    checks = {"hessian": ones, "plefka": ones, "q": ones}
+    return _result(model, cp, S, E, np.zeros(starts), reps, labels, checks, np.inf, "quench", direction)
 
 
 def _follow(model: IsingModel, cp: Couplings, rng: np.random.Generator, starts: int, beta: float,

@@ -313,7 +313,7 @@ def _tap_count(model: IsingModel, fractions, ref: float | None, starts: int, see
     """Physical TAP solutions counted at ``T = f * ref`` for every fraction ``f``."""
     from spinscope.meanfield.landscape import tap_landscape
 
-    fractions = [check_positive(f, "tap_count fraction") for f in fractions]
+    fractions = [0.0 if f == 0 else check_positive(f, "tap_count fraction") for f in fractions]
     if ref is None:
         skipped["tap_count"] = "no T_c to set the counting temperatures (T = fraction * T_c)"
         return None
@@ -324,7 +324,7 @@ def _tap_count(model: IsingModel, fractions, ref: float | None, starts: int, see
         def step(done, total, k=k):
             if progress is not None:
                 progress(k * total + done, len(fractions) * total)
-        land = tap_landscape(model, beta=1.0 / (f * ref), starts=starts, seed=np.random.default_rng(s),
+        land = tap_landscape(model, beta=np.inf if f == 0 else 1.0 / (f * ref), starts=starts, seed=np.random.default_rng(s),
                              direction=direction, progress=step)
         out.append({"fraction": f, "reference_tc": ref, **land.to_dict()})
     return out

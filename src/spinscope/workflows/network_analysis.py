@@ -85,7 +85,7 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
             tap_beta: float | None = None, tap: bool = True, spectrum: bool = True, biases: bool = True,
             mc_check: bool = False, mc_sweeps: int = 2000, out: str | os.PathLike | None = None,
             overwrite: bool = False, seed: int | None = None, tap_count: bool = False,
-            tap_count_at: Sequence[float] = (0.5, 0.01), tap_count_starts: int = 256,
+            tap_count_at: Sequence[float] = (0.5, 0.01, 0.0), tap_count_starts: int = 256,
             progress: Any = False) -> AnalyzeResult:
     """Map a network to its layered spin Hamiltonian and report T_c, λ_min(β), spectrum, TAP.
 
@@ -122,7 +122,7 @@ def analyze(weights_file: str | os.PathLike | None = None, *, random: Sequence[i
     tap_count, tap_count_at, tap_count_starts : bool, sequence of float, int
         Count the distinct physical TAP solutions (:func:`spinscope.meanfield.landscape.tap_landscape`)
         at ``T = f T_c`` for every ``f`` in ``tap_count_at`` (0.5: deep in the ordered phase; 0.01:
-        the ``T -> 0`` landscape of one-flip-stable states), from ``tap_count_starts`` starts each.
+        low temperature; 0: ``T = 0``, the one-flip-stable states), from ``tap_count_starts`` starts each.
     progress : bool or callable
         ``True``: a progress bar on stderr while counting; a callable gets ``(done, total)``.
 
@@ -178,8 +178,8 @@ def _analyse(model, betas, n_betas, tap_starts, tap_beta, seed, spectrum, tap, b
 def _check_fractions(values) -> tuple[float, ...]:
     """The counting fractions of ``T_c``: positive and finite, at most 16."""
     vals = tuple(float(v) for v in np.atleast_1d(np.asarray(values, dtype=float)))
-    if not vals or len(vals) > 16 or not all(np.isfinite(v) and v > 0 for v in vals):
-        raise InputError(f"tap_count_at (--tap-count-at) must be 1 to 16 positive fractions of T_c, got {values!r}")
+    if not vals or len(vals) > 16 or not all(np.isfinite(v) and v >= 0 for v in vals):
+        raise InputError(f"tap_count_at (--tap-count-at) must be 1 to 16 non-negative fractions of T_c, got {values!r}")
     return vals
 
 

@@ -244,8 +244,8 @@ def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, 
 def _check_fractions(values) -> tuple[float, ...]:
     """The TAP-count temperatures as fractions of the untrained ``T_c``: positive, at most 16."""
     vals = tuple(float(v) for v in np.atleast_1d(np.asarray(values if values is not None else (), dtype=float)))
-    if len(vals) > 16 or not all(np.isfinite(v) and v > 0 for v in vals):
-        raise InputError(f"tap_count_at (--tap-count-at) must be at most 16 positive fractions of T_c(0), "
+    if len(vals) > 16 or not all(np.isfinite(v) and v >= 0 for v in vals):
+        raise InputError(f"tap_count_at (--tap-count-at) must be at most 16 non-negative fractions of T_c(0), "
                          f"got {values!r}")
     return vals
 
@@ -296,7 +296,7 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
           out: str | os.PathLike | None = None, resume: str | os.PathLike | None = None,
           seed: int | None = None, device: str = "cpu", workers: int | None = None,
           progress: bool | ProgressFn = False, download: bool = False,
-          tap_count_at: Sequence[float] = (0.5, 0.01)) -> TrackResult:
+          tap_count_at: Sequence[float] = (0.5, 0.01, 0.0)) -> TrackResult:
     """Train networks, analyse their spin Hamiltonian at every checkpoint, write a report.
 
     Parameters
@@ -338,7 +338,7 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
         At every checkpoint count the distinct physical TAP solutions (``tap_starts`` starts) at
         ``T = f T_c(0)`` for each fraction ``f`` of the untrained network's ``T_c`` (the same absolute
         temperatures at every checkpoint); empty: no counting. Default 0.5 (deep in the ordered phase
-        of the untrained network) and 0.01 (the ``T -> 0`` landscape of one-flip-stable states).
+        of the untrained network), 0.01 (low temperature) and 0 (``T = 0``: the one-flip-stable states).
 
     Returns
     -------
