@@ -76,16 +76,17 @@ def test_run_directory_content(tiny_run):
 
 
 def test_tap_count_at_fixed_temperatures_of_the_untrained_network(tiny_run):
-    """Every checkpoint of every network is counted at f * T_c(0), f = 0.5 and 0.01 by default."""
+    """Every checkpoint of every network is counted at f * T_c(0), f = 0.5, 0.01 and 0 by default."""
     df = pd.read_csv(tiny_run.run_dir / "metrics.csv")
     tc0 = df["tc"].iloc[0]
-    for f in (0.5, 0.01):
+    for f in (0.5, 0.01, 0.0):
         sfx = f"_{f:g}Tc0"
         np.testing.assert_allclose(df[f"tap_count_T{sfx}"], f * tc0, rtol=1e-12)
         assert (df[f"n_tap_physical{sfx}"] >= 0).all()
         assert (df[f"tap_estimated_total{sfx}"] >= df[f"n_tap_physical{sfx}"]).all()
     s = json.loads((tiny_run.run_dir / "summary.json").read_text())
-    assert set(s["relu"]["tap_count"]) == {"0.5Tc0", "0.01Tc0"}
+    assert set(s["relu"]["tap_count"]) == {"0.5Tc0", "0.01Tc0", "0Tc0"}
+    assert (df["n_tap_physical_0Tc0"] >= 1).all()          # quenching always ends in a stable state
     assert s["relu"]["tap_count"]["0.01Tc0"]["step0"] == df["n_tap_physical_0.01Tc0"].iloc[0]
 
 
