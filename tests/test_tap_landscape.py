@@ -133,3 +133,26 @@ def test_analyze_cli_tap_count(capsys):
     assert main(["analyze", "--random", "12,16,6", "--tap-count", "--tap-count-at", "0,-1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--tap-count-at" in err
+
+
+def test_low_temperature_count_tracks_the_enumeration():
+    """SK, N = 12..24, 4 instances each: at T = 0.003 every solution found from 512 starts sits on a
+    distinct one-flip-stable state (overlap > 0.999); the number found follows the exact number across
+    instances (log-log correlation > 0.7); the fraction found per budget (measured 1.0, 0.91, 0.76,
+    0.60 at N = 12, 16, 20, 24) is at least 0.4 at every N; at T = 0 (the quench alone) 4096 starts reach >= 90 % of the states."""
+    found, exact_n, frac = [], [], {}
+    for n in (12, 16, 20, 24):
+        for seed in range(4):
+            model = sk(n, seed=100 + seed)
+            S = one_flip_stable_states(model).states.astype(float)
+            r = tap_landscape(model, beta=1 / 0.003, starts=512, seed=seed)
+            ov = np.abs(r.solutions @ S.T) / n
+            assert np.all(ov.max(axis=1) > 0.999) and len(set(ov.argmax(axis=1))) == r.n_solutions
+            found.append(r.n_solutions)
+            exact_n.append(len(S))
+            frac.setdefault(n, []).append(r.n_solutions / len(S))
+            if n == 16:
+                assert tap_landscape(model, beta=np.inf, starts=4096, seed=seed).n_solutions >= 0.9 * len(S)
+    print({n: round(float(np.mean(v)), 3) for n, v in frac.items()})
+    assert np.corrcoef(np.log(found), np.log(exact_n))[0, 1] > 0.7
+    assert all(np.mean(v) >= 0.4 for v in frac.values())
