@@ -24,7 +24,7 @@ Search (``method``; compared with numbers in ``docs/tap-landscape.md``,
     The same starts followed up in temperature from ``T/16`` to ``T`` in ``stages`` geometric steps
     (warm-started descent at each). Measured: the same solutions as ``"quench"`` on SK (27 of 27
     cases of the benchmark) at up to twice the cost, but fewer on trained networks at 0.5 T_c(0)
-    (1 against 10 at the end of the default ``track`` run); kept for comparison.
+    (0-2 against 1-10 at 27 of the 60 checkpoints of the default ``track`` run); kept for comparison.
 ``"random"``
     :func:`spinscope.meanfield.tap_solve`'s starts ``m ~ U(-1, 1)^n`` descended at ``T`` (with its
     short homotopy from naive mean field).
