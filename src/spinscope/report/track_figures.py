@@ -303,14 +303,14 @@ def _count_fractions(rows: Sequence[Mapping]) -> list[str]:
 
 def tap_landscape(rows: Sequence[Mapping]) -> bytes:
     """T_c(t), the number of physical TAP solutions and the task overlap against training step (PNG)."""
-    fig = new_figure((6.4, 7.2))
+    fig = new_figure((6.4, 7.6))
     ax_tc, ax_n, ax_ov = fig.subplots(3, 1, sharex=True)
     markers = "os^vD<>p*h"
     for net, color in zip(_nets(rows), _colors()):
         t = _series(rows, net, "step")
         ax_tc.plot(t, _series(rows, net, "tc"), "-", color=color, label=net)
         for sfx, mk in zip(_count_fractions(rows), markers):
-            lab = f"{net}, T = {sfx[1:].replace('Tc0', ' T_c(0)')}"
+            lab = f"{net}, T = {'0' if sfx == '_0Tc0' else sfx[1:].replace('Tc0', ' T_c(0)')}"
             ax_n.plot(t, _series(rows, net, f"n_tap_physical{sfx}"), mk + "-", color=color, ms=3, label=lab)
             ax_n.plot(t, _series(rows, net, f"tap_estimated_total{sfx}"), mk + ":", color=color, ms=3, mfc="none")
             ax_ov.plot(t, _series(rows, net, f"tap_task_overlap{sfx}"), mk + "-", color=color, ms=3, label=lab)
@@ -322,14 +322,16 @@ def tap_landscape(rows: Sequence[Mapping]) -> bytes:
     ax_tc.set_yscale("log")
     ax_tc.legend(fontsize=7)
     ax_n.set_yscale("symlog", linthresh=1)
+    ax_n.set_ylim(bottom=0)
     ax_n.set_ylabel("TAP solutions")
-    ax_n.legend(fontsize=7, ncol=2)
     ax_ov.set_ylim(0, 1.02)
     ax_ov.set_ylabel("task overlap")
     ax_ov.set_xscale("symlog", linthresh=1)
     ax_ov.set_xlim(left=0)
     ax_ov.set_xlabel("training step t")
-    fig.tight_layout()
+    handles, labels = ax_n.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return _png(fig)
 
 
