@@ -383,3 +383,25 @@ def test_track_networks_too_large_for_memory_are_refused_before_the_run_exists(c
     rc, _, err = _run(capsys, "-q", "track", "--architecture", "64,2000,2000,10", "--workers", "8",
                       "--out", tmp_path / "run")
     assert rc == 2 and "fewer --workers" in _one_line(err) and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["analyze", "--random", "8,6", "--tap-count", "--tap-count-at", "abc"],
+    ["analyze", "--random", "8,6", "--tap-count", "--tap-count-at", "-0.5"],
+    ["analyze", "--random", "8,6", "--tap-count", "--tap-count-at", "nan"],
+    ["analyze", "--random", "8,6", "--tap-count", "--tap-count-at", ",".join(["0.5"] * 17)],
+    ["track", "--tap-count-at", "inf"],
+    ["track", "--tap-count-at", "0.5,x"],
+])
+def test_bad_tap_count_temperatures_are_one_line_errors(capsys, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, *args)
+    assert rc == 2 and out == "" and "--tap-count-at" in _one_line(err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_zero_weight_network_counts_only_the_paramagnet(capsys, tmp_path):
+    torch.save(_state((12, 20), (4, 12), fill=0.0), tmp_path / "zero.pt")
+    rc, out, err = _run(capsys, "--json", "analyze", tmp_path / "zero.pt", "--no-tap", "--tap-count")
+    d = _strict_json(out)
+    assert rc == 0 and d["tap_count"] is None and "T_c" in d["skipped"]["tap_count"]
