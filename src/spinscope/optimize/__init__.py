@@ -35,6 +35,7 @@ from spinscope.optimize.solvers import (
     recommended_pt_settings,
     simulated_annealing,
 )
+from spinscope.optimize.tts import TimeToSolution, median_tts, time_to_solution, tts_from_success
 
 __all__ = [
     "SOLVERS",
@@ -43,6 +44,7 @@ __all__ = [
     "SolveResult",
     "SolverSpec",
     "SpinscopeSampler",
+    "TimeToSolution",
     "default_beta_range",
     "default_pt_beta_range",
     "get_solver",
@@ -52,6 +54,7 @@ __all__ = [
     "maxcut_from_edges",
     "maxcut_from_graph",
     "maxcut_from_matrix",
+    "median_tts",
     "parallel_tempering",
     "population_annealing",
     "qubo_problem",
@@ -62,5 +65,7 @@ __all__ = [
     "simulated_bifurcation",
     "sk_problem",
     "solve",
+    "time_to_solution",
+    "tts_from_success",
     "write_assignment",
 ]
