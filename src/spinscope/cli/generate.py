@@ -1,6 +1,6 @@
 """``spinscope generate KIND``: planted Ising instances with a known ground-state energy.
 
-Parses the options, calls :func:`spinscope.workflows.generate.generate` and formats its result.
+Parses the options, calls :func:`spinscope.workflows.generation.generate` and formats its result.
 The file is an Ising text file whose first line is the planted header (format:
 :mod:`spinscope.optimize.planted_files`, ``docs/optimize.md``); ``spinscope solve FILE`` then
 stops at, and reports, the planted energy.
@@ -46,7 +46,7 @@ def command(kind, n, L, alpha, discrete, p, gauge, out, overwrite) -> None:
     --L x --L torus. The planted energy goes into the file's first line, which 'spinscope solve'
     uses as its default target.
     """
-    from spinscope.workflows.generate import generate
+    from spinscope.workflows.generation import generate
 
     if kind not in PLANTED_KINDS:
         raise InputError(f"unknown KIND {kind!r}; choose one of {', '.join(PLANTED_KINDS)} "

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from spinscope._validation import SeedLike, check_int, make_rng
+from spinscope._validation import SeedLike, check_int, check_memory, make_rng
 from spinscope.errors import InputError
 from spinscope.models import IsingModel
 from spinscope.optimize.memory import check_problem_size
@@ -47,7 +47,7 @@ __all__ = [
 PLANTED_KINDS = ("wishart", "tiles2d")
 #: Probabilities of the tile classes C1, C2, C3 (C4 takes the rest, here 0.2).
 DEFAULT_TILE_PROBABILITIES = (0.2, 0.5, 0.1)
-_MAX_WISHART_N = 20_000  # dense n x n couplings: 3.2 GB at this size
+_MAX_WISHART_N = 10_000  # dense n x n couplings (0.8 GB) and a text file of 5e7 lines at this size
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +147,7 @@ def wishart_planted(n: int, *, alpha: float = 0.5, discrete: bool = False, gauge
     Parameters
     ----------
     n : int
-        Number of spins, ``N >= 2``.
+        Number of spins, ``2 <= N <= 10000`` (the couplings are dense).
     alpha : float
         ``M / N`` (> 0).
     discrete : bool
@@ -167,6 +167,7 @@ def wishart_planted(n: int, *, alpha: float = 0.5, discrete: bool = False, gauge
     alpha = _check_alpha(alpha)
     m = max(1, math.floor(alpha * n + 0.5))
     check_problem_size(n, n * (n - 1), f"the Wishart instance (N = {n})")
+    check_memory(16.0 * n * m, f"the Wishart matrices R and W (N = {n}, M = {m} = alpha N)")
     rng = make_rng(seed)
     r = rng.choice([-1.0, 1.0], size=(n, m)) if discrete else rng.standard_normal((n, m))
     w = math.sqrt(n / (n - 1)) * (r - r.mean(axis=0, keepdims=True))
