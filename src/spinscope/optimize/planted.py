@@ -39,6 +39,7 @@ __all__ = [
     "PLANTED_KINDS",
     "PlantedInstance",
     "gauge_problem",
+    "planted_instance",
     "tile_planted_2d",
     "wishart_planted",
 ]
