@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exact": ("spinscope.cli.exact", "Exact thermodynamics by enumeration or closed forms."),
     "mcm": ("spinscope.cli.mcm", "Select the Minimally Complex Model that best explains binary data."),
     "solve": ("spinscope.cli.solve", "Ground states of Ising, QUBO and Max-Cut problems."),
+    "generate": ("spinscope.cli.generate", "Planted Ising instances with a known ground-state energy."),
 }
 
 

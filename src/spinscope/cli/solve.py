@@ -45,14 +45,17 @@ def _progress(enabled: bool):
     return (callback if enabled else None), close
 
 
-def _human(run, target) -> str:
+def _human(run) -> str:
     result, prob = run.result, run.problem
     what = "cut" if prob.kind == "maxcut" else "energy"
     human = (f"best {what} {result.best_value:.12g}  ({prob.name}, {prob.kind}, n={prob.n}, solver "
              f"{result.solver})\ntime to best {result.time_to_best:.3f} s, run {result.wall_time:.3f} s, "
              f"{result.states.shape[0]} reads, {result.sweeps} sweeps/read, stopped by {result.stopped_by}")
     if result.target_reached is not None:
-        human += f", target {target:g} {'reached' if result.target_reached else 'NOT reached'}"
+        human += f", target {run.target:.12g} {'reached' if result.target_reached else 'NOT reached'}"
+    if run.planted_reached is not None:
+        human += (f"\nplanted ground-state energy {prob.planted_energy:.12g} "
+                  f"{'reached' if run.planted_reached else 'NOT reached'}")
     if result.auto is not None:
         human += f"\nsolver chosen by auto: {result.auto['reason']}"
     if run.out is not None:
@@ -81,7 +84,8 @@ def _human(run, target) -> str:
               help=f"Parallel tempering with Houdayer cluster moves between paired ladders (--solver {_PT}; "
                    "needs an even --reads). Helps sparse, low-dimensional problems such as 2-D spin glasses.")
 @click.option("--target", type=float, default=None,
-              help="Stop when reached: a cut value for maxcut (>=), an energy otherwise (<=).")
+              help="Stop when reached: a cut value for maxcut (>=), an energy otherwise (<=). Default: "
+                   "the planted ground-state energy of a file written by 'spinscope generate'.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the best assignment here (one value per line); checked before solving.")
 @click.option("--overwrite", is_flag=True, help="Allow --out to replace an existing file.")
@@ -100,4 +104,4 @@ def command(file, problem, solver, variant, time_limit, reads, sweeps, replicas,
                          device=opts.device, progress=callback)
     finally:
         close()
-    emit(run.to_dict(), _human(run, target))
+    emit(run.to_dict(), _human(run))

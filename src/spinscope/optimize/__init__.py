@@ -7,7 +7,9 @@ it and return a :class:`~spinscope.optimize.result.SolveResult`. :mod:`.registry
 solvers (:data:`SOLVER_REGISTRY`); :func:`solve` dispatches by name through it, and
 :class:`SpinscopeSampler` (:mod:`.dimod_sampler`) offers dimod's ``sample_ising`` /
 ``sample_qubo``. Module order, without cycles: ``problems`` → ``result`` → ``solvers`` /
-``bifurcation`` → ``registry`` → ``solve`` → ``dimod_sampler``. Conventions and formulas:
+``bifurcation`` → ``registry`` → ``solve`` → ``dimod_sampler``. :mod:`.planted` generates
+instances with a known ground-state energy (Wishart planted ensemble, 2-D tile planting),
+:mod:`.planted_files` writes and reads their header. Conventions and formulas:
 ``docs/optimize.md``.
 """
 
@@ -15,6 +17,15 @@ from spinscope.optimize.bifurcation import simulated_bifurcation
 from spinscope.optimize.dimod_sampler import SpinscopeSampler
 from spinscope.optimize.gset import read_gset
 from spinscope.optimize.maxcut import maxcut_from_edges, maxcut_from_graph, maxcut_from_matrix
+from spinscope.optimize.planted import (
+    PLANTED_KINDS,
+    PlantedInstance,
+    gauge_problem,
+    planted_instance,
+    tile_planted_2d,
+    wishart_planted,
+)
+from spinscope.optimize.planted_files import write_planted
 from spinscope.optimize.problem_files import load_problem, write_assignment
 from spinscope.optimize.problems import (
     Problem,
@@ -38,8 +49,10 @@ from spinscope.optimize.solvers import (
 from spinscope.optimize.tts import TimeToSolution, median_tts, time_to_solution, tts_from_success
 
 __all__ = [
+    "PLANTED_KINDS",
     "SOLVERS",
     "SOLVER_REGISTRY",
+    "PlantedInstance",
     "Problem",
     "SolveResult",
     "SolverSpec",
@@ -47,6 +60,7 @@ __all__ = [
     "TimeToSolution",
     "default_beta_range",
     "default_pt_beta_range",
+    "gauge_problem",
     "get_solver",
     "ising_problem",
     "ising_to_qubo",
@@ -56,6 +70,7 @@ __all__ = [
     "maxcut_from_matrix",
     "median_tts",
     "parallel_tempering",
+    "planted_instance",
     "population_annealing",
     "qubo_problem",
     "qubo_to_ising",
@@ -65,7 +80,10 @@ __all__ = [
     "simulated_bifurcation",
     "sk_problem",
     "solve",
+    "tile_planted_2d",
     "time_to_solution",
     "tts_from_success",
+    "wishart_planted",
     "write_assignment",
+    "write_planted",
 ]

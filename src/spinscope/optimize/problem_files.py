@@ -13,12 +13,17 @@ The number of variables is ``1 + the largest index`` unless a line ``# n = N`` d
 * ``qubo``: ``E(x) = sum_i Q_ii x_i + sum_{i<j} Q_ij x_i x_j`` over ``x in {0, 1}``. A pair given
   twice (as ``i j`` and ``j i``) is refused rather than summed or symmetrised.
 
+A file whose first line is a planted header (``# spinscope-planted v1 energy=E0 ...``, written by
+``spinscope generate``; :mod:`spinscope.optimize.planted_files`) is read as Ising by default, and
+its ``E0`` becomes ``Problem.planted_energy``.
+
 ``.npz`` files written by :func:`spinscope.models.save_model` hold an Ising model in spinscope's
 convention ``H = -1/2 s^T J s - h^T s`` and are solved as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -31,6 +36,7 @@ from spinscope.errors import DataFileError, InputError
 from spinscope.models import is_model, load_model
 from spinscope.optimize.gset import read_gset
 from spinscope.optimize.memory import check_problem_size, check_text_file
+from spinscope.optimize.planted_files import is_planted_file, read_planted_header
 from spinscope.optimize.problems import PROBLEM_KINDS, Problem, ising_problem, qubo_problem
 
 __all__ = ["load_problem", "parse_terms", "write_assignment"]
@@ -118,7 +124,7 @@ def parse_terms(text: str, *, source: str = "<text>") -> tuple[int, np.ndarray, 
 
 
 def _guess_kind(path: Path) -> str:
-    return "ising" if path.suffix == ".npz" else "maxcut"
+    return "ising" if path.suffix == ".npz" or is_planted_file(path) else "maxcut"
 
 
 def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Problem:
@@ -128,17 +134,19 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
     ----------
     path : path-like
     problem : {"maxcut", "ising", "qubo"}, optional
-        How to read the file; default ``"ising"`` for ``.npz`` model files, else ``"maxcut"``
-        (Gset format, see :mod:`spinscope.optimize.gset`).
+        How to read the file; default ``"ising"`` for ``.npz`` model files and files starting
+        with a planted header, else ``"maxcut"`` (Gset format, see :mod:`spinscope.optimize.gset`).
 
     Returns
     -------
     Problem
+        With ``planted_energy`` set from a planted header (Ising files only).
 
     Raises
     ------
     DataFileError, ModelFileError, InputError
-        An unreadable or malformed file (the message names the line).
+        An unreadable or malformed file (the message names the line); a planted file read as
+        anything but Ising.
     MemoryLimitError
         A problem whose announced size would not fit in memory (checked before allocating).
     """
@@ -162,10 +170,19 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
         text = path.read_text()
     except UnicodeDecodeError:
         raise DataFileError(f"{path}: not a text file; expected lines 'i j value'") from None
-    _n, h, pairs = parse_terms(text, source=str(path))
-    if kind == "ising":
-        return ising_problem(h, pairs, name=path.stem)
-    return qubo_problem(pairs + sp.diags_array(h), name=path.stem)
+    planted = read_planted_header(text.split("\n", 1)[0], source=str(path))
+    if planted is not None and kind != "ising":
+        raise InputError(f"{path} holds a planted Ising instance (its first line is a planted header); "
+                         "read it with --problem ising (problem='ising')")
+    n, h, pairs = parse_terms(text, source=str(path))
+    if kind == "qubo":
+        return qubo_problem(pairs + sp.diags_array(h), name=path.stem)
+    prob = ising_problem(h, pairs, name=path.stem)
+    if planted is None:
+        return prob
+    if "n" in planted and planted["n"] != str(n):
+        raise DataFileError(f"{path}, line 1 (planted header): n={planted['n']} but the file describes {n} spins")
+    return dataclasses.replace(prob, planted_energy=planted["energy"], _cache={})
 
 
 def write_assignment(path: str | os.PathLike, result, *, overwrite: bool = False) -> Path:

@@ -68,6 +68,10 @@ class Problem:
         them, independently of the energy.
     name : str
         Short label (file name, ``"sk-2000"``, ...).
+    planted_energy : float or None
+        A known ground-state energy ``E0`` (objective ``E``) of a planted instance
+        (:mod:`spinscope.optimize.planted`, or a file's planted header); None when unknown.
+        ``spinscope solve`` uses it as the default target.
     """
 
     model: IsingModel
@@ -76,9 +80,15 @@ class Problem:
     edges: np.ndarray | None = None
     weights: np.ndarray | None = None
     name: str = ""
+    planted_energy: float | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.planted_energy is not None:
+            e = float(self.planted_energy)
+            if not np.isfinite(e):
+                raise InputError(f"planted_energy must be a finite number, got {self.planted_energy!r}")
+            object.__setattr__(self, "planted_energy", e)
         if self.kind not in PROBLEM_KINDS:
             raise InputError(f"problem kind must be one of {PROBLEM_KINDS}, got {self.kind!r}")
         if not is_model(self.model, "ising"):

@@ -35,6 +35,8 @@ _EXPORTS = {
     "analyze": "spinscope.workflows.network_analysis",
     "AnalyzeResult": "spinscope.workflows.network_analysis",
     "mc_check": "spinscope.workflows.network_analysis",
+    "generate": "spinscope.workflows.generation",
+    "GenerateResult": "spinscope.workflows.generation",
     "solve_file": "spinscope.workflows.solve",
     "SolveFileResult": "spinscope.workflows.solve",
     "track": "spinscope.workflows.tracking",

@@ -55,15 +55,27 @@ class SolveFileResult:
         The seed the run used (the given one, or fresh entropy), so it can be repeated.
     out : Path or None
         Where the best assignment was written.
+    target : float or None
+        The target the run stopped at: the given one, else the problem's planted energy.
     """
 
     result: SolveResult
     problem: Problem
     seed: int
     out: Path | None = None
+    target: float | None = None
+
+    @property
+    def planted_reached(self) -> bool | None:
+        """Whether the best energy reached the planted ground-state energy (None if not planted)."""
+        e0 = self.problem.planted_energy
+        if e0 is None:
+            return None
+        return bool(self.result.best_energy <= e0 + 1e-9 * max(1.0, abs(e0)))
 
     def to_dict(self) -> dict:
-        """The ``--json`` output of ``spinscope solve``: the result's dict, ``seed`` and ``out``.
+        """The ``--json`` output of ``spinscope solve``: the result's dict, ``seed``, ``out``,
+        ``target``, ``planted_energy`` and ``planted_reached`` (both None without a planted header).
 
         Returns
         -------
@@ -71,6 +83,9 @@ class SolveFileResult:
         """
         d = self.result.to_dict()
         d["seed"] = self.seed
+        d["target"] = self.target
+        d["planted_energy"] = self.problem.planted_energy
+        d["planted_reached"] = self.planted_reached
         if self.out is not None:
             d["out"] = str(self.out)
         return d
@@ -108,7 +123,9 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
     cluster_moves : bool
         Parallel tempering with Houdayer cluster moves (needs an even ``reads``).
     target : float, optional
-        Stop when reached: a cut for Max-Cut (>=), an energy otherwise (<=).
+        Stop when reached: a cut for Max-Cut (>=), an energy otherwise (<=). Default: the
+        planted ground-state energy of a file with a planted header
+        (:mod:`spinscope.optimize.planted_files`), else none.
     out : path-like, optional
         Write the best assignment here; checked before any computation.
     overwrite : bool
@@ -138,6 +155,8 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
                      reads=reads, sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves, fixed=fixed)
     seed = resolve_seed(seed)
     prob = load_problem(path, problem=problem)
+    if target is None and prob.planted_energy is not None:
+        target = prob.planted_energy
     _check_work(prob.n, sweeps, reads, time_limit)
     choice = None if spec is not None else choose_solver(prob, device=device, fixed=fixed)
     spec = spec or get_solver(choice.solver)
@@ -151,7 +170,7 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
     if choice is not None:
         result.auto = choice.to_dict()
     written = write_assignment(out, result, overwrite=overwrite) if out is not None else None
-    return SolveFileResult(result=result, problem=prob, seed=seed, out=written)
+    return SolveFileResult(result=result, problem=prob, seed=seed, out=written, target=target)
 
 
 def _join(names: tuple[str, ...], word: str = "and") -> str:
