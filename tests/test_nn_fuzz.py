@@ -402,6 +402,6 @@ def test_bad_tap_count_temperatures_are_one_line_errors(capsys, tmp_path, monkey
 
 def test_zero_weight_network_counts_only_the_paramagnet(capsys, tmp_path):
     torch.save(_state((12, 20), (4, 12), fill=0.0), tmp_path / "zero.pt")
-    rc, out, err = _run(capsys, "--json", "analyze", tmp_path / "zero.pt", "--no-tap", "--tap-count")
+    rc, out, _err = _run(capsys, "--json", "analyze", tmp_path / "zero.pt", "--no-tap", "--tap-count")
     d = _strict_json(out)
     assert rc == 0 and d["tap_count"] is None and "T_c" in d["skipped"]["tap_count"]
