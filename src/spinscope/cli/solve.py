@@ -76,7 +76,7 @@ def _human(run) -> str:
 @click.option("--time-limit", type=float, default=None,
               help="Seconds; keep restarting until then (stop earlier at --target).")
 @click.option("--reads", type=click.IntRange(min=1), default=None,
-              help="Independent reads (SA anneals, PT ladders, PA population, SB trajectories).")
+              help="Independent reads (SA anneals, PT ladders, PA population, SB/CIM/CAC trajectories).")
 @click.option("--sweeps", type=click.IntRange(min=1), default=None, help=_SWEEPS_HELP)
 @click.option("--replicas", type=click.IntRange(min=2), default=None,
               help=f"Temperatures per parallel-tempering ladder (--solver {_PT}; default 16, auto: 20 or 32).")

@@ -2,18 +2,20 @@
 
 Problems (:mod:`.problems`, :mod:`.gset`, :mod:`.problem_files`) are converted exactly to one
 objective ``E(s) = H(s) + offset`` over ±1 spins; solvers (:mod:`.solvers`: simulated annealing,
-parallel tempering, population annealing; :mod:`.bifurcation`: simulated bifurcation) minimise
+parallel tempering, population annealing; :mod:`.bifurcation`: simulated bifurcation;
+:mod:`.cim`: coherent Ising machines, CIM-AHC and CAC) minimise
 it and return a :class:`~spinscope.optimize.result.SolveResult`. :mod:`.registry` lists the
 solvers (:data:`SOLVER_REGISTRY`); :func:`solve` dispatches by name through it, and
 :class:`SpinscopeSampler` (:mod:`.dimod_sampler`) offers dimod's ``sample_ising`` /
 ``sample_qubo``. Module order, without cycles: ``problems`` → ``result`` → ``solvers`` /
-``bifurcation`` → ``registry`` → ``solve`` → ``dimod_sampler``. :mod:`.planted` generates
+``bifurcation`` → ``cim`` → ``registry`` → ``solve`` → ``dimod_sampler``. :mod:`.planted` generates
 instances with a known ground-state energy (Wishart planted ensemble, 2-D tile planting),
 :mod:`.planted_files` writes and reads their header. Conventions and formulas:
 ``docs/optimize.md``.
 """
 
 from spinscope.optimize.bifurcation import simulated_bifurcation
+from spinscope.optimize.cim import chaotic_amplitude_control, coherent_ising_machine
 from spinscope.optimize.dimod_sampler import SpinscopeSampler
 from spinscope.optimize.gset import read_gset
 from spinscope.optimize.maxcut import maxcut_from_edges, maxcut_from_graph, maxcut_from_matrix
@@ -58,6 +60,8 @@ __all__ = [
     "SolverSpec",
     "SpinscopeSampler",
     "TimeToSolution",
+    "chaotic_amplitude_control",
+    "coherent_ising_machine",
     "default_beta_range",
     "default_pt_beta_range",
     "gauge_problem",

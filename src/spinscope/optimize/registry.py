@@ -18,6 +18,7 @@ from typing import Any
 
 from spinscope.errors import InputError
 from spinscope.optimize.bifurcation import simulated_bifurcation
+from spinscope.optimize.cim import chaotic_amplitude_control, coherent_ising_machine
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.result import SolveResult
 from spinscope.optimize.solvers import (
@@ -160,6 +161,10 @@ _ENTRIES = (
                sweeps_setting="num_steps", sweeps_divisor=10),
     SolverSpec("sb", simulated_bifurcation, "simulated bifurcation (ballistic or discrete; CPU or CUDA)",
                devices=("cpu", "cuda"), sweeps_setting="num_steps"),
+    SolverSpec("cim", coherent_ising_machine, "coherent Ising machine with amplitude-heterogeneity correction "
+               "(CIM-AHC; CPU or CUDA)", devices=("cpu", "cuda"), sweeps_setting="num_steps"),
+    SolverSpec("cac", chaotic_amplitude_control, "coherent Ising machine with chaotic amplitude control "
+               "(CAC; CPU or CUDA)", devices=("cpu", "cuda"), sweeps_setting="num_steps"),
 )
 
 #: name -> :class:`SolverSpec`, read-only

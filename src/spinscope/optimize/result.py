@@ -28,7 +28,7 @@ class SolveResult:
     kind : {"ising", "qubo", "maxcut"}
         Problem kind; ``value`` is a cut (maximised) for Max-Cut, an energy (minimised) otherwise.
     solver : str
-        ``"sa"``, ``"pt"``, ``"pa"``, ``"bsb"`` or ``"dsb"``.
+        ``"sa"``, ``"pt"``, ``"pa"``, ``"bsb"``, ``"dsb"``, ``"cim-ahc"``, ``"cim"`` or ``"cac"``.
     best_state : int8 array, shape (n,)
         Best ±1 spin configuration found.
     best_assignment : int8 array, shape (n,)
@@ -50,7 +50,7 @@ class SolveResult:
     wall_time : float
         Seconds spent in the run (setup excluded; see ``timings``).
     sweeps : int
-        Sweeps (SB: time steps) done by each read, summed over rounds.
+        Sweeps (SB, CIM, CAC: time steps) done by each read, summed over rounds.
     rounds : int
         Number of restarts (SA, PA, SB restart until the time limit; PT continues).
     stopped_by : {"completed", "time_limit", "target"}

@@ -109,7 +109,7 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
         ``"auto"`` (default): the recommended solver and settings for the problem, recorded with
         the reason in ``result.auto`` (options given here override the recommended settings,
         and only a solver taking them is chosen); or a name of the solver registry: ``"sa"``,
-        ``"pt"``, ``"pa"``, ``"sb"``, with its own defaults.
+        ``"pt"``, ``"pa"``, ``"sb"``, ``"cim"``, ``"cac"``, with its own defaults.
     variant : {"ballistic", "discrete"}, optional
         Simulated-bifurcation variant (default ballistic; solvers without a ``variant`` setting
         ignore it; with ``"auto"`` it selects simulated bifurcation).
