@@ -7,14 +7,39 @@ it and return a :class:`~spinscope.optimize.result.SolveResult`. :mod:`.registry
 solvers (:data:`SOLVER_REGISTRY`); :func:`solve` dispatches by name through it, and
 :class:`SpinscopeSampler` (:mod:`.dimod_sampler`) offers dimod's ``sample_ising`` /
 ``sample_qubo``. Module order, without cycles: ``problems`` → ``result`` → ``solvers`` /
-``bifurcation`` → ``registry`` → ``solve`` → ``dimod_sampler``. Conventions and formulas:
-``docs/optimize.md``.
+``bifurcation`` → ``registry`` → ``solve`` → ``dimod_sampler``. Number partitioning
+(:mod:`.partition`), cover encodings (:mod:`.encodings`), exhaustive landscape analysis
+(:mod:`.landscape`) and encoded local search (:mod:`.encoded_search`) sit beside them:
+``problems`` → ``partition`` → ``encodings`` → ``landscape`` / ``encoded_search``. Conventions
+and formulas: ``docs/optimize.md``.
 """
 
 from spinscope.optimize.bifurcation import simulated_bifurcation
 from spinscope.optimize.dimod_sampler import SpinscopeSampler
+from spinscope.optimize.encoded_search import PartitionSearchResult, partition_local_search
+from spinscope.optimize.encodings import (
+    IsingEncoding,
+    PartitionEncoding,
+    ising_encoding,
+    partition_encoding,
+)
 from spinscope.optimize.gset import read_gset
+from spinscope.optimize.landscape import (
+    Landscape,
+    analyze_landscape,
+    ising_energy_table,
+    partition_landscape_study,
+    partition_landscapes,
+)
 from spinscope.optimize.maxcut import maxcut_from_edges, maxcut_from_graph, maxcut_from_matrix
+from spinscope.optimize.partition import (
+    karmarkar_karp,
+    partition_ising_problem,
+    partition_maxcut_problem,
+    partition_optimum,
+    partition_residual,
+    random_partition_numbers,
+)
 from spinscope.optimize.problem_files import load_problem, write_assignment
 from spinscope.optimize.problems import (
     Problem,
@@ -39,23 +64,40 @@ from spinscope.optimize.solvers import (
 __all__ = [
     "SOLVERS",
     "SOLVER_REGISTRY",
+    "IsingEncoding",
+    "Landscape",
+    "PartitionEncoding",
+    "PartitionSearchResult",
     "Problem",
     "SolveResult",
     "SolverSpec",
     "SpinscopeSampler",
+    "analyze_landscape",
     "default_beta_range",
     "default_pt_beta_range",
     "get_solver",
+    "ising_encoding",
+    "ising_energy_table",
     "ising_problem",
     "ising_to_qubo",
+    "karmarkar_karp",
     "load_problem",
     "maxcut_from_edges",
     "maxcut_from_graph",
     "maxcut_from_matrix",
     "parallel_tempering",
+    "partition_encoding",
+    "partition_ising_problem",
+    "partition_landscape_study",
+    "partition_landscapes",
+    "partition_local_search",
+    "partition_maxcut_problem",
+    "partition_optimum",
+    "partition_residual",
     "population_annealing",
     "qubo_problem",
     "qubo_to_ising",
+    "random_partition_numbers",
     "read_gset",
     "recommended_pt_settings",
     "simulated_annealing",

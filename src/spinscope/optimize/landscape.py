@@ -35,14 +35,30 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from spinscope._validation import check_finite
+from spinscope._validation import SeedLike, check_finite, check_int, spawn_seeds
 from spinscope.errors import InputError
-from spinscope.optimize.partition import MAX_EXHAUSTIVE_NUMBERS, check_exhaustive_size
+from spinscope.optimize.encodings import partition_encoding
+from spinscope.optimize.partition import (
+    MAX_EXHAUSTIVE_NUMBERS,
+    check_exhaustive_size,
+    check_partition_numbers,
+    random_partition_numbers,
+    signed_sums,
+)
 from spinscope.optimize.problems import Problem
 
-__all__ = ["Landscape", "analyze_landscape", "ising_energy_table"]
+__all__ = [
+    "MAX_BARRIER_BITS",
+    "Landscape",
+    "analyze_landscape",
+    "ising_energy_table",
+    "partition_landscape_study",
+    "partition_landscapes",
+]
 
 _TIE_RTOL = 1e-12
+#: Barriers are computed by default up to this many bits (a union-find over 2^16 states).
+MAX_BARRIER_BITS = 16
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,7 @@ class Landscape:
         Fraction of steepest-descent / first-improvement walks from uniform starts that end at a
         global minimum (exact).
     escape_barriers : ndarray
-        Escape barrier of each minimum (NaN for the deepest one); empty without barriers.
+        Escape barrier of each minimum (NaN for the deepest one, and all NaN without barriers).
     pair_saddle : float
         Lowest saddle energy connecting the two deepest minima (NaN without barriers or with one
         minimum).
@@ -239,7 +255,7 @@ def _check_table(table: Any) -> tuple[np.ndarray, int]:
     return t, n
 
 
-def analyze_landscape(table: Any, *, tol: float | None = None, barriers: bool = True) -> Landscape:
+def analyze_landscape(table: Any, *, tol: float | None = None, barriers: bool | None = None) -> Landscape:
     """Local minima, steepest-descent basins, walk success and barriers of a landscape table.
 
     Parameters
@@ -248,8 +264,8 @@ def analyze_landscape(table: Any, *, tol: float | None = None, barriers: bool = 
         ``E[code]`` for every configuration, ``1 <= n <= 20``.
     tol : float or None
         Tie tolerance; default ``1e-12 * max |E|`` (rounding of the table's sums).
-    barriers : bool
-        Whether to run the union-find barrier analysis.
+    barriers : bool or None
+        Whether to run the union-find barrier analysis; default: when ``n <= 16``.
 
     Returns
     -------
@@ -265,8 +281,9 @@ def analyze_landscape(table: Any, *, tol: float | None = None, barriers: bool = 
     minima = order[root[order] == order]
     counts = np.bincount(root, minlength=t.shape[0])
     success = float(counts[minima[t[minima] <= gmin + tol]].sum()) / t.shape[0]
-    escape, saddle = np.empty(0), float("nan")
-    if barriers:
+    escape, saddle = np.full(minima.shape[0], np.nan), float("nan")
+    do_barriers = (n <= MAX_BARRIER_BITS) if barriers is None else bool(barriers)
+    if do_barriers:
         m2 = int(minima[1]) if minima.shape[0] > 1 else int(minima[0])
         esc, saddle = _barrier_kernel(t, n, order, int(minima[0]), m2)
         escape, saddle = esc[minima], float(saddle)
@@ -274,3 +291,85 @@ def analyze_landscape(table: Any, *, tol: float | None = None, barriers: bool = 
                      basin_sizes=counts[minima].astype(np.int64), global_energy=gmin,
                      n_global=int(np.count_nonzero(t <= gmin + tol)), steepest_success=success,
                      random_success=float(p.mean()), escape_barriers=escape, pair_saddle=saddle, tol=tol)
+
+
+def partition_landscapes(a: Any, *, n_fine: int | None = None,
+                         barriers: bool | None = None) -> tuple[Landscape, Landscape]:
+    """The original and the encoded landscape of one number-partitioning instance (``n <= 20``).
+
+    The cost is the residual ``|sum_i a_i s_i|`` (a monotone function of the Ising energy
+    ``r^2``: same minima, walks and basins; barriers in residual units).
+
+    Parameters
+    ----------
+    a : array_like, shape (n,)
+        Numbers > 0, ``2 <= n <= 20``.
+    n_fine : int or None
+        Decimated numbers of :func:`~spinscope.optimize.encodings.partition_encoding`.
+    barriers : bool or None
+        Passed to :func:`analyze_landscape`.
+
+    Returns
+    -------
+    (Landscape, Landscape)
+        Original (``2^n`` states, single flips) and encoded (``2^m`` states, coarse flips).
+    """
+    a = check_partition_numbers(a)
+    check_exhaustive_size(a.shape[0], "partition_landscapes")
+    enc = partition_encoding(a, n_fine=n_fine)
+    original = analyze_landscape(np.abs(signed_sums(a)), barriers=barriers)
+    encoded = analyze_landscape(enc.table(), tol=original.tol, barriers=barriers)
+    return original, encoded
+
+
+_STUDY_KEYS = ("n_minima", "minima_fraction", "steepest_success", "random_success")
+
+
+def partition_landscape_study(n: int, *, instances: int, seed: SeedLike = None, n_fine: int | None = None,
+                              bits: int | None = None, barriers: bool | None = False) -> dict[str, Any]:
+    """Compare original and encoded landscapes over random instances (:func:`partition_landscapes`).
+
+    Parameters
+    ----------
+    n : int
+        Numbers per instance, ``2 <= n <= 20``.
+    instances : int
+        How many instances (>= 1); instance ``i`` uses the ``i``-th child seed of ``seed``.
+    seed : int, Generator or None
+    n_fine, bits : int or None
+        Encoding size and instance distribution (:func:`~spinscope.optimize.partition.random_partition_numbers`).
+    barriers : bool or None
+        Passed to :func:`analyze_landscape` (off by default: it is the slow part).
+
+    Returns
+    -------
+    dict
+        ``"original"`` / ``"encoded"``: per-instance lists and means of ``n_minima``,
+        ``minima_fraction``, ``steepest_success``, ``random_success`` (plus barrier means when
+        computed); ``"encoded_fewer_minima"``, ``"encoded_higher_steepest"``,
+        ``"encoded_higher_random"``: fractions of instances where the encoded landscape is strictly
+        better; ``"same_optimum"``: whether every encoded optimum equals the true optimum.
+    """
+    n = check_int(n, "n", minimum=2)
+    check_exhaustive_size(n, "partition_landscape_study")
+    instances = check_int(instances, "instances", minimum=1)
+    rows: dict[str, list] = {"original": [], "encoded": []}
+    same = True
+    for child in spawn_seeds(seed, instances):
+        a = random_partition_numbers(n, bits=bits, seed=child)
+        orig, enc = partition_landscapes(a, n_fine=n_fine, barriers=barriers)
+        same &= abs(orig.global_energy - enc.global_energy) <= orig.tol
+        rows["original"].append(orig.summary())
+        rows["encoded"].append(enc.summary())
+    out: dict[str, Any] = {"n": n, "instances": instances, "n_fine": n_fine if n_fine is not None else min(n // 2, 16),
+                           "bits": bits, "same_optimum": bool(same)}
+    for side, summaries in rows.items():
+        keys = _STUDY_KEYS + (("mean_escape_barrier", "pair_saddle") if barriers else ())
+        out[side] = {k: [s[k] for s in summaries] for k in keys}
+        out[side]["mean"] = {k: float(np.nanmean(out[side][k])) for k in keys}
+    o, e = out["original"], out["encoded"]
+    for name, key in (("encoded_fewer_minima", "n_minima"), ("encoded_higher_steepest", "steepest_success"),
+                      ("encoded_higher_random", "random_success")):
+        better = [(ev < ov) if key == "n_minima" else (ev > ov) for ov, ev in zip(o[key], e[key], strict=True)]
+        out[name] = float(np.mean(better))
+    return out
