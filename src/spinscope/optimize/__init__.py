@@ -10,15 +10,40 @@ solvers (:data:`SOLVER_REGISTRY`); :func:`solve` dispatches by name through it, 
 ``sample_qubo``. Module order, without cycles: ``problems`` → ``result`` → ``solvers`` /
 ``bifurcation`` → ``cim`` → ``registry`` → ``solve`` → ``dimod_sampler``. :mod:`.planted` generates
 instances with a known ground-state energy (Wishart planted ensemble, 2-D tile planting),
-:mod:`.planted_files` writes and reads their header. Conventions and formulas:
-``docs/optimize.md``.
+:mod:`.planted_files` writes and reads their header; :mod:`.tts` measures the time to solution.
+Number partitioning (:mod:`.partition`), cover encodings (:mod:`.encodings`), exhaustive
+landscape analysis (:mod:`.landscape`) and encoded local search (:mod:`.encoded_search`) sit
+beside them: ``problems`` → ``partition`` → ``encodings`` → ``landscape`` / ``encoded_search``.
+Conventions and formulas: ``docs/optimize.md``.
 """
 
 from spinscope.optimize.bifurcation import simulated_bifurcation
 from spinscope.optimize.cim import chaotic_amplitude_control, coherent_ising_machine
 from spinscope.optimize.dimod_sampler import SpinscopeSampler
+from spinscope.optimize.encoded_search import PartitionSearchResult, partition_local_search
+from spinscope.optimize.encodings import (
+    IsingEncoding,
+    PartitionEncoding,
+    ising_encoding,
+    partition_encoding,
+)
 from spinscope.optimize.gset import read_gset
+from spinscope.optimize.landscape import (
+    Landscape,
+    analyze_landscape,
+    ising_energy_table,
+    partition_landscape_study,
+    partition_landscapes,
+)
 from spinscope.optimize.maxcut import maxcut_from_edges, maxcut_from_graph, maxcut_from_matrix
+from spinscope.optimize.partition import (
+    karmarkar_karp,
+    partition_ising_problem,
+    partition_maxcut_problem,
+    partition_optimum,
+    partition_residual,
+    random_partition_numbers,
+)
 from spinscope.optimize.planted import (
     PLANTED_KINDS,
     PlantedInstance,
@@ -54,30 +79,47 @@ __all__ = [
     "PLANTED_KINDS",
     "SOLVERS",
     "SOLVER_REGISTRY",
+    "IsingEncoding",
+    "Landscape",
+    "PartitionEncoding",
+    "PartitionSearchResult",
     "PlantedInstance",
     "Problem",
     "SolveResult",
     "SolverSpec",
     "SpinscopeSampler",
     "TimeToSolution",
+    "analyze_landscape",
     "chaotic_amplitude_control",
     "coherent_ising_machine",
     "default_beta_range",
     "default_pt_beta_range",
     "gauge_problem",
     "get_solver",
+    "ising_encoding",
+    "ising_energy_table",
     "ising_problem",
     "ising_to_qubo",
+    "karmarkar_karp",
     "load_problem",
     "maxcut_from_edges",
     "maxcut_from_graph",
     "maxcut_from_matrix",
     "median_tts",
     "parallel_tempering",
+    "partition_encoding",
+    "partition_ising_problem",
+    "partition_landscape_study",
+    "partition_landscapes",
+    "partition_local_search",
+    "partition_maxcut_problem",
+    "partition_optimum",
+    "partition_residual",
     "planted_instance",
     "population_annealing",
     "qubo_problem",
     "qubo_to_ising",
+    "random_partition_numbers",
     "read_gset",
     "recommended_pt_settings",
     "simulated_annealing",
