@@ -1,0 +1,156 @@
+"""Run every torch path of spinscope on one device with small sizes; print JSON figures.
+
+Paths: the torch Monte Carlo rules of the registry (Metropolis, heat-bath on Ising/Potts/clock;
+block updates of a layered model), ``spinscope simulate --backend torch`` through the CLI,
+the torch solvers (``solve --solver sb|cim|cac``) and network training of ``track``. Each row records
+the wall time, a figure of merit (flips/ns, energy, cut, accuracy) and, where an exact or
+CPU reference exists in the same run, the comparison (the 2-D Ising energy at T = 2.6 against the
+numba backend's, agreement within 4 combined error bars). A path that raises is recorded with its
+error and the script goes on; the exit status is 1 if any path failed.
+
+Run: ``python benchmarks/gpu_check.py --device cuda`` (``bash benchmarks/gpu_check.sh`` does this
+with a time limit); ``--device cpu`` is a dry run of the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import numpy as np
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def _sync(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def mc_rules(device: str) -> dict:
+    """Every torch rule of the registry on a small model; Ising energies checked against numba."""
+    from spinscope.mc import RULES, MonteCarlo
+    from spinscope.models import hypercubic, layered_sk
+    from spinscope.models.ising import IsingModel
+    from spinscope.models.potts import ClockModel, PottsModel
+
+    models = {"ising": IsingModel.from_graph(hypercubic((64, 64)), 1.0),
+              "potts": PottsModel.from_graph(hypercubic((64, 64)), 3),
+              "clock": ClockModel.from_graph(hypercubic((64, 64)), 4),
+              "layered": layered_sk([64, 128, 64], seed=0)}
+    out = {}
+    for name, rule in RULES.items():
+        for impl in rule.implementations:
+            if impl.backend != "torch":
+                continue
+            for kind in impl.kinds:
+                model = models["layered" if name == "block" else kind]
+                key = f"{name}_{kind}"
+                mc = MonteCarlo(algorithm=name, backend="torch", device=device)
+                state = mc.init(model, betas=[1 / 2.6], replicas=8, seed=1)
+                mc.run(state, sweeps=20)
+                _sync(device)
+                (state, stats), sec = _timed(lambda mc=mc, state=state: mc.run(state, sweeps=200, measure_every=2))
+                _sync(device)
+                e = np.asarray(stats.energy)
+                out[key] = {"seconds": sec, "flips_per_ns": model.n * 8 * 200 / sec / 1e9,
+                            "energy_per_spin": float(e.mean()), "finite": bool(np.isfinite(e).all())}
+    out["ising_vs_numba"] = _ising_reference(models["ising"], out.get("metropolis_ising"), device)
+    return out
+
+
+def _ising_reference(model, row, device) -> dict | None:
+    """The Metropolis energy at T = 2.6 from numba in the same run, and the torch/numba agreement."""
+    from spinscope.analysis.statistics import estimate_mean
+    from spinscope.mc import MonteCarlo
+
+    if row is None:
+        return None
+    res = {}
+    for backend in ("numba", "torch"):
+        mc = MonteCarlo(algorithm="metropolis", backend=backend, device=device if backend == "torch" else "cpu")
+        state = mc.init(model, betas=[1 / 2.6], replicas=8, seed=3)
+        mc.run(state, sweeps=200)
+        _, st = mc.run(state, sweeps=2000, measure_every=1)
+        est = estimate_mean(np.asarray(st.energy).T)       # (chains, sweeps)
+        res[backend] = (est.value, est.error)
+    diff = abs(res["torch"][0] - res["numba"][0])
+    err = float(np.hypot(res["torch"][1], res["numba"][1]))
+    return {"torch": res["torch"], "numba": res["numba"], "z": diff / err if err else None,
+            "agree": bool(diff <= 4 * err)}
+
+
+def simulate_cli(device: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "spinscope", "--json", "--quiet", "--seed", "1", "--device", device,
+               "simulate", "ising", "--L", "64", "--T", "2.269", "--sweeps", "200", "--therm", "20",
+               "--backend", "torch", "--replicas", "4", "--out", f"{tmp}/run"]
+        p, sec = _timed(lambda: subprocess.run(cmd, capture_output=True, text=True, timeout=300))
+    if p.returncode:
+        raise RuntimeError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}")
+    d = json.loads(p.stdout)
+    return {"seconds": sec, "command": " ".join(cmd[1:-2]), "keys": sorted(d)[:12]}
+
+
+def solvers(device: str) -> dict:
+    """The torch solvers (simulated bifurcation, CIM-AHC, CAC) on SK instances, next to their CPU runs."""
+    from spinscope.optimize import sk_problem, solve
+
+    out = {}
+    for solver in ("sb", "cim", "cac"):
+        for n in (64, 512):
+            prob = sk_problem(n, seed=0)
+            kw = {"solver": solver, "seed": 1, "num_reads": 64, "num_steps": 1000}
+            cpu = solve(prob, device="cpu", **kw)
+            dev, sec = _timed(lambda prob=prob, kw=kw: solve(prob, device=device, **kw))
+            out[f"{solver}_sk{n}"] = {
+                "seconds": sec, "best_energy": dev.best_energy, "cpu_best_energy": cpu.best_energy,
+                "recomputed": bool(np.isclose(prob.energy(dev.best_state), dev.best_energy, rtol=1e-10))}
+    return out
+
+
+def training(device: str) -> dict:
+    from spinscope.workflows import track
+
+    with tempfile.TemporaryDirectory() as tmp:
+        res, sec = _timed(lambda: track(out=f"{tmp}/run", architecture=(64, 32, 32, 10), epochs=3, checkpoints=5,
+                                        n_betas=40, tap_starts=8, seed=0, device=device, workers=0))
+    return {"seconds": sec, "accuracy": {k: v["final_accuracy"] for k, v in res.summary.items()},
+            "tc_final": {k: v["tc_final"] for k, v in res.summary.items()}}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda")
+    args = ap.parse_args(argv)
+    import torch
+
+    info = {"device": args.device, "torch": torch.__version__,
+            "cuda_available": torch.cuda.is_available(),
+            "name": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    results, failed = {"info": info}, []
+    for name, fn in (("mc_rules", mc_rules), ("simulate_cli", simulate_cli), ("solvers", solvers),
+                     ("training", training)):
+        try:
+            results[name], _ = _timed(lambda fn=fn: fn(args.device))
+        except Exception as exc:  # report every path, failures included
+            failed.append(name)
+            results[name] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-2000:]}
+    results["failed"] = failed
+    print(json.dumps(results, indent=1, default=str))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
