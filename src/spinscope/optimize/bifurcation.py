@@ -98,6 +98,20 @@ def default_dt(problem: Problem, *, c0: float, a0: float = 1.0) -> float:
     return float(min(1.25, 0.9 * 2.0 / np.sqrt(a0 * (a0 - c0 * lam))))
 
 
+def resolve_backend(problem: Problem, device: Any, dtype: str, backend: str) -> str:
+    """Check ``dtype`` and ``backend`` of a numba-or-torch solver; ``"auto"``: numba on the CPU for a
+    sparse problem (density <= 0.1), torch otherwise."""
+    if dtype not in ("float32", "float64"):
+        raise InputError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    if backend not in ("auto", "torch", "numba"):
+        raise InputError(f"backend must be 'auto', 'torch' or 'numba', got {backend!r}")
+    if backend == "auto":
+        backend = "numba" if str(device) == "cpu" and _density(problem) <= 0.1 else "torch"
+    if backend == "numba" and str(device) != "cpu":
+        raise InputError(f"the numba backend runs on the CPU; use backend='torch' for device={device!r}")
+    return backend
+
+
 def _density(problem: Problem) -> float:
     m = problem.model
     return (m.couplings.nnz if not m.is_dense else np.count_nonzero(m.couplings)) / max(m.n**2, 1)
@@ -157,14 +171,7 @@ def _config(problem: Problem, variant: str, num_reads: int, num_steps: int, chec
     c0 = default_c0(problem) if c0 is None else check_positive(c0, "c0")
     dt = default_dt(problem, c0=c0, a0=a0) if dt is None else check_positive(dt, "dt")
     tlim = None if time_limit is None else check_positive(time_limit, "time_limit")
-    if dtype not in ("float32", "float64"):
-        raise InputError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    if backend not in ("auto", "torch", "numba"):
-        raise InputError(f"backend must be 'auto', 'torch' or 'numba', got {backend!r}")
-    if backend == "auto":
-        backend = "numba" if str(device) == "cpu" and _density(problem) <= 0.1 else "torch"
-    if backend == "numba" and str(device) != "cpu":
-        raise InputError(f"the numba backend runs on the CPU; use backend='torch' for device={device!r}")
+    backend = resolve_backend(problem, device, dtype, backend)
     return _Config(variant, R, M, every, dt, a0, c0, tlim, None if target is None else float(target),
                    device, dtype, backend)
 

@@ -49,7 +49,7 @@ import scipy.sparse as sp
 
 from spinscope._validation import SeedLike, check_int, check_positive, make_rng, resolve_seed
 from spinscope.errors import InputError
-from spinscope.optimize.bifurcation import _density
+from spinscope.optimize.bifurcation import _density, resolve_backend
 from spinscope.optimize.cim_backends import CimConfig, run_numba, run_torch
 from spinscope.optimize.cim_kernels import MODE_AHC, MODE_CAC, MODE_PLAIN
 from spinscope.optimize.memory import chain_bytes, check_run_memory
@@ -102,14 +102,7 @@ def _config(problem: Problem, mode: int, par: dict, *, num_reads: int, num_steps
     M = check_int(num_steps, "num_steps", minimum=1)
     every = check_int(check_every, "check_every", minimum=1)
     tlim = None if time_limit is None else check_positive(time_limit, "time_limit")
-    if dtype not in ("float32", "float64"):
-        raise InputError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    if backend not in ("auto", "torch", "numba"):
-        raise InputError(f"backend must be 'auto', 'torch' or 'numba', got {backend!r}")
-    if backend == "auto":
-        backend = "numba" if str(device) == "cpu" and _density(problem) <= 0.1 else "torch"
-    if backend == "numba" and str(device) != "cpu":
-        raise InputError(f"the numba backend runs on the CPU; use backend='torch' for device={device!r}")
+    backend = resolve_backend(problem, device, dtype, backend)
     order = ("dt", "pump", "mu", "coupling", "rate", "a0", "rho", "delta", "tau", "e_max", "noise", "gamma")
     vec = tuple(float(par.get(k, 0.0)) for k in order)
     return CimConfig(mode, R, M, every, vec, tlim, None if target is None else float(target),
