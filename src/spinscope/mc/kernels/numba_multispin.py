@@ -26,7 +26,8 @@ from numba import njit, prange
 from spinscope._rng import draw, stream_start, thresholds32
 from spinscope.mc.kernels.plans import MultispinPlan
 
-__all__ = ["multispin_kernel", "multispin_unsat", "pack_bits", "threshold_masks", "unpack_bits"]
+__all__ = ["measure_scratch", "multispin_kernel", "multispin_measure", "multispin_measured_kernel",
+           "multispin_unsat", "pack_bits", "threshold_masks", "unpack_bits"]
 
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ZERO = np.uint64(0)
@@ -215,3 +216,302 @@ def multispin_unsat(words, rows, row_len, row_nbr, anti):
                 t += part[x, b]
             out[64 * w + b] = t
     return out
+
+
+# ------------------------------------------------------------------ fused bit-sliced measurement
+# Per-replica counts of a bit position over many words ("vertical popcounts") are kept in
+# bit-sliced counters ``acc[slot, g]``: planes 0-2 count 1, 2, 4 (carry-save adders over batches
+# of 8 words, Harley-Seal) and 8 byte-lane words 3-10 count the eights (byte ``j`` of lane ``k``:
+# bit ``8 j + k``), flushed into int64 counts before a byte can overflow.
+_NLANE = 11
+_MAX_CHUNKS = 64  # row chunks measured in parallel (fixed: results independent of threads)
+
+
+@njit(inline="always", cache=True)
+def _csa(a, b, c):
+    u = a ^ b
+    return u ^ c, (a & b) | (u & c)
+
+
+@njit(inline="always", cache=True)
+def _hs8(acc, slot, g, b0, b1, b2, b3, b4, b5, b6, b7):
+    """Add the 8 words ``b0..b7`` to the bit-sliced counter ``acc[slot, g]``."""
+    ones, ta = _csa(acc[slot, g, 0], b0, b1)
+    ones, tb = _csa(ones, b2, b3)
+    twos, fa = _csa(acc[slot, g, 1], ta, tb)
+    ones, ta = _csa(ones, b4, b5)
+    ones, tb = _csa(ones, b6, b7)
+    twos, fb = _csa(twos, ta, tb)
+    fours, eights = _csa(acc[slot, g, 2], fa, fb)
+    acc[slot, g, 0] = ones
+    acc[slot, g, 1] = twos
+    acc[slot, g, 2] = fours
+    for k in range(8):
+        acc[slot, g, 3 + k] += (eights >> np.uint64(k)) & _H01
+
+
+@njit(cache=True)
+def _flush(acc, cnt, slot, g, dst):
+    """Add the counts of ``acc[slot, g]`` to ``cnt[slot, dst, :64]`` and clear the counter."""
+    for k in range(8):
+        lane = acc[slot, g, 3 + k]
+        for j in range(8):
+            cnt[slot, dst, 8 * j + k] += 8 * np.int64((lane >> np.uint64(8 * j)) & np.uint64(255))
+        acc[slot, g, 3 + k] = _ZERO
+    for p in range(3):
+        plane = acc[slot, g, p]
+        for b in range(64):
+            cnt[slot, dst, b] += np.int64((plane >> np.uint64(b)) & _ONE) << p
+        acc[slot, g, p] = _ZERO
+
+
+@njit(inline="always", cache=True)
+def _site_words(words, w, x, y, row_len, row_nbr, anti, ferro, buf, slot, k, ng):
+    """Words of site ``(x, y)`` into ``buf[slot, :, k]``: spin, the ``d`` bond words (1 where
+    unsatisfied) and, when ``ng > d + 1``, the pair-disagreement words (see ``_measure_row``)."""
+    d = anti.shape[1]
+    i = x * row_len + y
+    s = words[w, i]
+    ir = i + 1 if y + 1 < row_len else x * row_len
+    buf[slot, 0, k] = s
+    u = s ^ words[w, ir]
+    if not ferro:
+        u ^= _ZERO - np.uint64(anti[i, d - 1])
+    buf[slot, d, k] = u
+    for a in range(d - 1):
+        u2 = s ^ words[w, row_nbr[x, 2 * a + 1] * row_len + y]
+        if not ferro:
+            u2 ^= _ZERO - np.uint64(anti[i, a])
+        buf[slot, 1 + a, k] = u2
+    if ng > d + 1:
+        ld = (u ^ (u >> _ONE)) & _M1
+        buf[slot, d + 1, k] = ((s ^ (s >> _ONE)) & _M1) | (ld << _ONE)
+        p2 = _ZERO
+        for a in range(d - 1):
+            v = buf[slot, 1 + a, k]
+            p2 |= ((v ^ (v >> _ONE)) & _M1) << np.uint64(a)
+        buf[slot, d + 2, k] = p2
+
+
+@njit(cache=True)
+def _measure_row(words, w, x, row_len, row_nbr, anti, ferro, ng, acc, buf, nbat, cnt, slot):
+    """Count row ``x`` of word ``w`` into the counters of ``slot``.
+
+    Groups ``g``: 0 up spins, ``1 .. d`` unsatisfied bonds along the row axes and the row
+    (each bond counted at its ``-1`` end), and with pairs (``ng = d + 3``) ``d + 1``: bit ``2p``
+    sites where replicas ``2p``, ``2p+1`` differ, bit ``2p+1`` row bonds where their bond
+    states differ; ``d + 2``: bits ``2p`` (and ``2p+1`` in 3-D) the other axes' bonds."""
+    for yb in range(0, row_len, 8):
+        for k in range(8):
+            if yb + k < row_len:
+                _site_words(words, w, x, yb + k, row_len, row_nbr, anti, ferro, buf, slot, k, ng)
+            else:
+                for g in range(ng):
+                    buf[slot, g, k] = _ZERO
+        for g in range(ng):
+            _hs8(acc, slot, g, buf[slot, g, 0], buf[slot, g, 1], buf[slot, g, 2], buf[slot, g, 3],
+                 buf[slot, g, 4], buf[slot, g, 5], buf[slot, g, 6], buf[slot, g, 7])
+            nbat[slot, g] += 1
+            if nbat[slot, g] == 255:
+                _flush(acc, cnt, slot, g, g)
+                nbat[slot, g] = 0
+
+
+@njit(cache=True)
+def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
+                   rre, rim, acc, buf, nbat, cnt, rowf, slot):
+    """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]``; with ``structure`` the
+    row-axis Fourier sums ``sum_x m_x e^{i theta_a(x)}`` into ``rowf[slot]`` (row order)."""
+    ngr = cnt.shape[1] - 1
+    for g in range(ngr):
+        nbat[slot, g] = 0
+        for b in range(64):
+            cnt[slot, g, b] = 0
+        for p in range(_NLANE):
+            acc[slot, g, p] = _ZERO
+    for b in range(64):
+        cnt[slot, ngr, b] = 0
+        for a in range(4):
+            rowf[slot, b, a] = 0.0
+    for x in range(c * rows // nch, (c + 1) * rows // nch):
+        _measure_row(words, w, x, row_len, row_nbr, anti, ferro, ng, acc, buf, nbat, cnt, slot)
+        if structure:
+            _flush(acc, cnt, slot, 0, ngr)
+            nbat[slot, 0] = 0
+            for b in range(64):
+                r = cnt[slot, ngr, b]
+                cnt[slot, ngr, b] = 0
+                cnt[slot, 0, b] += r
+                m = 2 * r - row_len
+                rowf[slot, b, 0] += m * rre[x, 0]
+                rowf[slot, b, 1] += m * rim[x, 0]
+                rowf[slot, b, 2] += m * rre[x, 1]
+                rowf[slot, b, 3] += m * rim[x, 1]
+    for g in range(ng):
+        _flush(acc, cnt, slot, g, g)
+
+
+@njit(cache=True)
+def _measure_columns(words, w, blk, rows, row_len, ct, sn, cacc, ccnt, colf, slot):
+    """Up spins of the (up to 8) columns ``8 blk ..`` summed over all rows, and their last-axis
+    Fourier sums ``sum_y (2 C_y - rows) e^{2 pi i y / L}`` into ``colf[slot]``."""
+    y0 = 8 * blk
+    ncol = min(8, row_len - y0)
+    for col in range(8):
+        for b in range(64):
+            ccnt[slot, col, b] = 0
+        for p in range(_NLANE):
+            cacc[slot, col, p] = _ZERO
+    nb = 0
+    for xb in range(0, rows, 8):
+        for col in range(ncol):
+            i = xb * row_len + y0 + col
+            _hs8(cacc, slot, col,
+                 words[w, i] if xb < rows else _ZERO,
+                 words[w, i + row_len] if xb + 1 < rows else _ZERO,
+                 words[w, i + 2 * row_len] if xb + 2 < rows else _ZERO,
+                 words[w, i + 3 * row_len] if xb + 3 < rows else _ZERO,
+                 words[w, i + 4 * row_len] if xb + 4 < rows else _ZERO,
+                 words[w, i + 5 * row_len] if xb + 5 < rows else _ZERO,
+                 words[w, i + 6 * row_len] if xb + 6 < rows else _ZERO,
+                 words[w, i + 7 * row_len] if xb + 7 < rows else _ZERO)
+        nb += 1
+        if nb == 255:
+            for col in range(ncol):
+                _flush(cacc, ccnt, slot, col, col)
+            nb = 0
+    for b in range(64):
+        colf[slot, b, 0] = 0.0
+        colf[slot, b, 1] = 0.0
+    for col in range(ncol):
+        _flush(cacc, ccnt, slot, col, col)
+        y = y0 + col
+        for b in range(64):
+            v = 2 * ccnt[slot, col, b] - rows
+            colf[slot, b, 0] += v * ct[y & 1, y >> 1]
+            colf[slot, b, 1] += v * sn[y & 1, y >> 1]
+
+
+@njit(cache=True)
+def _reduce(cnt, rowf, colf, s0, nch, c0, nbk, ng, d, structure, out, four, j, w):
+    """Sum the chunk (and column-block) partials of word ``w`` in a fixed order into
+    ``out[j, w]`` (up, unsatisfied, pair groups) and ``four[j, w]`` (as ``fourier_sums``)."""
+    for b in range(64):
+        for a in range(4):
+            out[j, w, a, b] = 0
+        for a in range(6):
+            four[j, w, b, a] = 0.0
+        for c in range(s0, s0 + nch):
+            out[j, w, 0, b] += cnt[c, 0, b]
+            for a in range(1, d + 1):
+                out[j, w, 1, b] += cnt[c, a, b]
+            if ng > d + 1:
+                out[j, w, 2, b] += cnt[c, d + 1, b]
+                out[j, w, 3, b] += cnt[c, d + 2, b]
+            if structure:
+                for a in range(4):
+                    four[j, w, b, a] += rowf[c, b, a]
+        if structure:
+            for c in range(c0, c0 + nbk):
+                four[j, w, b, 4] += colf[c, b, 0]
+                four[j, w, b, 5] += colf[c, b, 1]
+
+
+@njit(cache=True)
+def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
+                  ct, sn, rre, rim, sc, out, four):
+    """All measurements of word ``w`` (serially; used inside the word-parallel loop)."""
+    acc, buf, nbat, cnt, rowf, cacc, ccnt, colf = sc
+    nbk = (row_len + 7) // 8
+    for c in range(nch):
+        _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
+                       rre, rim, acc, buf, nbat, cnt, rowf, w * nch + c)
+    if structure:
+        for b in range(nbk):
+            _measure_columns(words, w, b, rows, row_len, ct, sn, cacc, ccnt, colf, w * nbk + b)
+    _reduce(cnt, rowf, colf, w * nch, nch, w * nbk, nbk, ng, anti.shape[1], structure, out,
+            four, j, w)
+
+
+def measure_scratch(slots, rows, row_len, d):
+    """Scratch of :func:`multispin_measured_kernel`: counters for ``slots`` words measured at
+    once (``W`` word-parallel, else 1), each with its row chunks and blocks of 8 columns
+    blocks each (the arrays indexed by slot: no thread writes another's)."""
+    nch, nbk = min(rows, _MAX_CHUNKS), (row_len + 7) // 8
+    G = d + 3
+    return (np.zeros((slots * nch, G, _NLANE), np.uint64), np.zeros((slots * nch, G, 8), np.uint64),
+            np.zeros((slots * nch, G), np.int64), np.zeros((slots * nch, G + 1, 64), np.int64),
+            np.zeros((slots * nch, 64, 4)), np.zeros((slots * nbk, 8, _NLANE), np.uint64),
+            np.zeros((slots * nbk, 8, 64), np.int64), np.zeros((slots * nbk, 64, 2)))
+
+
+@njit(parallel=True, cache=True)
+def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_par, anti,
+                              ferro, sweeps, every, words_parallel, pairs, structure, ct, sn,
+                              rre, rim, sc, out, four):
+    """:func:`multispin_kernel` measuring after every ``every``-th sweep (bit-sliced, exact).
+
+    ``out[j, w]`` (int64, ``(M, W, 4, 64)``): per replica of word ``w`` after sweep
+    ``(j + 1) every``: up spins, unsatisfied bonds, and with ``pairs`` the disagreement counts
+    of the replica pairs (see ``_measure_row``); ``four[j, w]`` (``(M, W, 64, 6)``) the
+    Fourier sums of ``fourier_sums`` when ``structure``. ``sc``: :func:`measure_scratch` for ``W``
+    slots (word-parallel) or 1. Spins, counters and the returned accepted flips are exactly
+    those of :func:`multispin_kernel`; the counts do not depend on the thread count, nor do the
+    Fourier sums (fixed chunks, summed in a fixed order).
+    """
+    W = words.shape[0]
+    d = anti.shape[1]
+    ng = d + 3 if pairs else d + 1
+    nch = min(rows, _MAX_CHUNKS)
+    nbk = (row_len + 7) // 8
+    acc = np.zeros(W, dtype=np.int64)
+    acc_sc, buf, nbat, cnt, rowf, cacc, ccnt, colf = sc
+    if words_parallel:
+        for w in prange(W):
+            a = 0
+            for t in range(sweeps):
+                st = stream_start(keys[w], counters[w] + np.uint64(t))
+                for c in range(2):
+                    for x in range(rows):
+                        a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
+                                            masks, ferro, st)
+                if (t + 1) % every == 0:
+                    _measure_word(words, w, (t + 1) // every - 1, nch, rows, row_len, row_nbr,
+                                  anti, ferro, ng, structure, ct, sn, rre, rim, sc, out, four)
+            acc[w] = a
+    else:
+        for w in range(W):
+            for t in range(sweeps):
+                st = stream_start(keys[w], counters[w] + np.uint64(t))
+                for c in range(2):
+                    a = 0
+                    for x in prange(rows):
+                        a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
+                                            masks, ferro, st)
+                    acc[w] += a
+                if (t + 1) % every == 0:
+                    for c in prange(nch):
+                        _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng,
+                                       structure, rre, rim, acc_sc, buf, nbat, cnt, rowf, c)
+                    if structure:
+                        for b in prange(nbk):
+                            _measure_columns(words, w, b, rows, row_len, ct, sn, cacc, ccnt,
+                                             colf, b)
+                    _reduce(cnt, rowf, colf, 0, nch, 0, nbk, ng, d, structure, out, four,
+                            (t + 1) // every - 1, w)
+    for w in range(W):
+        counters[w] += np.uint64(sweeps)
+    return acc
+
+
+@njit(parallel=True, cache=True)
+def multispin_measure(words, rows, row_len, row_nbr, anti, ferro, pairs, structure, ct, sn, rre,
+                      rim, sc, out, four):
+    """The measurements of :func:`multispin_measured_kernel` of the current words (no sweep):
+    ``out[0, w]``, ``four[0, w]``; ``sc`` from :func:`measure_scratch` with ``W`` slots."""
+    d = anti.shape[1]
+    ng = d + 3 if pairs else d + 1
+    nch = min(rows, _MAX_CHUNKS)
+    for w in prange(words.shape[0]):
+        _measure_word(words, w, 0, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
+                      ct, sn, rre, rim, sc, out, four)
