@@ -351,9 +351,11 @@ def _multispin_counts_dict(plan: MultispinPlan, out: np.ndarray, four: np.ndarra
     res = {"up": out[:, :, 0].reshape(M, 64 * W), "unsat": out[:, :, 1].reshape(M, 64 * W)}
     if pairs:
         p1, p2 = out[:, :, 2], out[:, :, 3]
-        res["site_diff"] = p1[..., 0::2].reshape(M, 32 * W)
-        link = p1[..., 1::2] + p2[..., 0::2] + (p2[..., 1::2] if d == 3 else 0)
-        res["link_diff"] = link.reshape(M, 32 * W)
+        if d == 2:
+            site, link = p2[..., 0::2] + p2[..., 1::2], p1[..., 0::2] + p1[..., 1::2]
+        else:
+            site, link = p2[..., 1::2], p1[..., 0::2] + p1[..., 1::2] + p2[..., 0::2]
+        res["site_diff"], res["link_diff"] = site.reshape(M, 32 * W), link.reshape(M, 32 * W)
     if structure:
         res["fourier"] = four.reshape(M, 64 * W, 6)
     return res

@@ -220,10 +220,12 @@ def multispin_unsat(words, rows, row_len, row_nbr, anti):
 
 # ------------------------------------------------------------------ fused bit-sliced measurement
 # Per-replica counts of a bit position over many words ("vertical popcounts") are kept in
-# bit-sliced counters ``acc[slot, g]``: planes 0-2 count 1, 2, 4 (carry-save adders over batches
-# of 8 words, Harley-Seal) and 8 byte-lane words 3-10 count the eights (byte ``j`` of lane ``k``:
-# bit ``8 j + k``), flushed into int64 counts before a byte can overflow.
-_NLANE = 11
+# bit-sliced counters ``acc[slot, g]``: planes 0-3 count 1, 2, 4, 8 (carry-save adders over
+# batches of 16 words, Harley-Seal) and 8 byte-lane words 4-11 count the sixteens (byte ``j`` of
+# lane ``k``: bit ``8 j + k``), flushed into int64 counts before a byte can overflow.
+_NPLANE = 4
+_NLANE = _NPLANE + 8
+_COLS = 64  # columns per block of the column counts
 _MAX_CHUNKS = 64  # row chunks measured in parallel (fixed: results independent of threads)
 
 
@@ -233,88 +235,111 @@ def _csa(a, b, c):
     return u ^ c, (a & b) | (u & c)
 
 
-@njit(inline="always", cache=True)
-def _hs8(acc, slot, g, b0, b1, b2, b3, b4, b5, b6, b7):
-    """Add the 8 words ``b0..b7`` to the bit-sliced counter ``acc[slot, g]``."""
-    ones, ta = _csa(acc[slot, g, 0], b0, b1)
-    ones, tb = _csa(ones, b2, b3)
-    twos, fa = _csa(acc[slot, g, 1], ta, tb)
-    ones, ta = _csa(ones, b4, b5)
-    ones, tb = _csa(ones, b6, b7)
-    twos, fb = _csa(twos, ta, tb)
-    fours, eights = _csa(acc[slot, g, 2], fa, fb)
-    acc[slot, g, 0] = ones
-    acc[slot, g, 1] = twos
-    acc[slot, g, 2] = fours
-    for k in range(8):
-        acc[slot, g, 3 + k] += (eights >> np.uint64(k)) & _H01
-
-
 @njit(cache=True)
-def _flush(acc, cnt, slot, g, dst):
-    """Add the counts of ``acc[slot, g]`` to ``cnt[slot, dst, :64]`` and clear the counter."""
+def _flush(acc, cnt, slot, g, dst, planes=True):
+    """Add the counts of ``acc[slot, g]`` to ``cnt[slot, dst, :64]`` and clear the counter
+    (only its byte lanes when not ``planes``)."""
     for k in range(8):
-        lane = acc[slot, g, 3 + k]
+        lane = acc[slot, g, _NPLANE + k]
         for j in range(8):
-            cnt[slot, dst, 8 * j + k] += 8 * np.int64((lane >> np.uint64(8 * j)) & np.uint64(255))
-        acc[slot, g, 3 + k] = _ZERO
-    for p in range(3):
+            cnt[slot, dst, 8 * j + k] += np.int64((lane >> np.uint64(8 * j)) & np.uint64(255)) << 4
+        acc[slot, g, _NPLANE + k] = _ZERO
+    if not planes:
+        return
+    for p in range(_NPLANE):
         plane = acc[slot, g, p]
         for b in range(64):
             cnt[slot, dst, b] += np.int64((plane >> np.uint64(b)) & _ONE) << p
         acc[slot, g, p] = _ZERO
 
 
+@njit(cache=True)
+def _hs16(buf, slot, g, nwords, acc, cnt, nbat):
+    """Count ``buf[slot, g, :nwords]`` (``nwords`` a multiple of 16) into ``acc[slot, g]``."""
+    ones, twos = acc[slot, g, 0], acc[slot, g, 1]
+    fours, eights = acc[slot, g, 2], acc[slot, g, 3]
+    for b in range(0, nwords, 16):
+        ones, ta = _csa(ones, buf[slot, g, b], buf[slot, g, b + 1])
+        ones, tb = _csa(ones, buf[slot, g, b + 2], buf[slot, g, b + 3])
+        twos, fa = _csa(twos, ta, tb)
+        ones, ta = _csa(ones, buf[slot, g, b + 4], buf[slot, g, b + 5])
+        ones, tb = _csa(ones, buf[slot, g, b + 6], buf[slot, g, b + 7])
+        twos, fb = _csa(twos, ta, tb)
+        fours, ea = _csa(fours, fa, fb)
+        ones, ta = _csa(ones, buf[slot, g, b + 8], buf[slot, g, b + 9])
+        ones, tb = _csa(ones, buf[slot, g, b + 10], buf[slot, g, b + 11])
+        twos, fa = _csa(twos, ta, tb)
+        ones, ta = _csa(ones, buf[slot, g, b + 12], buf[slot, g, b + 13])
+        ones, tb = _csa(ones, buf[slot, g, b + 14], buf[slot, g, b + 15])
+        twos, fb = _csa(twos, ta, tb)
+        fours, eb = _csa(fours, fa, fb)
+        eights, sixteens = _csa(eights, ea, eb)
+        for k in range(8):
+            acc[slot, g, _NPLANE + k] += (sixteens >> np.uint64(k)) & _H01
+        nbat[slot, g] += 1
+        if nbat[slot, g] == 255:
+            _flush(acc, cnt, slot, g, g, False)  # the lanes (the planes are in registers)
+            nbat[slot, g] = 0
+    acc[slot, g, 0], acc[slot, g, 1] = ones, twos
+    acc[slot, g, 2], acc[slot, g, 3] = fours, eights
+
+
 @njit(inline="always", cache=True)
-def _site_words(words, w, x, y, row_len, row_nbr, anti, ferro, buf, slot, k, ng):
-    """Words of site ``(x, y)`` into ``buf[slot, :, k]``: spin, the ``d`` bond words (1 where
-    unsatisfied) and, when ``ng > d + 1``, the pair-disagreement words (see ``_measure_row``)."""
-    d = anti.shape[1]
-    i = x * row_len + y
-    s = words[w, i]
-    ir = i + 1 if y + 1 < row_len else x * row_len
-    buf[slot, 0, k] = s
-    u = s ^ words[w, ir]
-    if not ferro:
-        u ^= _ZERO - np.uint64(anti[i, d - 1])
-    buf[slot, d, k] = u
-    for a in range(d - 1):
-        u2 = s ^ words[w, row_nbr[x, 2 * a + 1] * row_len + y]
-        if not ferro:
-            u2 ^= _ZERO - np.uint64(anti[i, a])
-        buf[slot, 1 + a, k] = u2
-    if ng > d + 1:
-        ld = (u ^ (u >> _ONE)) & _M1
-        buf[slot, d + 1, k] = ((s ^ (s >> _ONE)) & _M1) | (ld << _ONE)
-        p2 = _ZERO
-        for a in range(d - 1):
-            v = buf[slot, 1 + a, k]
-            p2 |= ((v ^ (v >> _ONE)) & _M1) << np.uint64(a)
-        buf[slot, d + 2, k] = p2
+def _pdiff(v):
+    """Even bits: where replicas ``2p`` and ``2p + 1`` of ``v`` differ."""
+    return (v ^ (v >> _ONE)) & _M1
 
 
 @njit(cache=True)
-def _measure_row(words, w, x, row_len, row_nbr, anti, ferro, ng, acc, buf, nbat, cnt, slot):
-    """Count row ``x`` of word ``w`` into the counters of ``slot``.
+def _fill_row(words, w, x, row_len, row_nbr, anti, ferro, ng, buf, slot):
+    """The words of row ``x`` of word ``w`` into ``buf[slot, g, :row_len]`` (the tail up to a
+    multiple of 16 stays zero). Groups ``g``: 0 spins (1: up), ``1 .. d`` bonds to the ``+1``
+    neighbour along axis ``g - 1`` (1: unsatisfied); with pairs (``ng = d + 3``), where the
+    replicas ``2p``, ``2p + 1`` differ: ``d + 1`` bits ``2p``/``2p + 1`` the row bond / the
+    axis-0 bond; ``d + 2`` in 2-D bits ``2p``/``2p + 1`` the spins of sites ``2y``/``2y + 1``
+    (half a row), in 3-D the axis-1 bond / the spin."""
+    d = anti.shape[1]
+    base = x * row_len
+    last = row_len - 1
+    for y in range(row_len):
+        buf[slot, 0, y] = words[w, base + y]
+    for y in range(last):
+        buf[slot, d, y] = buf[slot, 0, y] ^ buf[slot, 0, y + 1]
+    buf[slot, d, last] = buf[slot, 0, last] ^ buf[slot, 0, 0]
+    for a in range(d - 1):
+        jb = row_nbr[x, 2 * a + 1] * row_len
+        for y in range(row_len):
+            buf[slot, 1 + a, y] = buf[slot, 0, y] ^ words[w, jb + y]
+    if not ferro:
+        for a in range(d):
+            for y in range(row_len):
+                buf[slot, 1 + a, y] ^= _ZERO - np.uint64(anti[base + y, a])
+    if ng > d + 1:
+        for y in range(row_len):
+            buf[slot, d + 1, y] = _pdiff(buf[slot, d, y]) | (_pdiff(buf[slot, 1, y]) << _ONE)
+        if d == 2:
+            for y in range(row_len // 2):
+                buf[slot, 4, y] = (_pdiff(buf[slot, 0, 2 * y])
+                                   | (_pdiff(buf[slot, 0, 2 * y + 1]) << _ONE))
+        else:
+            for y in range(row_len):
+                buf[slot, 5, y] = _pdiff(buf[slot, 2, y]) | (_pdiff(buf[slot, 0, y]) << _ONE)
 
-    Groups ``g``: 0 up spins, ``1 .. d`` unsatisfied bonds along the row axes and the row
-    (each bond counted at its ``-1`` end), and with pairs (``ng = d + 3``) ``d + 1``: bit ``2p``
-    sites where replicas ``2p``, ``2p+1`` differ, bit ``2p+1`` row bonds where their bond
-    states differ; ``d + 2``: bits ``2p`` (and ``2p+1`` in 3-D) the other axes' bonds."""
-    for yb in range(0, row_len, 8):
-        for k in range(8):
-            if yb + k < row_len:
-                _site_words(words, w, x, yb + k, row_len, row_nbr, anti, ferro, buf, slot, k, ng)
-            else:
-                for g in range(ng):
-                    buf[slot, g, k] = _ZERO
-        for g in range(ng):
-            _hs8(acc, slot, g, buf[slot, g, 0], buf[slot, g, 1], buf[slot, g, 2], buf[slot, g, 3],
-                 buf[slot, g, 4], buf[slot, g, 5], buf[slot, g, 6], buf[slot, g, 7])
-            nbat[slot, g] += 1
-            if nbat[slot, g] == 255:
-                _flush(acc, cnt, slot, g, g)
-                nbat[slot, g] = 0
+
+@njit(cache=True)
+def _row_counts(acc, cnt, slot, dst):
+    """Flush the up-spin counter ``acc[slot, 0]`` of one row (at most ``16 * 255`` sites) into
+    ``cnt[slot, dst]`` (overwritten) through byte lanes, and clear it."""
+    for k in range(8):
+        sh = np.uint64(k)
+        v = acc[slot, 0, _NPLANE + k] << np.uint64(4)
+        for p in range(_NPLANE):
+            v += ((acc[slot, 0, p] >> sh) & _H01) << np.uint64(p)
+        for j in range(8):
+            cnt[slot, dst, 8 * j + k] = np.int64((v >> np.uint64(8 * j)) & np.uint64(255))
+        acc[slot, 0, _NPLANE + k] = _ZERO
+    for p in range(_NPLANE):
+        acc[slot, 0, p] = _ZERO
 
 
 @njit(cache=True)
@@ -323,6 +348,8 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, st
     """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]``; with ``structure`` the
     row-axis Fourier sums ``sum_x m_x e^{i theta_a(x)}`` into ``rowf[slot]`` (row order)."""
     ngr = cnt.shape[1] - 1
+    d = anti.shape[1]
+    nw = (row_len + 15) // 16 * 16
     for g in range(ngr):
         nbat[slot, g] = 0
         for b in range(64):
@@ -332,64 +359,108 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, st
     for b in range(64):
         cnt[slot, ngr, b] = 0
         for a in range(4):
-            rowf[slot, b, a] = 0.0
+            rowf[slot, a, b] = 0.0
     for x in range(c * rows // nch, (c + 1) * rows // nch):
-        _measure_row(words, w, x, row_len, row_nbr, anti, ferro, ng, acc, buf, nbat, cnt, slot)
+        _fill_row(words, w, x, row_len, row_nbr, anti, ferro, ng, buf, slot)
+        for g in range(ng):
+            half = d == 2 and g == 4
+            _hs16(buf, slot, g, (row_len // 2 + 15) // 16 * 16 if half else nw, acc, cnt, nbat)
         if structure:
-            _flush(acc, cnt, slot, 0, ngr)
+            _row_counts(acc, cnt, slot, ngr)
             nbat[slot, 0] = 0
+            c0, s0, c1, s1 = rre[x, 0], rim[x, 0], rre[x, 1], rim[x, 1]
             for b in range(64):
                 r = cnt[slot, ngr, b]
-                cnt[slot, ngr, b] = 0
                 cnt[slot, 0, b] += r
                 m = 2 * r - row_len
-                rowf[slot, b, 0] += m * rre[x, 0]
-                rowf[slot, b, 1] += m * rim[x, 0]
-                rowf[slot, b, 2] += m * rre[x, 1]
-                rowf[slot, b, 3] += m * rim[x, 1]
+                rowf[slot, 0, b] += m * c0
+                rowf[slot, 1, b] += m * s0
+                rowf[slot, 2, b] += m * c1
+                rowf[slot, 3, b] += m * s1
     for g in range(ng):
         _flush(acc, cnt, slot, g, g)
 
 
+@njit(inline="always", cache=True)
+def _hs16_col(ones, twos, fours, eights, words, w, i, st):
+    """Harley-Seal step over the 16 words ``words[w, i + k st]``; returns the planes and the
+    sixteens."""
+    ones, ta = _csa(ones, words[w, i], words[w, i + st])
+    ones, tb = _csa(ones, words[w, i + 2 * st], words[w, i + 3 * st])
+    twos, fa = _csa(twos, ta, tb)
+    ones, ta = _csa(ones, words[w, i + 4 * st], words[w, i + 5 * st])
+    ones, tb = _csa(ones, words[w, i + 6 * st], words[w, i + 7 * st])
+    twos, fb = _csa(twos, ta, tb)
+    fours, ea = _csa(fours, fa, fb)
+    ones, ta = _csa(ones, words[w, i + 8 * st], words[w, i + 9 * st])
+    ones, tb = _csa(ones, words[w, i + 10 * st], words[w, i + 11 * st])
+    twos, fa = _csa(twos, ta, tb)
+    ones, ta = _csa(ones, words[w, i + 12 * st], words[w, i + 13 * st])
+    ones, tb = _csa(ones, words[w, i + 14 * st], words[w, i + 15 * st])
+    twos, fb = _csa(twos, ta, tb)
+    fours, eb = _csa(fours, fa, fb)
+    eights, sixteens = _csa(eights, ea, eb)
+    return ones, twos, fours, eights, sixteens
+
+
 @njit(cache=True)
 def _measure_columns(words, w, blk, rows, row_len, ct, sn, cacc, ccnt, colf, slot):
-    """Up spins of the (up to 8) columns ``8 blk ..`` summed over all rows, and their last-axis
-    Fourier sums ``sum_y (2 C_y - rows) e^{2 pi i y / L}`` into ``colf[slot]``."""
-    y0 = 8 * blk
-    ncol = min(8, row_len - y0)
-    for col in range(8):
+    """Up spins of the (up to ``_COLS``) columns ``_COLS blk ..`` summed over all rows (16 rows
+    at a time, the columns in the inner loop), and their last-axis Fourier sums
+    ``sum_y (2 C_y - rows) e^{2 pi i y / L}`` into ``colf[slot]``."""
+    y0 = _COLS * blk
+    ncol = min(_COLS, row_len - y0)
+    for c in range(_COLS):
         for b in range(64):
-            ccnt[slot, col, b] = 0
+            ccnt[slot, c, b] = 0
         for p in range(_NLANE):
-            cacc[slot, col, p] = _ZERO
+            cacc[slot, p, c] = _ZERO
     nb = 0
-    for xb in range(0, rows, 8):
-        for col in range(ncol):
-            i = xb * row_len + y0 + col
-            _hs8(cacc, slot, col,
-                 words[w, i] if xb < rows else _ZERO,
-                 words[w, i + row_len] if xb + 1 < rows else _ZERO,
-                 words[w, i + 2 * row_len] if xb + 2 < rows else _ZERO,
-                 words[w, i + 3 * row_len] if xb + 3 < rows else _ZERO,
-                 words[w, i + 4 * row_len] if xb + 4 < rows else _ZERO,
-                 words[w, i + 5 * row_len] if xb + 5 < rows else _ZERO,
-                 words[w, i + 6 * row_len] if xb + 6 < rows else _ZERO,
-                 words[w, i + 7 * row_len] if xb + 7 < rows else _ZERO)
+    for xb in range(0, rows - 15, 16):
+        for c in range(ncol):
+            ones, twos, fours, eights, sx = _hs16_col(
+                cacc[slot, 0, c], cacc[slot, 1, c], cacc[slot, 2, c], cacc[slot, 3, c], words, w,
+                xb * row_len + y0 + c, row_len)
+            cacc[slot, 0, c], cacc[slot, 1, c], cacc[slot, 2, c], cacc[slot, 3, c] = \
+                ones, twos, fours, eights
+            for k in range(8):
+                cacc[slot, _NPLANE + k, c] += (sx >> np.uint64(k)) & _H01
         nb += 1
         if nb == 255:
-            for col in range(ncol):
-                _flush(cacc, ccnt, slot, col, col)
+            _flush_cols(cacc, ccnt, slot, ncol, False)
             nb = 0
+    _flush_cols(cacc, ccnt, slot, ncol, True)
+    for x in range(rows // 16 * 16, rows):
+        for c in range(ncol):
+            v = words[w, x * row_len + y0 + c]
+            for b in range(64):
+                ccnt[slot, c, b] += np.int64((v >> np.uint64(b)) & _ONE)
     for b in range(64):
         colf[slot, b, 0] = 0.0
         colf[slot, b, 1] = 0.0
-    for col in range(ncol):
-        _flush(cacc, ccnt, slot, col, col)
-        y = y0 + col
+    for c in range(ncol):
+        y = y0 + c
         for b in range(64):
-            v = 2 * ccnt[slot, col, b] - rows
+            v = 2 * ccnt[slot, c, b] - rows
             colf[slot, b, 0] += v * ct[y & 1, y >> 1]
             colf[slot, b, 1] += v * sn[y & 1, y >> 1]
+
+
+@njit(cache=True)
+def _flush_cols(cacc, ccnt, slot, ncol, planes):
+    """:func:`_flush` for the column counters ``cacc[slot, :, c]`` (planes last)."""
+    for c in range(ncol):
+        for k in range(8):
+            lane = cacc[slot, _NPLANE + k, c]
+            for j in range(8):
+                ccnt[slot, c, 8 * j + k] += np.int64((lane >> np.uint64(8 * j)) & np.uint64(255)) << 4
+            cacc[slot, _NPLANE + k, c] = _ZERO
+        if planes:
+            for p in range(_NPLANE):
+                plane = cacc[slot, p, c]
+                for b in range(64):
+                    ccnt[slot, c, b] += np.int64((plane >> np.uint64(b)) & _ONE) << p
+                cacc[slot, p, c] = _ZERO
 
 
 @njit(cache=True)
@@ -410,7 +481,7 @@ def _reduce(cnt, rowf, colf, s0, nch, c0, nbk, ng, d, structure, out, four, j, w
                 out[j, w, 3, b] += cnt[c, d + 2, b]
             if structure:
                 for a in range(4):
-                    four[j, w, b, a] += rowf[c, b, a]
+                    four[j, w, b, a] += rowf[c, a, b]
         if structure:
             for c in range(c0, c0 + nbk):
                 four[j, w, b, 4] += colf[c, b, 0]
@@ -422,7 +493,7 @@ def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, ferro, ng, str
                   ct, sn, rre, rim, sc, out, four):
     """All measurements of word ``w`` (serially; used inside the word-parallel loop)."""
     acc, buf, nbat, cnt, rowf, cacc, ccnt, colf = sc
-    nbk = (row_len + 7) // 8
+    nbk = (row_len + _COLS - 1) // _COLS
     for c in range(nch):
         _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
                        rre, rim, acc, buf, nbat, cnt, rowf, w * nch + c)
@@ -435,14 +506,15 @@ def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, ferro, ng, str
 
 def measure_scratch(slots, rows, row_len, d):
     """Scratch of :func:`multispin_measured_kernel`: counters for ``slots`` words measured at
-    once (``W`` word-parallel, else 1), each with its row chunks and blocks of 8 columns
-    blocks each (the arrays indexed by slot: no thread writes another's)."""
-    nch, nbk = min(rows, _MAX_CHUNKS), (row_len + 7) // 8
-    G = d + 3
-    return (np.zeros((slots * nch, G, _NLANE), np.uint64), np.zeros((slots * nch, G, 8), np.uint64),
-            np.zeros((slots * nch, G), np.int64), np.zeros((slots * nch, G + 1, 64), np.int64),
-            np.zeros((slots * nch, 64, 4)), np.zeros((slots * nbk, 8, _NLANE), np.uint64),
-            np.zeros((slots * nbk, 8, 64), np.int64), np.zeros((slots * nbk, 64, 2)))
+    once (``W`` word-parallel, else 1), each with its row chunks and blocks of ``_COLS``
+    columns (the arrays indexed by slot: no thread writes another's)."""
+    G, S = d + 3, slots * min(rows, _MAX_CHUNKS)
+    B = slots * ((row_len + _COLS - 1) // _COLS)
+    nw = (row_len + 15) // 16 * 16
+    return (np.zeros((S, G, _NLANE), np.uint64), np.zeros((S, G, nw), np.uint64),
+            np.zeros((S, G), np.int64), np.zeros((S, G + 1, 64), np.int64),
+            np.zeros((S, 4, 64)), np.zeros((B, _NLANE, _COLS), np.uint64),
+            np.zeros((B, _COLS, 64), np.int64), np.zeros((B, 64, 2)))
 
 
 @njit(parallel=True, cache=True)
@@ -463,7 +535,7 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
     d = anti.shape[1]
     ng = d + 3 if pairs else d + 1
     nch = min(rows, _MAX_CHUNKS)
-    nbk = (row_len + 7) // 8
+    nbk = (row_len + _COLS - 1) // _COLS
     acc = np.zeros(W, dtype=np.int64)
     acc_sc, buf, nbat, cnt, rowf, cacc, ccnt, colf = sc
     if words_parallel:
