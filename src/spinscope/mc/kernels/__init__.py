@@ -396,13 +396,13 @@ def multispin_sweeps_measured(plan: MultispinPlan, words: np.ndarray, betas_per_
     ferro = not bool(plan.anti.any())
     W, d = words.shape[0], len(plan.shape)
     par = W >= _lo.numba.get_num_threads() or plan.n < 4096
-    sc = _ms.measure_scratch(W if par else 1, plan.rows, plan.row_len, d)
+    sc, nch = _ms.measure_scratch(W if par else 1, plan.rows, plan.row_len, d)
     M = sweeps // every
     out, four = np.zeros((M, W, 4, 64), np.int64), np.zeros((M, W, 64, 6))
     acc = _ms.multispin_measured_kernel(
         words, masks, keys, counters, plan.rows, plan.row_len, plan.row_nbr, plan.row_par,
         plan.anti, ferro, sweeps, every, par, bool(pairs), bool(structure),
-        *_measure_args(plan, structure), sc, out, four)
+        _measure_args(plan, structure), sc, nch, out, four)
     return acc, _multispin_counts_dict(plan, out, four, bool(pairs), bool(structure))
 
 
@@ -411,11 +411,11 @@ def multispin_counts(plan: MultispinPlan, words: np.ndarray, *, pairs: bool = Fa
     """The counts of :func:`multispin_sweeps_measured` for the current ``words`` (1-D arrays)."""
     w = np.ascontiguousarray(words, dtype=np.uint64)
     W = w.shape[0]
-    sc = _ms.measure_scratch(W, plan.rows, plan.row_len, len(plan.shape))
+    sc, nch = _ms.measure_scratch(W, plan.rows, plan.row_len, len(plan.shape))
     out, four = np.zeros((1, W, 4, 64), np.int64), np.zeros((1, W, 64, 6))
     _ms.multispin_measure(w, plan.rows, plan.row_len, plan.row_nbr, plan.anti,
                           not bool(plan.anti.any()), bool(pairs), bool(structure),
-                          *_measure_args(plan, structure), sc, out, four)
+                          _measure_args(plan, structure), sc, nch, out, four)
     return {key: v[0] for key, v in _multispin_counts_dict(plan, out, four, pairs, structure).items()}
 
 

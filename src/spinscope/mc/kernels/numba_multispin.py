@@ -225,8 +225,7 @@ def multispin_unsat(words, rows, row_len, row_nbr, anti):
 # lane ``k``: bit ``8 j + k``), flushed into int64 counts before a byte can overflow.
 _NPLANE = 4
 _NLANE = _NPLANE + 8
-_COLS = 64  # columns per block of the column counts
-_MAX_CHUNKS = 64  # row chunks measured in parallel (fixed: results independent of threads)
+_MAX_CHUNKS = 64  # at most this many row chunks per word (see _chunks)
 
 
 @njit(inline="always", cache=True)
@@ -251,6 +250,40 @@ def _flush(acc, cnt, slot, g, dst, planes=True):
         for b in range(64):
             cnt[slot, dst, b] += np.int64((plane >> np.uint64(b)) & _ONE) << p
         acc[slot, g, p] = _ZERO
+
+
+@njit(inline="always", cache=True)
+def _hs_step(ones, twos, fours, eights, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12,
+             a13, a14, a15):
+    """Harley-Seal: add 16 words to the planes ``ones .. eights``; returns them and the
+    sixteens (the carry out of ``eights``)."""
+    ones, ta = _csa(ones, a0, a1)
+    ones, tb = _csa(ones, a2, a3)
+    twos, fa = _csa(twos, ta, tb)
+    ones, ta = _csa(ones, a4, a5)
+    ones, tb = _csa(ones, a6, a7)
+    twos, fb = _csa(twos, ta, tb)
+    fours, ea = _csa(fours, fa, fb)
+    ones, ta = _csa(ones, a8, a9)
+    ones, tb = _csa(ones, a10, a11)
+    twos, fa = _csa(twos, ta, tb)
+    ones, ta = _csa(ones, a12, a13)
+    ones, tb = _csa(ones, a14, a15)
+    twos, fb = _csa(twos, ta, tb)
+    fours, eb = _csa(fours, fa, fb)
+    eights, sixteens = _csa(eights, ea, eb)
+    return ones, twos, fours, eights, sixteens
+
+
+@njit(inline="always", cache=True)
+def _lanes(acc, slot, g, sixteens, cnt, nbat):
+    """Add the sixteens to the byte lanes of ``acc[slot, g]`` (flushed every 255 steps)."""
+    for k in range(8):
+        acc[slot, g, _NPLANE + k] += (sixteens >> np.uint64(k)) & _H01
+    nbat[slot, g] += 1
+    if nbat[slot, g] == 255:
+        _flush(acc, cnt, slot, g, g, False)  # the lanes (the planes are in registers)
+        nbat[slot, g] = 0
 
 
 @njit(cache=True)
@@ -343,130 +376,125 @@ def _row_counts(acc, cnt, slot, dst):
 
 
 @njit(cache=True)
+def _row_counts(acc, cnt, slot, dst):
+    """Flush the up-spin counter ``acc[slot, 0]`` of one row (at most ``16 * 255`` sites) into
+    ``cnt[slot, dst]`` (overwritten) through byte lanes, and clear it."""
+    for k in range(8):
+        sh = np.uint64(k)
+        v = acc[slot, 0, _NPLANE + k] << np.uint64(4)
+        for p in range(_NPLANE):
+            v += ((acc[slot, 0, p] >> sh) & _H01) << np.uint64(p)
+        for j in range(8):
+            cnt[slot, dst, 8 * j + k] = np.int64((v >> np.uint64(8 * j)) & np.uint64(255))
+        acc[slot, 0, _NPLANE + k] = _ZERO
+    for p in range(_NPLANE):
+        acc[slot, 0, p] = _ZERO
+
+
+@njit(cache=True)
 def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                   rre, rim, acc, buf, nbat, cnt, rowf, slot):
+                   tabs, sc, slot):
     """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]``; with ``structure`` the
-    row-axis Fourier sums ``sum_x m_x e^{i theta_a(x)}`` into ``rowf[slot]`` (row order)."""
+    Fourier sums into ``four[slot]``: ``sum_x m_x e^{i theta_a(x)}`` (row axes, row order) and
+    ``sum_y (2 C_y - rows_c) e^{2 pi i y / L}`` from the chunk's column counts ``C_y``."""
+    acc, buf, nbat, cnt, four, tile, cacc, ccol = sc
+    ct, sn, rre, rim = tabs
     ngr = cnt.shape[1] - 1
     d = anti.shape[1]
     nw = (row_len + 15) // 16 * 16
-    for g in range(ngr):
-        nbat[slot, g] = 0
-        for b in range(64):
-            cnt[slot, g, b] = 0
-        for p in range(_NLANE):
-            acc[slot, g, p] = _ZERO
-    for b in range(64):
-        cnt[slot, ngr, b] = 0
-        for a in range(4):
-            rowf[slot, a, b] = 0.0
-    for x in range(c * rows // nch, (c + 1) * rows // nch):
+    nwh = (row_len // 2 + 15) // 16 * 16
+    _clear_chunk(sc, slot, row_len)
+    x0, x1 = c * rows // nch, (c + 1) * rows // nch
+    for x in range(x0, x1):
         _fill_row(words, w, x, row_len, row_nbr, anti, ferro, ng, buf, slot)
         for g in range(ng):
-            half = d == 2 and g == 4
-            _hs16(buf, slot, g, (row_len // 2 + 15) // 16 * 16 if half else nw, acc, cnt, nbat)
-        if structure:
-            _row_counts(acc, cnt, slot, ngr)
-            nbat[slot, 0] = 0
-            c0, s0, c1, s1 = rre[x, 0], rim[x, 0], rre[x, 1], rim[x, 1]
-            for b in range(64):
-                r = cnt[slot, ngr, b]
-                cnt[slot, 0, b] += r
-                m = 2 * r - row_len
-                rowf[slot, 0, b] += m * c0
-                rowf[slot, 1, b] += m * s0
-                rowf[slot, 2, b] += m * c1
-                rowf[slot, 3, b] += m * s1
+            _hs16(buf, slot, g, nwh if d == 2 and g == 4 else nw, acc, cnt, nbat)
+        if not structure:
+            continue
+        _row_counts(acc, cnt, slot, ngr)
+        nbat[slot, 0] = 0
+        c0, s0, c1, s1 = rre[x, 0], rim[x, 0], rre[x, 1], rim[x, 1]
+        for b in range(64):
+            r = cnt[slot, ngr, b]
+            cnt[slot, 0, b] += r
+            m = 2 * r - row_len
+            four[slot, 0, b] += m * c0
+            four[slot, 1, b] += m * s0
+            four[slot, 2, b] += m * c1
+            four[slot, 3, b] += m * s1
+        r = (x - x0) & 15
+        for y in range(row_len):
+            tile[slot, y, r] = words[w, x * row_len + y]
+        if r == 15 or x == x1 - 1:
+            _tile_columns(tile, slot, r + 1, row_len, cacc)
     for g in range(ng):
         _flush(acc, cnt, slot, g, g)
-
-
-@njit(inline="always", cache=True)
-def _hs16_col(ones, twos, fours, eights, words, w, i, st):
-    """Harley-Seal step over the 16 words ``words[w, i + k st]``; returns the planes and the
-    sixteens."""
-    ones, ta = _csa(ones, words[w, i], words[w, i + st])
-    ones, tb = _csa(ones, words[w, i + 2 * st], words[w, i + 3 * st])
-    twos, fa = _csa(twos, ta, tb)
-    ones, ta = _csa(ones, words[w, i + 4 * st], words[w, i + 5 * st])
-    ones, tb = _csa(ones, words[w, i + 6 * st], words[w, i + 7 * st])
-    twos, fb = _csa(twos, ta, tb)
-    fours, ea = _csa(fours, fa, fb)
-    ones, ta = _csa(ones, words[w, i + 8 * st], words[w, i + 9 * st])
-    ones, tb = _csa(ones, words[w, i + 10 * st], words[w, i + 11 * st])
-    twos, fa = _csa(twos, ta, tb)
-    ones, ta = _csa(ones, words[w, i + 12 * st], words[w, i + 13 * st])
-    ones, tb = _csa(ones, words[w, i + 14 * st], words[w, i + 15 * st])
-    twos, fb = _csa(twos, ta, tb)
-    fours, eb = _csa(fours, fa, fb)
-    eights, sixteens = _csa(eights, ea, eb)
-    return ones, twos, fours, eights, sixteens
-
-
-@njit(cache=True)
-def _measure_columns(words, w, blk, rows, row_len, ct, sn, cacc, ccnt, colf, slot):
-    """Up spins of the (up to ``_COLS``) columns ``_COLS blk ..`` summed over all rows (16 rows
-    at a time, the columns in the inner loop), and their last-axis Fourier sums
-    ``sum_y (2 C_y - rows) e^{2 pi i y / L}`` into ``colf[slot]``."""
-    y0 = _COLS * blk
-    ncol = min(_COLS, row_len - y0)
-    for c in range(_COLS):
-        for b in range(64):
-            ccnt[slot, c, b] = 0
-        for p in range(_NLANE):
-            cacc[slot, p, c] = _ZERO
-    nb = 0
-    for xb in range(0, rows - 15, 16):
-        for c in range(ncol):
-            ones, twos, fours, eights, sx = _hs16_col(
-                cacc[slot, 0, c], cacc[slot, 1, c], cacc[slot, 2, c], cacc[slot, 3, c], words, w,
-                xb * row_len + y0 + c, row_len)
-            cacc[slot, 0, c], cacc[slot, 1, c], cacc[slot, 2, c], cacc[slot, 3, c] = \
-                ones, twos, fours, eights
-            for k in range(8):
-                cacc[slot, _NPLANE + k, c] += (sx >> np.uint64(k)) & _H01
-        nb += 1
-        if nb == 255:
-            _flush_cols(cacc, ccnt, slot, ncol, False)
-            nb = 0
-    _flush_cols(cacc, ccnt, slot, ncol, True)
-    for x in range(rows // 16 * 16, rows):
-        for c in range(ncol):
-            v = words[w, x * row_len + y0 + c]
+    if structure:
+        for y in range(row_len):
+            _col_counts(cacc, slot, y, ccol)
             for b in range(64):
-                ccnt[slot, c, b] += np.int64((v >> np.uint64(b)) & _ONE)
-    for b in range(64):
-        colf[slot, b, 0] = 0.0
-        colf[slot, b, 1] = 0.0
-    for c in range(ncol):
-        y = y0 + c
+                v = 2 * ccol[slot, b] - (x1 - x0)
+                four[slot, 4, b] += v * ct[y & 1, y >> 1]
+                four[slot, 5, b] += v * sn[y & 1, y >> 1]
+
+
+@njit(cache=True)
+def _clear_chunk(sc, slot, row_len):
+    acc, buf, nbat, cnt, four, tile, cacc, ccol = sc
+    for g in range(acc.shape[1]):
+        nbat[slot, g] = 0
+        for p in range(_NLANE):
+            acc[slot, g, p] = _ZERO
+    for g in range(cnt.shape[1]):
         for b in range(64):
-            v = 2 * ccnt[slot, c, b] - rows
-            colf[slot, b, 0] += v * ct[y & 1, y >> 1]
-            colf[slot, b, 1] += v * sn[y & 1, y >> 1]
+            cnt[slot, g, b] = 0
+    for a in range(6):
+        for b in range(64):
+            four[slot, a, b] = 0.0
+    for y in range(row_len):
+        for p in range(_NLANE):
+            cacc[slot, y, p] = _ZERO
 
 
 @njit(cache=True)
-def _flush_cols(cacc, ccnt, slot, ncol, planes):
-    """:func:`_flush` for the column counters ``cacc[slot, :, c]`` (planes last)."""
-    for c in range(ncol):
+def _tile_columns(tile, slot, nr, row_len, cacc):
+    """Add rows ``0 .. nr - 1`` of ``tile[slot]`` to the column counters ``cacc[slot, y]``
+    (one Harley-Seal step per column; at most 255 steps per chunk)."""
+    for y in range(row_len):
+        for r in range(nr, 16):
+            tile[slot, y, r] = _ZERO
+    for y in range(row_len):
+        ones, twos, fours, eights, sx = _hs_step(
+            cacc[slot, y, 0], cacc[slot, y, 1], cacc[slot, y, 2], cacc[slot, y, 3],
+            tile[slot, y, 0], tile[slot, y, 1], tile[slot, y, 2], tile[slot, y, 3],
+            tile[slot, y, 4], tile[slot, y, 5], tile[slot, y, 6], tile[slot, y, 7],
+            tile[slot, y, 8], tile[slot, y, 9], tile[slot, y, 10], tile[slot, y, 11],
+            tile[slot, y, 12], tile[slot, y, 13], tile[slot, y, 14], tile[slot, y, 15])
+        cacc[slot, y, 0], cacc[slot, y, 1] = ones, twos
+        cacc[slot, y, 2], cacc[slot, y, 3] = fours, eights
         for k in range(8):
-            lane = cacc[slot, _NPLANE + k, c]
-            for j in range(8):
-                ccnt[slot, c, 8 * j + k] += np.int64((lane >> np.uint64(8 * j)) & np.uint64(255)) << 4
-            cacc[slot, _NPLANE + k, c] = _ZERO
-        if planes:
-            for p in range(_NPLANE):
-                plane = cacc[slot, p, c]
-                for b in range(64):
-                    ccnt[slot, c, b] += np.int64((plane >> np.uint64(b)) & _ONE) << p
-                cacc[slot, p, c] = _ZERO
+            cacc[slot, y, _NPLANE + k] += (sx >> np.uint64(k)) & _H01
 
 
 @njit(cache=True)
-def _reduce(cnt, rowf, colf, s0, nch, c0, nbk, ng, d, structure, out, four, j, w):
-    """Sum the chunk (and column-block) partials of word ``w`` in a fixed order into
-    ``out[j, w]`` (up, unsatisfied, pair groups) and ``four[j, w]`` (as ``fourier_sums``)."""
+def _col_counts(cacc, slot, y, ccol):
+    """The 64 counts of column counter ``cacc[slot, y]`` into ``ccol[slot]``."""
+    for k in range(8):
+        sh = np.uint64(k)
+        lane = cacc[slot, y, _NPLANE + k]
+        v = _ZERO
+        for p in range(_NPLANE):
+            v += ((cacc[slot, y, p] >> sh) & _H01) << np.uint64(p)
+        for j in range(8):
+            s8 = np.uint64(8 * j)
+            ccol[slot, 8 * j + k] = (np.int64((lane >> s8) & np.uint64(255)) << 4) + np.int64(
+                (v >> s8) & np.uint64(255))
+
+
+@njit(cache=True)
+def _reduce(cnt, four_sc, s0, nch, ng, d, structure, out, four, j, w):
+    """Sum the chunk partials of word ``w`` in a fixed order into ``out[j, w]`` (up,
+    unsatisfied, pair groups) and ``four[j, w]`` (as ``fourier_sums``)."""
     for b in range(64):
         for a in range(4):
             out[j, w, a, b] = 0
@@ -480,64 +508,56 @@ def _reduce(cnt, rowf, colf, s0, nch, c0, nbk, ng, d, structure, out, four, j, w
                 out[j, w, 2, b] += cnt[c, d + 1, b]
                 out[j, w, 3, b] += cnt[c, d + 2, b]
             if structure:
-                for a in range(4):
-                    four[j, w, b, a] += rowf[c, a, b]
-        if structure:
-            for c in range(c0, c0 + nbk):
-                four[j, w, b, 4] += colf[c, b, 0]
-                four[j, w, b, 5] += colf[c, b, 1]
+                for a in range(6):
+                    four[j, w, b, a] += four_sc[c, a, b]
 
 
 @njit(cache=True)
 def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                  ct, sn, rre, rim, sc, out, four):
+                  tabs, sc, out, four):
     """All measurements of word ``w`` (serially; used inside the word-parallel loop)."""
-    acc, buf, nbat, cnt, rowf, cacc, ccnt, colf = sc
-    nbk = (row_len + _COLS - 1) // _COLS
     for c in range(nch):
         _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                       rre, rim, acc, buf, nbat, cnt, rowf, w * nch + c)
-    if structure:
-        for b in range(nbk):
-            _measure_columns(words, w, b, rows, row_len, ct, sn, cacc, ccnt, colf, w * nbk + b)
-    _reduce(cnt, rowf, colf, w * nch, nch, w * nbk, nbk, ng, anti.shape[1], structure, out,
-            four, j, w)
+                       tabs, sc, w * nch + c)
+    _reduce(sc[3], sc[4], w * nch, nch, ng, anti.shape[1], structure, out, four, j, w)
+
+
+def _chunks(rows):
+    """Row chunks measured in parallel: fixed by the lattice (results independent of the
+    thread count), >= 256 rows each where possible, at most 4080 (the column counters' range)."""
+    return max(1, min(_MAX_CHUNKS, rows // 256), -(-rows // 4080))
 
 
 def measure_scratch(slots, rows, row_len, d):
     """Scratch of :func:`multispin_measured_kernel`: counters for ``slots`` words measured at
-    once (``W`` word-parallel, else 1), each with its row chunks and blocks of ``_COLS``
-    columns (the arrays indexed by slot: no thread writes another's)."""
-    G, S = d + 3, slots * min(rows, _MAX_CHUNKS)
-    B = slots * ((row_len + _COLS - 1) // _COLS)
+    once (``W`` word-parallel, else 1), each with its row chunks (the arrays indexed by
+    slot: no thread writes another's); ``[-1]`` is the number of chunks per word."""
+    G, S = d + 3, slots * _chunks(rows)
     nw = (row_len + 15) // 16 * 16
-    return (np.zeros((S, G, _NLANE), np.uint64), np.zeros((S, G, nw), np.uint64),
+    return (np.zeros((S, G, _NLANE), np.uint64), np.zeros((S, G, nw + 8), np.uint64),
             np.zeros((S, G), np.int64), np.zeros((S, G + 1, 64), np.int64),
-            np.zeros((S, 4, 64)), np.zeros((B, _NLANE, _COLS), np.uint64),
-            np.zeros((B, _COLS, 64), np.int64), np.zeros((B, 64, 2)))
+            np.zeros((S, 6, 64)), np.zeros((S, nw, 16), np.uint64),
+            np.zeros((S, nw, _NLANE), np.uint64), np.zeros((S, 64), np.int64)), _chunks(rows)
 
 
 @njit(parallel=True, cache=True)
 def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_par, anti,
-                              ferro, sweeps, every, words_parallel, pairs, structure, ct, sn,
-                              rre, rim, sc, out, four):
+                              ferro, sweeps, every, words_parallel, pairs, structure, tabs, sc,
+                              nch, out, four):
     """:func:`multispin_kernel` measuring after every ``every``-th sweep (bit-sliced, exact).
 
     ``out[j, w]`` (int64, ``(M, W, 4, 64)``): per replica of word ``w`` after sweep
-    ``(j + 1) every``: up spins, unsatisfied bonds, and with ``pairs`` the disagreement counts
-    of the replica pairs (see ``_measure_row``); ``four[j, w]`` (``(M, W, 64, 6)``) the
-    Fourier sums of ``fourier_sums`` when ``structure``. ``sc``: :func:`measure_scratch` for ``W``
-    slots (word-parallel) or 1. Spins, counters and the returned accepted flips are exactly
-    those of :func:`multispin_kernel`; the counts do not depend on the thread count, nor do the
-    Fourier sums (fixed chunks, summed in a fixed order).
+    ``(j + 1) every``: up spins, unsatisfied bonds, and with ``pairs`` the pair groups of
+    :func:`_gword`; ``four[j, w]`` (``(M, W, 64, 6)``) the sums of ``fourier_sums`` when
+    ``structure`` (``tabs``: ``fourier_tables``). ``sc, nch``: :func:`measure_scratch` for
+    ``W`` slots (word-parallel) or 1. Spins, counters and the returned accepted flips are
+    exactly those of :func:`multispin_kernel`; the counts do not depend on the thread count,
+    nor do the Fourier sums (fixed chunks, summed in a fixed order).
     """
     W = words.shape[0]
     d = anti.shape[1]
     ng = d + 3 if pairs else d + 1
-    nch = min(rows, _MAX_CHUNKS)
-    nbk = (row_len + _COLS - 1) // _COLS
     acc = np.zeros(W, dtype=np.int64)
-    acc_sc, buf, nbat, cnt, rowf, cacc, ccnt, colf = sc
     if words_parallel:
         for w in prange(W):
             a = 0
@@ -549,7 +569,7 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
                                             masks, ferro, st)
                 if (t + 1) % every == 0:
                     _measure_word(words, w, (t + 1) // every - 1, nch, rows, row_len, row_nbr,
-                                  anti, ferro, ng, structure, ct, sn, rre, rim, sc, out, four)
+                                  anti, ferro, ng, structure, tabs, sc, out, four)
             acc[w] = a
     else:
         for w in range(W):
@@ -564,12 +584,8 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
                 if (t + 1) % every == 0:
                     for c in prange(nch):
                         _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng,
-                                       structure, rre, rim, acc_sc, buf, nbat, cnt, rowf, c)
-                    if structure:
-                        for b in prange(nbk):
-                            _measure_columns(words, w, b, rows, row_len, ct, sn, cacc, ccnt,
-                                             colf, b)
-                    _reduce(cnt, rowf, colf, 0, nch, 0, nbk, ng, d, structure, out, four,
+                                       structure, tabs, sc, c)
+                    _reduce(sc[3], sc[4], 0, nch, ng, d, structure, out, four,
                             (t + 1) // every - 1, w)
     for w in range(W):
         counters[w] += np.uint64(sweeps)
@@ -577,13 +593,12 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
 
 
 @njit(parallel=True, cache=True)
-def multispin_measure(words, rows, row_len, row_nbr, anti, ferro, pairs, structure, ct, sn, rre,
-                      rim, sc, out, four):
+def multispin_measure(words, rows, row_len, row_nbr, anti, ferro, pairs, structure, tabs, sc, nch,
+                      out, four):
     """The measurements of :func:`multispin_measured_kernel` of the current words (no sweep):
-    ``out[0, w]``, ``four[0, w]``; ``sc`` from :func:`measure_scratch` with ``W`` slots."""
+    ``out[0, w]``, ``four[0, w]``; ``sc, nch`` from :func:`measure_scratch` with ``W`` slots."""
     d = anti.shape[1]
     ng = d + 3 if pairs else d + 1
-    nch = min(rows, _MAX_CHUNKS)
     for w in prange(words.shape[0]):
         _measure_word(words, w, 0, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                      ct, sn, rre, rim, sc, out, four)
+                      tabs, sc, out, four)
