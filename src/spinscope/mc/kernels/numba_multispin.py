@@ -440,7 +440,7 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, st
 
 @njit(cache=True)
 def _clear_chunk(sc, slot, row_len):
-    acc, buf, nbat, cnt, four, tile, cacc, ccol = sc
+    acc, _buf, nbat, cnt, four, _tile, cacc, _ccol = sc
     for g in range(acc.shape[1]):
         nbat[slot, g] = 0
         for p in range(_NLANE):
