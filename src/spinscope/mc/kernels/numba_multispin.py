@@ -41,17 +41,47 @@ _H01 = np.uint64(0x0101010101010101)
 def pack_bits(spins: np.ndarray) -> np.ndarray:
     """``int8[64 W, n]`` ±1 spins to ``uint64[W, n]`` words (bit k = replica 64 w + k is +1)."""
     R, n = spins.shape
-    bits = (spins.reshape(R // 64, 64, n) > 0).astype(np.uint64)
-    shifts = np.arange(64, dtype=np.uint64)[None, :, None]
-    return np.bitwise_or.reduce(bits << shifts, axis=1)
+    out = np.zeros((R // 64, n), dtype=np.uint64)
+    _pack(np.ascontiguousarray(spins), out)
+    return out
 
 
 def unpack_bits(words: np.ndarray) -> np.ndarray:
     """Inverse of :func:`pack_bits`: ``uint64[W, n]`` to ``int8[64 W, n]`` ±1 spins."""
     W, n = words.shape
-    shifts = np.arange(64, dtype=np.uint64)[None, :, None]
-    bits = (words[:, None, :] >> shifts) & np.uint64(1)
-    return (2 * bits.astype(np.int8) - 1).reshape(64 * W, n)
+    out = np.empty((64 * W, n), dtype=np.int8)
+    _unpack(np.ascontiguousarray(words), out)
+    return out
+
+
+_BLOCK = 4096  # sites per block of pack/unpack (a block of words stays in L1)
+
+
+@njit(parallel=True, cache=True)
+def _pack(spins, out):
+    W, n = out.shape
+    nb = (n + _BLOCK - 1) // _BLOCK
+    for t in prange(W * nb):
+        w, i0 = t // nb, (t % nb) * _BLOCK
+        i1 = min(i0 + _BLOCK, n)
+        for k in range(64):
+            bit = np.uint64(1) << np.uint64(k)
+            for i in range(i0, i1):
+                if spins[64 * w + k, i] > 0:
+                    out[w, i] |= bit
+
+
+@njit(parallel=True, cache=True)
+def _unpack(words, out):
+    W, n = words.shape
+    nb = (n + _BLOCK - 1) // _BLOCK
+    for t in prange(W * nb):
+        w, i0 = t // nb, (t % nb) * _BLOCK
+        i1 = min(i0 + _BLOCK, n)
+        for k in range(64):
+            sh = np.uint64(k)
+            for i in range(i0, i1):
+                out[64 * w + k, i] = np.int8(2 * np.int64((words[w, i] >> sh) & np.uint64(1)) - 1)
 
 
 def threshold_masks(plan: MultispinPlan, betas: np.ndarray) -> np.ndarray:
