@@ -135,3 +135,40 @@ def test_a_state_runs_with_the_rule_of_the_sampler_that_runs_it():
 
     with pytest.raises(InputError, match="chain layout"):
         MonteCarlo(algorithm="multispin").run(state, sweeps=1)
+
+
+@pytest.mark.parametrize("shape", [(8, 6), (4, 6, 10)])
+@pytest.mark.parametrize("every", [1, 3])
+@pytest.mark.parametrize("structure", [False, True])
+def test_multispin_fused_pair_overlaps_equal_measurement_from_spins(shape, every, structure):
+    """Pair overlaps counted inside the multispin kernel (a PairOverlaps measure) equal the
+    same measurement from the unpacked spins (forced by wrapping it in a plain callable)."""
+    from spinscope.mc.overlaps import PairOverlaps
+    from spinscope.models import edwards_anderson
+
+    model = edwards_anderson(shape, seed=4)
+    mc = MonteCarlo(algorithm="multispin")
+    state = mc.init(model, betas=[0.5, 0.9], replicas=64, seed=2)
+    class Counting(PairOverlaps):
+        calls = 0
+
+        def __call__(self, spins):
+            self.calls += 1
+            return super().__call__(spins)
+
+    meas = Counting(model, 2, 64)
+    assert meas.countable(128)
+    a, sa = mc.run(state, sweeps=7, measure_every=every, measure=meas, structure_factor=structure)
+    assert meas.calls == 0                      # counted inside the kernel
+    b, sb = mc.run(state, sweeps=7, measure_every=every, measure=lambda s: meas(s),
+                   structure_factor=structure)
+    np.testing.assert_array_equal(a.spins, b.spins)
+    np.testing.assert_array_equal(sa.energy, sb.energy)
+    np.testing.assert_array_equal(sa.magnetization, sb.magnetization)
+    np.testing.assert_array_equal(sa.changes, sb.changes)
+    assert set(sa.extra) == set(sb.extra)
+    for key in ("q", "q_link", "sf0"):
+        if key in sa.extra:
+            np.testing.assert_array_equal(sa.extra[key], sb.extra[key])
+    if structure:
+        np.testing.assert_allclose(sa.extra["sfk"], sb.extra["sfk"], rtol=1e-10, atol=1e-9)

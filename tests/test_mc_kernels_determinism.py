@@ -178,3 +178,28 @@ def test_potts_block_parallel_path_agrees_with_chain_path():
                                     pp.fields, pp.pair, pp.color_ptr, pp.color_sites, heat, 3, par)
             out.append(s)
         np.testing.assert_array_equal(*out)
+
+
+def test_multispin_measured_same_for_any_thread_count_and_either_parallel_mode():
+    """The fused measurement (counts and Fourier sums) and the spins do not depend on the
+    thread count nor on whether words or rows run in parallel."""
+    for model in (edwards_anderson((64, 72), seed=2), edwards_anderson((6, 8, 70), seed=3)):
+        plan = K.prepare_multispin(model)
+        d = len(plan.shape)
+        masks = ms.threshold_masks(plan, np.array([0.5, 1.0]))
+        tabs = K.fourier_tables(tuple(plan.shape))
+
+        def fn(par, plan=plan, d=d, masks=masks, tabs=tabs):
+            w = K.pack_spins(np.random.default_rng(1).choice(np.array([-1, 1], np.int8),
+                                                             (128, plan.n)))
+            sc, nch = ms.measure_scratch(2 if par else 1, plan.rows, plan.row_len, d)
+            out, four = np.zeros((2, 2, 4, 64), np.int64), np.zeros((2, 2, 64, 6))
+            acc = ms.multispin_measured_kernel(
+                w, masks, K.make_keys(0, 2), np.zeros(2, np.uint64), plan.rows, plan.row_len,
+                plan.row_nbr, plan.row_par, plan.anti, False, 4, 2, par, True, True, tabs, sc,
+                nch, out, four)
+            return w, acc, out, four
+        runs = [r for par in (True, False) for r in _run(lambda par=par: fn(par))]
+        for r in runs[1:]:
+            for a, b in zip(runs[0], r, strict=True):
+                np.testing.assert_array_equal(a, b)

@@ -189,3 +189,97 @@ def test_infinite_temperature_flips_every_spin():
     s = np.ones((2, 64), np.int8)
     K.ising_sweeps(lat, s, np.zeros(2), K.make_keys(0, 2), np.zeros(2, np.uint64))
     assert np.all(s == -1)
+
+
+def _reference_counts(model, plan, spins):
+    """Counts of :func:`K.multispin_sweeps_measured` recomputed from unpacked spins (R, n)."""
+    shape = plan.shape
+    a, b = spins[0::2].astype(np.int64), spins[1::2].astype(np.int64)
+    e0, e1 = model.graph.edges[:, 0], model.graph.edges[:, 1]
+    link = (a[:, e0] * a[:, e1]) != (b[:, e0] * b[:, e1])
+    unsat = np.round((model.energy(spins) / plan.scale + plan.n * plan.z // 2) / 2).astype(np.int64)
+    coords = np.indices(shape).reshape(len(shape), -1)
+    phases = np.exp(2j * np.pi * coords / np.asarray(shape)[:, None])   # (d, n)
+    f = spins.astype(float) @ phases.T                                   # (R, d)
+    four = np.zeros((spins.shape[0], 6))
+    for ax in range(len(shape) - 1):
+        four[:, 2 * ax], four[:, 2 * ax + 1] = f[:, ax].real, f[:, ax].imag
+    four[:, 4], four[:, 5] = f[:, -1].real, f[:, -1].imag
+    return {"up": (spins > 0).sum(1), "unsat": unsat, "site_diff": (a != b).sum(1),
+            "link_diff": link.sum(1), "fourier": four}
+
+
+MEASURED = {
+    "ea_6x10": edwards_anderson((6, 10), seed=3),
+    "ea_12x20": edwards_anderson((12, 20), seed=4),
+    "ferro_8x6": IsingModel.from_graph(hypercubic((8, 6)), 1.0),
+    "ea_4x6x10": edwards_anderson((4, 6, 10), seed=5),
+    "ferro_6x6x6_scaled": IsingModel.from_graph(hypercubic((6, 6, 6)), 0.5),
+    "ea_64x64": edwards_anderson((64, 64), seed=6),   # n >= 4096: rows in parallel with W = 1
+}
+
+
+@pytest.mark.parametrize("case", list(MEASURED))
+@pytest.mark.parametrize("every", [1, 3])
+@pytest.mark.parametrize("extras", [False, True])
+def test_multispin_measured_counts_equal_recomputation(case, every, extras):
+    """The counts inside the kernel equal a recomputation from the unpacked spins after every
+    measured sweep; spins, counters and accepted flips equal those of the unmeasured kernel."""
+    model = MEASURED[case]
+    plan = K.prepare_multispin(model)
+    W = 1 if case == "ea_64x64" else 2
+    betas = np.array([0.4, 0.9])[:W]
+    s0 = np.random.default_rng(1).choice(np.array([-1, 1], np.int8), (64 * W, model.n))
+    keys = K.make_keys(7, W)
+    w_ref, c_ref = K.pack_spins(s0), np.zeros(W, np.uint64)
+    ref, acc_ref = [], np.zeros(W, np.int64)
+    for t in range(7):
+        acc_ref += K.multispin_sweeps(plan, w_ref, betas, keys, c_ref, sweeps=1)
+        if (t + 1) % every == 0:
+            ref.append(_reference_counts(model, plan, K.unpack_spins(w_ref)))
+    words, c = K.pack_spins(s0), np.zeros(W, np.uint64)
+    acc, got = K.multispin_sweeps_measured(plan, words, betas, keys, c, sweeps=7, every=every,
+                                           pairs=extras, structure=extras)
+    np.testing.assert_array_equal(words, w_ref)
+    np.testing.assert_array_equal(c, c_ref)
+    np.testing.assert_array_equal(acc, acc_ref)
+    keys_expected = {"up", "unsat"} | ({"site_diff", "link_diff", "fourier"} if extras else set())
+    assert set(got) == keys_expected
+    for key in keys_expected:
+        want = np.array([r[key] for r in ref])
+        assert got[key].shape == want.shape
+        if key == "fourier":
+            np.testing.assert_allclose(got[key], want, atol=1e-9)
+        else:
+            np.testing.assert_array_equal(got[key], want)
+    if 7 % every:
+        return
+    # energies and structure factors from the counts equal the unpacked-spin definitions
+    spins = K.unpack_spins(words)
+    np.testing.assert_array_equal(K.multispin_energies(plan, got["unsat"][-1]),
+                                  K.energies(plan, words))
+    np.testing.assert_allclose(K.multispin_energies(plan, got["unsat"][-1]), model.energy(spins),
+                               rtol=1e-13, atol=1e-12)
+    if extras:
+        sf0, sfk = K.structure_factors(spins, plan.shape)
+        f0, fk = K.structure_factors_from_sums(got["fourier"][-1], 2 * got["up"][-1] - model.n,
+                                               model.n, len(plan.shape))
+        np.testing.assert_array_equal(f0, sf0)
+        np.testing.assert_allclose(fk, sfk, rtol=1e-10, atol=1e-9)
+
+
+def test_multispin_counts_of_current_words_and_magnetizations():
+    model = edwards_anderson((6, 10), seed=3)
+    plan = K.prepare_multispin(model)
+    s = np.random.default_rng(2).choice(np.array([-1, 1], np.int8), (128, model.n))
+    words = K.pack_spins(s)
+    got = K.multispin_counts(plan, words, pairs=True, structure=True)
+    want = _reference_counts(model, plan, s)
+    for key in ("up", "unsat", "site_diff", "link_diff"):
+        np.testing.assert_array_equal(got[key], want[key])
+    np.testing.assert_allclose(got["fourier"], want["fourier"], atol=1e-9)
+    np.testing.assert_array_equal(K.magnetizations(plan, words), s.sum(1, dtype=np.int64) / model.n)
+    from spinscope.mc.kernels import numba_multispin as ms
+
+    np.testing.assert_array_equal(
+        got["unsat"], ms.multispin_unsat(words, plan.rows, plan.row_len, plan.row_nbr, plan.anti))

@@ -47,6 +47,7 @@ from spinscope._rng import make_keys
 from spinscope._validation import SeedLike, check_int, make_rng, spawn_seeds
 from spinscope.errors import InputError
 from spinscope.mc.kernels import structure_factors
+from spinscope.mc.overlaps import PairOverlaps
 from spinscope.mc.rules import ALGORITHMS, BACKENDS, RULES, Implementation
 from spinscope.mc.rules.registry import copy_spins
 
@@ -291,7 +292,9 @@ class MonteCarlo:
             accumulate them from the accepted moves inside the kernel: the same values, no extra
             pass over the spins.
         measure : callable, optional
-            ``measure(spins numpy (R, n)) -> dict of arrays``, called at each measurement.
+            ``measure(spins numpy (R, n)) -> dict of arrays``, called at each measurement. A
+            :class:`~spinscope.mc.overlaps.PairOverlaps` is counted inside the kernel by rules
+            that can (multispin), with the same values.
         structure_factor : bool
             Also measure ``sf0 = (sum_i s_i)^2 / n`` and ``sfk`` (:func:`structure_factors`) into
             ``stats.extra`` (Ising models on periodic hypercubic lattices).
@@ -315,9 +318,11 @@ class MonteCarlo:
         while done < sweeps:
             step = min(block, sweeps - done)
             out = None
-            if every and measure is None and impl.measured is not None:
+            if every and impl.measured is not None and (
+                    measure is None or isinstance(measure, PairOverlaps)):
+                # pair overlaps: counted inside the kernel where the rule can (else None)
                 out = impl.measured(state.plan, work, state.betas, state.keys, counters, step, self,
-                                    every, structure_factor)
+                                    every, structure_factor, overlaps=measure)
             if out is not None:
                 changes += out[0]
                 rec.extend(out[1], out[2], out[3])

@@ -30,6 +30,7 @@ from spinscope.analysis.observables import overlap_distribution, thermo_estimate
 from spinscope.analysis.statistics import estimate_mean, jackknife, thermalization_check
 from spinscope.errors import InputError, ResumeError
 from spinscope.io import RunDirectory
+from spinscope.mc.overlaps import PairOverlaps
 from spinscope.mc.sampler import ChainState, MonteCarlo
 from spinscope.mc.tempering import ParallelTempering
 from spinscope.models.registry import model_kind
@@ -63,39 +64,18 @@ def model_fingerprint(model) -> dict:
     return out
 
 
-class _Measure:
-    """Replica overlaps at each measurement point (plain numpy on the CPU); ``structure`` says
-    whether the sampler should also measure the structure factors (Ising on a periodic lattice)."""
+class _Measure(PairOverlaps):
+    """Replica overlaps at each measurement point (:class:`~spinscope.mc.overlaps.PairOverlaps`:
+    numpy on the CPU, or counted inside a fused kernel); ``structure`` says whether the sampler
+    should also measure the structure factors (Ising on a periodic lattice)."""
 
     def __init__(self, model, n_temps: int, replicas: int):
-        self.n, self.T, self.rep = model.n, n_temps, replicas
-        ising = model.kind == "ising"
-        self.pairs = replicas // 2 if ising else 0
-        g = model.graph
-        self.edges = g.edges if g is not None and g.num_edges else None
-        if self.edges is None and ising and not model.is_dense:
-            c = model.sparse_couplings().tocoo()
-            up = c.row < c.col
-            self.edges = np.stack([c.row[up], c.col[up]], axis=1) if up.any() else None
-        self.structure = ising and model.lattice_shape is not None
+        super().__init__(model, n_temps, replicas)
+        self.structure = model.kind == "ising" and model.lattice_shape is not None
 
     @property
     def active(self) -> bool:
         return bool(self.pairs)
-
-    def __call__(self, spins: np.ndarray) -> dict[str, np.ndarray]:
-        out = {}
-        s = spins.astype(np.float64)
-        if self.pairs:
-            r = s.reshape(self.T, self.rep, self.n)
-            a, b = r[:, 0: 2 * self.pairs: 2], r[:, 1: 2 * self.pairs: 2]
-            out["q"] = (a * b).mean(-1)                                       # (T, P)
-            if self.edges is not None:
-                e0, e1 = self.edges[:, 0], self.edges[:, 1]
-                out["q_link"] = (a[..., e0] * a[..., e1] * b[..., e0] * b[..., e1]).mean(-1)
-            else:  # all pairs coupled (dense): q_l = (n^2 q^2 - n) / (n (n - 1))
-                out["q_link"] = (self.n**2 * out["q"] ** 2 - self.n) / (self.n * (self.n - 1))
-        return out
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ Functions
 ``pack_spins(spins int8[64 W, n]) -> uint64[W, n]``, ``unpack_spins(words) -> int8[64 W, n]``
 ``multispin_sweeps(plan, words, betas_per_word, keys, counters, *, sweeps=1)`` -> int64[W]
     accepted flips per word (summed over its 64 replicas). ``keys``/``counters`` are per word.
+``multispin_sweeps_measured(plan, words, betas_per_word, keys, counters, *, sweeps, every,
+    pairs=False, structure=False)`` -> (int64[W], dict of counts after every ``every``-th sweep)
+    (bit-sliced counts inside the compiled sweep loop); ``multispin_counts(plan, words, ...)``
+    the same counts of the current words.
 ``energies(plan, spins_or_words) -> float64[R]`` (``[64 W]`` for a MultispinPlan)
 ``magnetizations(plan, spins_or_words)`` -> float64[R] (Ising, multispin: ``sum s / n``) or
     complex128[R] (Potts/clock: ``mean exp(2 pi i s / q)``; take ``abs`` for ``|m|``).
@@ -91,13 +95,17 @@ __all__ = [
     "ising_sweeps_measured",
     "magnetizations",
     "make_keys",
+    "multispin_counts",
+    "multispin_energies",
     "multispin_sweeps",
+    "multispin_sweeps_measured",
     "pack_spins",
     "potts_sweeps",
     "prepare_ising",
     "prepare_multispin",
     "prepare_potts",
     "structure_factors",
+    "structure_factors_from_sums",
     "swendsen_wang_sweeps",
     "unpack_spins",
     "wolff_updates",
@@ -336,6 +344,98 @@ def multispin_sweeps(plan: MultispinPlan, words: np.ndarray, betas_per_word: np.
                                 plan.row_nbr, plan.row_par, plan.anti, ferro, sweeps, par)
 
 
+def _multispin_counts_dict(plan: MultispinPlan, out: np.ndarray, four: np.ndarray, pairs: bool,
+                           structure: bool) -> dict:
+    M, W = out.shape[:2]
+    d = len(plan.shape)
+    res = {"up": out[:, :, 0].reshape(M, 64 * W), "unsat": out[:, :, 1].reshape(M, 64 * W)}
+    if pairs:
+        p1, p2 = out[:, :, 2], out[:, :, 3]
+        if d == 2:
+            site, link = p2[..., 0::2] + p2[..., 1::2], p1[..., 0::2] + p1[..., 1::2]
+        else:
+            site, link = p2[..., 1::2], p1[..., 0::2] + p1[..., 1::2] + p2[..., 0::2]
+        res["site_diff"], res["link_diff"] = site.reshape(M, 32 * W), link.reshape(M, 32 * W)
+    if structure:
+        res["fourier"] = four.reshape(M, 64 * W, 6)
+    return res
+
+
+def _measure_args(plan: MultispinPlan, structure: bool) -> tuple:
+    if structure:
+        return fourier_tables(tuple(plan.shape))
+    z = np.zeros((1, 2))
+    return np.zeros((2, 1)), np.zeros((2, 1)), z, z
+
+
+def multispin_sweeps_measured(plan: MultispinPlan, words: np.ndarray, betas_per_word: np.ndarray,
+                              keys: np.ndarray, counters: np.ndarray, *, sweeps: int, every: int,
+                              pairs: bool = False, structure: bool = False) -> tuple[np.ndarray, dict]:
+    """:func:`multispin_sweeps` measuring after every ``every``-th sweep inside the compiled loop.
+
+    The spins, counters and accepted flips are exactly those of :func:`multispin_sweeps`. After
+    sweeps ``every, 2 every, ...`` the kernel counts, for every replica, bit-sliced (exact):
+
+    Returns
+    -------
+    accepted : int64 array, shape (W,)
+    counts : dict of arrays, ``M = sweeps // every`` rows
+        ``"up"`` (M, 64 W): spins ``+1``; ``"unsat"`` (M, 64 W): unsatisfied bonds
+        (:func:`multispin_energies`); with ``pairs``, for the replica pairs ``(2p, 2p + 1)``:
+        ``"site_diff"`` (M, 32 W) sites and ``"link_diff"`` (M, 32 W) bonds where the two
+        differ (bond states ``s_i s_j``); with ``structure``, ``"fourier"`` (M, 64 W, 6): the
+        sums of :func:`structure_factors` (axis 0, 1 and the last axis, real and imaginary).
+    """
+    if not isinstance(plan, MultispinPlan):
+        raise SpinscopeTypeError(
+            f"multispin_sweeps_measured needs a MultispinPlan, got {type(plan).__name__}")
+    sweeps = check_int(sweeps, "sweeps", minimum=0)
+    every = check_int(every, "every", minimum=1)
+    b = _check_state(words, betas_per_word, keys, counters, plan.n, "words", np.uint64)
+    masks = _ms.threshold_masks(plan, b)
+    ferro = not bool(plan.anti.any())
+    W, d = words.shape[0], len(plan.shape)
+    par = W >= _lo.numba.get_num_threads() or plan.n < 4096
+    sc, nch = _ms.measure_scratch(W if par else 1, plan.rows, plan.row_len, d)
+    M = sweeps // every
+    out, four = np.zeros((M, W, 4, 64), np.int64), np.zeros((M, W, 64, 6))
+    acc = _ms.multispin_measured_kernel(
+        words, masks, keys, counters, plan.rows, plan.row_len, plan.row_nbr, plan.row_par,
+        plan.anti, ferro, sweeps, every, par, bool(pairs), bool(structure),
+        _measure_args(plan, structure), sc, nch, out, four)
+    return acc, _multispin_counts_dict(plan, out, four, bool(pairs), bool(structure))
+
+
+def multispin_counts(plan: MultispinPlan, words: np.ndarray, *, pairs: bool = False,
+                     structure: bool = False) -> dict:
+    """The counts of :func:`multispin_sweeps_measured` for the current ``words`` (1-D arrays)."""
+    w = np.ascontiguousarray(words, dtype=np.uint64)
+    W = w.shape[0]
+    sc, nch = _ms.measure_scratch(W, plan.rows, plan.row_len, len(plan.shape))
+    out, four = np.zeros((1, W, 4, 64), np.int64), np.zeros((1, W, 64, 6))
+    _ms.multispin_measure(w, plan.rows, plan.row_len, plan.row_nbr, plan.anti,
+                          not bool(plan.anti.any()), bool(pairs), bool(structure),
+                          _measure_args(plan, structure), sc, nch, out, four)
+    return {key: v[0] for key, v in _multispin_counts_dict(plan, out, four, pairs, structure).items()}
+
+
+def multispin_energies(plan: MultispinPlan, unsat: np.ndarray) -> np.ndarray:
+    """Energies ``scale (2 u - n z / 2)`` from numbers ``u`` of unsatisfied bonds."""
+    return plan.scale * (2.0 * unsat - plan.n * plan.z // 2)
+
+
+def structure_factors_from_sums(fourier: np.ndarray, total: np.ndarray, n: int,
+                                dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """``sf0, sfk`` of :func:`structure_factors` from its Fourier sums ``(..., 6)`` and the
+    magnetisations ``total = sum_i s_i`` (integers)."""
+    f = fourier
+    rows_axes = [f[..., 0] + 1j * f[..., 1], f[..., 2] + 1j * f[..., 3]][: dims - 1]
+    axes = [*rows_axes, f[..., 4] + 1j * f[..., 5]]
+    sfk = np.mean([np.abs(a) ** 2 for a in axes], axis=0) / n
+    m = np.asarray(total, dtype=np.int64).astype(np.float64)
+    return m**2 / n, sfk
+
+
 def energies(plan: IsingPlan | PottsPlan | MultispinPlan, spins: np.ndarray) -> np.ndarray:
     """Energy ``H`` of every chain, float64 ``(R,)`` (``(64 W,)`` for packed words)."""
     if isinstance(plan, IsingPlan):
@@ -343,9 +443,7 @@ def energies(plan: IsingPlan | PottsPlan | MultispinPlan, spins: np.ndarray) -> 
     if isinstance(plan, PottsPlan):
         return _lo.potts_energies(plan, spins)
     if isinstance(plan, MultispinPlan):
-        nb = plan.n * plan.z // 2
-        u = _ms.multispin_unsat(spins, plan.rows, plan.row_len, plan.row_nbr, plan.anti)
-        return plan.scale * (2.0 * u - nb)
+        return multispin_energies(plan, multispin_counts(plan, spins)["unsat"])
     raise SpinscopeTypeError(f"energies needs a kernel plan, got {type(plan).__name__}")
 
 
@@ -360,7 +458,7 @@ def magnetizations(plan: IsingPlan | PottsPlan | MultispinPlan, spins: np.ndarra
     if isinstance(plan, PottsPlan):
         return _lo.potts_magnetizations(plan, spins)
     if isinstance(plan, MultispinPlan):
-        return _lo.ising_magnetizations(_ms.unpack_bits(spins))
+        return (2 * multispin_counts(plan, spins)["up"] - plan.n) / plan.n
     raise SpinscopeTypeError(f"magnetizations needs a kernel plan, got {type(plan).__name__}")
 
 
@@ -377,11 +475,7 @@ def structure_factors(spins: np.ndarray, shape: tuple[int, ...]) -> tuple[np.nda
     if 1 <= len(shape) <= 3 and shape[-1] % 2 == 0 and s.dtype == np.int8 and s.flags.c_contiguous:
         ct, sn, rre, rim = fourier_tables(tuple(shape))
         f = _la.fourier_sums(s, shape[-1], rre, rim, ct, sn, np.zeros(rre.shape[0], np.int64))
-        rows_axes = [f[:, 0] + 1j * f[:, 1], f[:, 2] + 1j * f[:, 3]][: len(shape) - 1]
-        axes = [*rows_axes, f[:, 4] + 1j * f[:, 5]]
-        sfk = np.mean([np.abs(a) ** 2 for a in axes], axis=0) / n
-        m = s.sum(1, dtype=np.int64).astype(np.float64)
-        return m**2 / n, sfk
+        return structure_factors_from_sums(f, s.sum(1, dtype=np.int64), n, len(shape))
     sf = s.astype(np.float64)
     coords = np.indices(shape).reshape(len(shape), -1)
     phases = np.exp(2j * np.pi * coords / np.asarray(shape)[:, None])

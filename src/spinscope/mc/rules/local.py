@@ -25,9 +25,11 @@ def _ising_sweep(plan, spins, betas, keys, counters, sweeps, sampler, *, rule):
     return k.ising_sweeps(plan, spins, betas, keys, counters, rule=rule, sweeps=sweeps).astype(float)
 
 
-def _ising_measured(plan, spins, betas, keys, counters, sweeps, sampler, every, structure, *, rule):
-    """Fused sweeps + measurements on uniform periodic lattices (None for other plans)."""
-    if plan.kind != "lattice":
+def _ising_measured(plan, spins, betas, keys, counters, sweeps, sampler, every, structure,
+                    overlaps=None, *, rule):
+    """Fused sweeps + measurements on uniform periodic lattices (None for other plans and for
+    ``overlaps``, which the sampler then measures from the spins)."""
+    if plan.kind != "lattice" or overlaps is not None:
         return None
     acc, e, m, four = k.ising_sweeps_measured(plan, spins, betas, keys, counters, rule=rule,
                                               sweeps=sweeps, every=every)

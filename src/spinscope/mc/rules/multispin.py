@@ -23,26 +23,26 @@ def _measure(plan, words):
     return k.energies(plan, words), k.magnetizations(plan, words)
 
 
-def _measured(plan, words, betas, keys, counters, sweeps, sampler, every, structure):
-    """Sweeps measured after every ``every``-th: the words are unpacked once per measurement
-    (magnetisation and structure factors from the same unpacked spins)."""
+def _measured(plan, words, betas, keys, counters, sweeps, sampler, every, structure,
+              overlaps=None):
+    """Sweeps measured after every ``every``-th, counted inside the compiled sweep loop
+    (:func:`~spinscope.mc.kernels.multispin_sweeps_measured`: bit-sliced, exact): energies,
+    magnetisations, structure factors and the pair overlaps, the values of the unpacked spins."""
     R = words.shape[0] * 64
-    changes = np.zeros(R)
-    es, ms, extra = [], [], {}
-    shape = plan.shape
-    for _ in range(sweeps // every):
-        changes += _sweep(plan, words, betas, keys, counters, every, sampler)
-        spins = k.unpack_spins(words)
-        es.append(k.energies(plan, words))
-        ms.append(spins.sum(1, dtype=np.int64) / plan.n)
-        if structure:
-            sf0, sfk = k.structure_factors(spins, shape)
-            extra.setdefault("sf0", []).append(sf0)
-            extra.setdefault("sfk", []).append(sfk)
-    if sweeps % every:
-        changes += _sweep(plan, words, betas, keys, counters, sweeps % every, sampler)
-    return changes, np.array(es).reshape(-1, R), np.array(ms).reshape(-1, R), \
-        {key: np.array(v) for key, v in extra.items()}
+    pairs = overlaps is not None
+    if pairs and not overlaps.countable(R):
+        return None
+    acc, c = k.multispin_sweeps_measured(plan, words, betas[::64].copy(), keys, counters,
+                                         sweeps=sweeps, every=every, pairs=pairs,
+                                         structure=structure)
+    total = 2 * c["up"] - plan.n
+    extra = {}
+    if structure:
+        extra["sf0"], extra["sfk"] = k.structure_factors_from_sums(c["fourier"], total, plan.n,
+                                                                   len(plan.shape))
+    if pairs:
+        extra.update(overlaps.from_counts(c["site_diff"], c["link_diff"]))
+    return np.repeat(acc / 64.0, 64), k.multispin_energies(plan, c["unsat"]), total / plan.n, extra
 
 
 IMPLEMENTATIONS = (

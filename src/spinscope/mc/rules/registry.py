@@ -80,11 +80,13 @@ class Implementation:
         back (default: the identity; the bit-packed kernel packs 64 replicas per word); ``view``
         gives numpy ``(R, n)`` spins of the working form for measurement callbacks.
     measured : callable or None
-        ``(plan, work, betas, keys, counters, sweeps, sampler, every, structure) -> (changes,
-        energy (M, R), magnetization (M, R), extra dict of (M, R) arrays)`` or ``None``: sweeps
-        that measure after every ``every``-th sweep inside the kernel (no extra pass over the
-        spins), exactly as ``measure`` would; ``structure`` asks for the structure factors
-        ``sf0``, ``sfk`` of a lattice (see :func:`spinscope.mc.sampler.structure_factors`).
+        ``(plan, work, betas, keys, counters, sweeps, sampler, every, structure, overlaps=None)
+        -> (changes, energy (M, R), magnetization (M, R), extra dict of (M, R) arrays)`` or
+        ``None``: sweeps that measure after every ``every``-th sweep inside the kernel (no extra
+        pass over the spins), exactly as ``measure`` would; ``structure`` asks for the structure
+        factors ``sf0``, ``sfk`` of a lattice (see :func:`spinscope.mc.sampler.structure_factors`);
+        ``overlaps`` (a :class:`~spinscope.mc.overlaps.PairOverlaps` or None) for its ``q``,
+        ``q_link`` in ``extra`` (``(M, T, P)``), or ``None`` returned where not counted.
         It may return ``None`` for a plan it does not cover; the sampler then sweeps and
         measures separately.
     """
