@@ -406,22 +406,6 @@ def _row_counts(acc, cnt, slot, dst):
 
 
 @njit(cache=True)
-def _row_counts(acc, cnt, slot, dst):
-    """Flush the up-spin counter ``acc[slot, 0]`` of one row (at most ``16 * 255`` sites) into
-    ``cnt[slot, dst]`` (overwritten) through byte lanes, and clear it."""
-    for k in range(8):
-        sh = np.uint64(k)
-        v = acc[slot, 0, _NPLANE + k] << np.uint64(4)
-        for p in range(_NPLANE):
-            v += ((acc[slot, 0, p] >> sh) & _H01) << np.uint64(p)
-        for j in range(8):
-            cnt[slot, dst, 8 * j + k] = np.int64((v >> np.uint64(8 * j)) & np.uint64(255))
-        acc[slot, 0, _NPLANE + k] = _ZERO
-    for p in range(_NPLANE):
-        acc[slot, 0, p] = _ZERO
-
-
-@njit(cache=True)
 def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
                    tabs, sc, slot):
     """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]``; with ``structure`` the
