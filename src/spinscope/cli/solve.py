@@ -92,7 +92,11 @@ def _human(run) -> str:
 @click.option("--force", is_flag=True, hidden=True, help="Old name of --overwrite.")
 def command(file, problem, solver, variant, time_limit, reads, sweeps, replicas, cluster_moves, target, out,
             overwrite, force) -> None:
-    """Find low-energy states (large cuts) of the problem in FILE."""
+    """Find low-energy states (large cuts) of the problem in FILE.
+
+    FILE holds a pairwise problem; 3-XORSAT files ('spinscope generate xorsat', 3-spin clauses)
+    are refused.
+    """
     from spinscope.workflows.solve import solve_file
 
     opts = get_options()

@@ -50,6 +50,7 @@ from spinscope.optimize.planted import (
     gauge_problem,
     planted_instance,
     tile_planted_2d,
+    tile_planted_3d,
     wishart_planted,
 )
 from spinscope.optimize.planted_files import write_planted
@@ -74,6 +75,8 @@ from spinscope.optimize.solvers import (
     simulated_annealing,
 )
 from spinscope.optimize.tts import TimeToSolution, median_tts, time_to_solution, tts_from_success
+from spinscope.optimize.xorsat import XorsatInstance, xorsat_planted
+from spinscope.optimize.xorsat_files import read_xorsat, write_xorsat
 
 __all__ = [
     "PLANTED_KINDS",
@@ -89,6 +92,7 @@ __all__ = [
     "SolverSpec",
     "SpinscopeSampler",
     "TimeToSolution",
+    "XorsatInstance",
     "analyze_landscape",
     "chaotic_amplitude_control",
     "coherent_ising_machine",
@@ -121,15 +125,19 @@ __all__ = [
     "qubo_to_ising",
     "random_partition_numbers",
     "read_gset",
+    "read_xorsat",
     "recommended_pt_settings",
     "simulated_annealing",
     "simulated_bifurcation",
     "sk_problem",
     "solve",
     "tile_planted_2d",
+    "tile_planted_3d",
     "time_to_solution",
     "tts_from_success",
     "wishart_planted",
     "write_assignment",
     "write_planted",
+    "write_xorsat",
+    "xorsat_planted",
 ]

@@ -11,11 +11,15 @@ ground state. Before any gauge the planted state is all spins up.
 * :func:`tile_planted_2d`: 2-D tile planting on an ``L x L`` torus (Hamze et al., PRE 97, 043303
   (2018); Perera et al., "Chook", arXiv:2005.14344): a checkerboard of frustrated plaquettes,
   each ferromagnetic-ground-state, ``E0 = sum_p (k_p - 6)``.
+* :func:`tile_planted_3d`: 3-D tile planting on an ``L x L x L`` torus (same references): unit
+  cubes with 2, 4 or 6 frustrated faces (:mod:`spinscope.optimize.tiles3d`) partition the edges,
+  ``E0 = -8 (n2 + n4) - 6 n6``.
+* ``"xorsat"`` in :func:`planted_instance`: 3-regular 3-XORSAT with a planted solution
+  (:mod:`spinscope.optimize.xorsat`), which has 3-spin terms and so is not a ``Problem``.
 
 A gauge ``s_i -> g_i s_i``, ``J_ij -> g_i g_j J_ij`` (``gauge=True``) hides the planted state
 (it becomes ``g``) without changing the energy spectrum. Derivations: ``docs/optimize.md``,
-section "Planted instances". Left out: 3-D tile planting and k-XORSAT (the latter needs 3-spin
-terms, which :class:`~spinscope.optimize.Problem` does not hold).
+section "Planted instances".
 """
 
 from __future__ import annotations
@@ -33,21 +37,33 @@ from spinscope.errors import InputError
 from spinscope.models import IsingModel
 from spinscope.optimize.memory import check_problem_size
 from spinscope.optimize.problems import Problem
+from spinscope.optimize.tiles3d import (
+    CUBE_EDGES,
+    TILE3D_CLASSES,
+    TILE3D_ENERGIES,
+    cube_tiles,
+    tile_signs,
+)
+from spinscope.optimize.xorsat import XorsatInstance, xorsat_planted
 
 __all__ = [
+    "DEFAULT_TILE3D_PROBABILITIES",
     "DEFAULT_TILE_PROBABILITIES",
     "PLANTED_KINDS",
     "PlantedInstance",
     "gauge_problem",
     "planted_instance",
     "tile_planted_2d",
+    "tile_planted_3d",
     "wishart_planted",
 ]
 
 #: Generators of :func:`planted_instance` (and ``spinscope generate``), in help order.
-PLANTED_KINDS = ("wishart", "tiles2d")
+PLANTED_KINDS = ("wishart", "tiles2d", "tiles3d", "xorsat")
 #: Probabilities of the tile classes C1, C2, C3 (C4 takes the rest, here 0.2).
 DEFAULT_TILE_PROBABILITIES = (0.2, 0.5, 0.1)
+#: Probabilities of the 3-D tile classes 2FP, 4FP (6FP takes the rest, here 0.9); Chook's defaults.
+DEFAULT_TILE3D_PROBABILITIES = (0.05, 0.05)
 _MAX_WISHART_N = 10_000  # dense n x n couplings (0.8 GB) and a text file of 5e7 lines at this size
 
 
@@ -64,7 +80,7 @@ class PlantedInstance:
     state : int8 ndarray, shape (n,)
         A ground state (all ones, or the gauge ``g`` when gauged); ``-state`` is one too.
     generator : str
-        ``"wishart"`` or ``"tiles2d"``.
+        ``"wishart"``, ``"tiles2d"`` or ``"tiles3d"``.
     params : dict
         The generator's settings (``n``, ``alpha``, ``L``, probabilities, ``gauge``, ...).
     """
@@ -79,6 +95,11 @@ class PlantedInstance:
     def n(self) -> int:
         """Number of spins."""
         return self.problem.n
+
+    @property
+    def ground_energy(self) -> float:
+        """The planted ground-state energy ``E0`` (the same as ``energy``)."""
+        return self.energy
 
 
 def _check_alpha(alpha: Any) -> float:
@@ -180,17 +201,20 @@ def wishart_planted(n: int, *, alpha: float = 0.5, discrete: bool = False, gauge
     return _finish(j, energy, "wishart", f"wishart-{n}", params, gauge, rng)
 
 
-def _check_probabilities(probabilities: Any) -> tuple[float, float, float]:
+def _check_probabilities(probabilities: Any, names: tuple[str, ...] = ("p1", "p2", "p3"),
+                         rest: str = "C4") -> tuple[float, ...]:
+    count = {2: "two", 3: "three"}[len(names)]
+    listed = ", ".join(names)
     try:
         p = tuple(float(x) for x in probabilities)
     except (TypeError, ValueError):
-        raise InputError(f"tile probabilities must be three numbers p1, p2, p3, got {probabilities!r}") from None
-    if len(p) != 3 or not all(math.isfinite(x) and x >= 0 for x in p):
-        raise InputError(f"tile probabilities must be three finite numbers >= 0 (p1, p2, p3), got {probabilities!r}")
+        raise InputError(f"tile probabilities must be {count} numbers {listed}, got {probabilities!r}") from None
+    if len(p) != len(names) or not all(math.isfinite(x) and x >= 0 for x in p):
+        raise InputError(f"tile probabilities must be {count} finite numbers >= 0 ({listed}), got {probabilities!r}")
     if sum(p) > 1 + 1e-12:
-        raise InputError(f"tile probabilities p1 + p2 + p3 must be <= 1 (C4 takes the rest), got "
+        raise InputError(f"tile probabilities {' + '.join(names)} must be <= 1 ({rest} takes the rest), got "
                          f"{p} summing to {sum(p):.6g}")
-    return p  # type: ignore[return-value]
+    return p
 
 
 def _tile_edges(L: int) -> np.ndarray:
@@ -260,33 +284,114 @@ def tile_planted_2d(L: int, *, probabilities: Sequence[float] = DEFAULT_TILE_PRO
     return _finish(j, energy, "tiles2d", f"tiles2d-{L}", params, gauge, rng)
 
 
-def planted_instance(kind: str, *, n: int | None = None, L: int | None = None, alpha: float = 0.5,
-                     discrete: bool = False, probabilities: Sequence[float] = DEFAULT_TILE_PROBABILITIES,
-                     gauge: bool = False, seed: SeedLike = None) -> PlantedInstance:
-    """Dispatch to a generator of :data:`PLANTED_KINDS` by name.
+def _tiles3d_couplings(shape: tuple[int, int, int], p: Sequence[float], rng: np.random.Generator):
+    """Couplings, ``E0`` and class counts of 3-D tile planting on a periodic ``shape`` lattice.
+
+    Each tile draws a class (probabilities ``p2, p4``, ``p6`` the rest) and one of the 48 cube
+    orientations uniformly; the couplings are the sum of the tiles' edge signs (a plain partition
+    for sizes ``>= 4``; sizes of 2 double edges, whose signs then add up). ``E0`` is the sum of the
+    tiles' minima, :data:`~spinscope.optimize.tiles3d.TILE3D_ENERGIES`.
+    """
+    tiles = cube_tiles(shape)
+    probs = np.array([*p, max(0.0, 1.0 - sum(p))])
+    cls = rng.choice(3, size=len(tiles), p=probs / probs.sum())
+    orient = rng.integers(48, size=len(tiles))
+    table = np.stack([tile_signs(k) for k in TILE3D_CLASSES])           # (3, 48, 12)
+    values = table[cls, orient]                                          # (tiles, 12)
+    i, jj = tiles[:, CUBE_EDGES[:, 0]].ravel(), tiles[:, CUBE_EDGES[:, 1]].ravel()
+    n = int(np.prod(shape))
+    j = sp.coo_array((values.ravel(), (i, jj)), shape=(n, n))
+    j = sp.csr_array(j + j.T)
+    j.eliminate_zeros()
+    counts = np.bincount(cls, minlength=3)
+    energy = float(sum(int(c) * TILE3D_ENERGIES[k] for c, k in zip(counts, TILE3D_CLASSES)))
+    return j, energy, counts.tolist()
+
+
+def tile_planted_3d(L: int, *, probabilities: Sequence[float] = DEFAULT_TILE3D_PROBABILITIES,
+                    gauge: bool = False, seed: SeedLike = None) -> PlantedInstance:
+    """3-D tile planting on the ``L x L x L`` periodic cubic lattice (Hamze et al. 2018; Chook).
+
+    The unit cubes whose lowest corner ``(x, y, z)`` has ``x = y = z (mod 2)`` (``L^3 / 4`` of
+    them) partition the lattice's ``3 L^3`` edges. Each is a tile with ±1 couplings of class
+    2FP, 4FP or 6FP (2, 4 or 6 frustrated faces; :mod:`spinscope.optimize.tiles3d`), drawn with
+    probabilities ``p2, p4`` and ``p6 = 1 - p2 - p4``, in a random one of the cube's 48
+    orientations. The all-up state minimises every tile (energies -8, -8, -6), so
+    ``E0 = -8 (n2 + n4) - 6 n6``.
 
     Parameters
     ----------
-    kind : {"wishart", "tiles2d"}
-    n : int
-        Spins (``wishart``).
     L : int
-        Linear size (``tiles2d``).
-    alpha, discrete : Wishart settings; probabilities : tile settings (see the generators).
+        Linear size, even, ``>= 4`` (``N = L^3`` spins).
+    probabilities : two floats
+        ``p2, p4`` of the classes 2FP and 4FP (>= 0, sum <= 1); 6FP takes the rest.
+        Default ``(0.05, 0.05)`` (Chook's), so ``p6 = 0.9``.
     gauge : bool
+        Apply a random gauge, so the planted state is a random ±1 vector.
     seed : int, Generator or None
 
     Returns
     -------
     PlantedInstance
+        Sparse couplings (site ``x + L y + L^2 z``); ``generator="tiles3d"``.
     """
+    L = check_int(L, "L (linear size)", minimum=4)
+    if L % 2:
+        raise InputError(f"L must be even for 3-D tile planting (the tiles must close on the torus), got {L}")
+    p = _check_probabilities(probabilities, ("p2", "p4"), "6FP")
+    n = L ** 3
+    check_problem_size(n, 6 * n, f"the 3-D tile-planted lattice (L = {L})")
+    rng = make_rng(seed)
+    j, energy, counts = _tiles3d_couplings((L, L, L), p, rng)
+    params = {"L": L, "n": n, "probabilities": list(p), "classes": counts}
+    return _finish(j, energy, "tiles3d", f"tiles3d-{L}", params, gauge, rng)
+
+
+def _check_size_args(kind: str, n: int | None, L: int | None) -> None:
+    """One of ``n`` (wishart, xorsat) or ``L`` (tiles) must be given, not the other."""
+    wants_n = kind in ("wishart", "xorsat")
+    if wants_n and (n is None or L is not None):
+        what = "variables" if kind == "xorsat" else "spins"
+        raise InputError(f"{kind} needs N (the number of {what}) and takes no L")
+    if not wants_n and (L is None or n is not None):
+        raise InputError(f"{kind} needs L (the linear size, N = L^{2 if kind == 'tiles2d' else 3}) and takes no N")
+
+
+def planted_instance(kind: str, *, n: int | None = None, L: int | None = None, alpha: float = 0.5,
+                     discrete: bool = False, probabilities: Sequence[float] | None = None,
+                     gauge: bool = False, seed: SeedLike = None) -> PlantedInstance | XorsatInstance:
+    """Dispatch to a generator of :data:`PLANTED_KINDS` by name.
+
+    Parameters
+    ----------
+    kind : {"wishart", "tiles2d", "tiles3d", "xorsat"}
+    n : int
+        Spins (``wishart``) or variables (``xorsat``).
+    L : int
+        Linear size (``tiles2d``, ``tiles3d``).
+    alpha, discrete : Wishart settings.
+    probabilities : sequence of float, optional
+        Tile-class probabilities: ``p1, p2, p3`` (``tiles2d``) or ``p2, p4`` (``tiles3d``);
+        None takes the generator's default.
+    gauge : bool
+        Random gauge (not for ``xorsat``, whose planted assignment is already random).
+    seed : int, Generator or None
+
+    Returns
+    -------
+    PlantedInstance or XorsatInstance
+        An :class:`~spinscope.optimize.xorsat.XorsatInstance` (3-spin clauses) for ``xorsat``.
+    """
+    if kind not in PLANTED_KINDS:
+        raise InputError(f"unknown planted generator {kind!r}; choose one of {', '.join(PLANTED_KINDS)}")
+    _check_size_args(kind, n, L)
     if kind == "wishart":
-        if n is None or L is not None:
-            raise InputError("wishart needs N (the number of spins) and takes no L")
         return wishart_planted(n, alpha=alpha, discrete=discrete, gauge=gauge, seed=seed)
-    if kind == "tiles2d":
-        if L is None or n is not None:
-            raise InputError("tiles2d needs L (the linear size, N = L^2) and takes no N")
-        return tile_planted_2d(L, probabilities=probabilities, gauge=gauge, seed=seed)
-    raise InputError(f"unknown planted generator {kind!r}; choose one of {', '.join(PLANTED_KINDS)} "
-                     "(3-D tiles and k-XORSAT are not available)")
+    if kind == "xorsat":
+        if gauge:
+            raise InputError("xorsat takes no gauge (its planted assignment is already uniformly random)")
+        return xorsat_planted(n, seed=seed)
+    make = tile_planted_2d if kind == "tiles2d" else tile_planted_3d
+    if probabilities is None:
+        probabilities = DEFAULT_TILE_PROBABILITIES if kind == "tiles2d" else DEFAULT_TILE3D_PROBABILITIES
+    return make(L, probabilities=probabilities, gauge=gauge, seed=seed)

@@ -38,6 +38,7 @@ from spinscope.optimize.gset import read_gset
 from spinscope.optimize.memory import check_problem_size, check_text_file
 from spinscope.optimize.planted_files import is_planted_file, read_planted_header
 from spinscope.optimize.problems import PROBLEM_KINDS, Problem, ising_problem, qubo_problem
+from spinscope.optimize.xorsat_files import is_xorsat_file
 
 __all__ = ["load_problem", "parse_terms", "write_assignment"]
 
@@ -127,6 +128,19 @@ def _guess_kind(path: Path) -> str:
     return "ising" if path.suffix == ".npz" or is_planted_file(path) else "maxcut"
 
 
+def _refuse_xorsat(path: Path) -> None:
+    """A 3-XORSAT file (3-spin clauses) is no pairwise problem: say so instead of misreading it."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(4096).decode("utf-8", "replace")
+    except OSError:
+        return
+    if is_xorsat_file(first):
+        raise InputError(f"{path} is a 3-XORSAT instance (3-spin clauses, 'spinscope generate xorsat'); "
+                         "solve reads pairwise Max-Cut, Ising and QUBO problems only (read it with "
+                         "spinscope.optimize.read_xorsat)")
+
+
 def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Problem:
     """Read a problem file.
 
@@ -163,6 +177,7 @@ def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Prob
         if not is_model(model, "ising"):
             raise InputError(f"{path} holds a {type(model).__name__}; solve needs an Ising model")
         return ising_problem(model, name=path.stem)
+    _refuse_xorsat(path)
     if kind == "maxcut":
         return read_gset(path)
     check_text_file(path, f"the {kind} file")
