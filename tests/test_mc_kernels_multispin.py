@@ -283,3 +283,25 @@ def test_multispin_counts_of_current_words_and_magnetizations():
 
     np.testing.assert_array_equal(
         got["unsat"], ms.multispin_unsat(words, plan.rows, plan.row_len, plan.row_nbr, plan.anti))
+
+
+@pytest.mark.parametrize("shape", [(40, 512), (4, 8, 256)])
+@pytest.mark.parametrize("betas", [[0.05], [0.0, 3.0]])
+def test_multispin_unsat_counted_in_the_last_pass_equals_bond_counts(shape, betas):
+    """The unsatisfied bonds counted inside the last colour-1 pass of a measured sweep (long rows
+    and chunks: the byte lanes are flushed mid-pass; every level of u at beta 0 and large beta,
+    both parallel modes) equal the bond counts of the same words and the energies."""
+    model = edwards_anderson(shape, seed=8)
+    plan = K.prepare_multispin(model)
+    W = len(betas)
+    words = K.pack_spins(np.random.default_rng(2).choice(np.array([-1, 1], np.int8),
+                                                         (64 * W, model.n)))
+    c = np.zeros(W, np.uint64)
+    for every in (1, 2):
+        _, got = K.multispin_sweeps_measured(plan, words, np.array(betas), K.make_keys(3, W), c,
+                                             sweeps=2, every=every, pairs=True, structure=True)
+        want = K.multispin_counts(plan, words, pairs=True, structure=True)
+        for key in want:
+            np.testing.assert_array_equal(got[key][-1], want[key])
+        np.testing.assert_array_equal(K.multispin_energies(plan, got["unsat"][-1]),
+                                      K.energies(plan, words))

@@ -126,9 +126,12 @@ def _level(c0, c1, c2, lev):
 
 
 @njit(cache=True)
-def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, ferro, st):
+def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, ferro, st, ub,
+                   slot):
     """Update the colour-``color`` sites of row ``x`` of word ``w`` (full arrays and indices,
-    no views or allocations, so threads never touch shared reference counts)."""
+    no views or allocations, so threads never touch shared reference counts). With ``slot >=
+    0``, the new numbers of unsatisfied bonds of the updated sites (bit planes of weight 1, 2,
+    4) go to ``ub[slot, G - 3 .. G - 1, y // 2]`` (``G = ub.shape[1]``)."""
     d = anti.shape[1]
     nrow = row_nbr.shape[1]
     nlev = masks.shape[2]
@@ -179,6 +182,15 @@ def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, f
             j += 1
         words[w, i] = bi ^ flip
         acc += _popcount(flip)
+        if slot >= 0:  # flipped replicas now have z - u unsatisfied bonds
+            if nlev > 2:
+                t1, t2 = ~c1 ^ c0, ~c2 ^ (c0 & c1)
+            else:
+                t1, t2 = c0 ^ c1, ~(c0 | c1 | c2)
+            g = ub.shape[1] - 3
+            ub[slot, g, y >> 1] = c0
+            ub[slot, g + 1, y >> 1] = c1 ^ (flip & (c1 ^ t1))
+            ub[slot, g + 2, y >> 1] = c2 ^ (flip & (c2 ^ t2))
     return acc
 
 
@@ -191,6 +203,7 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
     """
     W = words.shape[0]
     acc = np.zeros(W, dtype=np.int64)
+    nob = np.zeros((1, 3, 1), dtype=np.uint64)
     if words_parallel:
         for w in prange(W):
             a = 0
@@ -199,7 +212,7 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
                 for c in range(2):
                     for x in range(rows):
                         a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st)
+                                            masks, ferro, st, nob, -1)
             acc[w] = a
     else:
         for w in range(W):
@@ -209,7 +222,7 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
                     a = 0
                     for x in prange(rows):
                         a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st)
+                                            masks, ferro, st, nob, -1)
                     acc[w] += a
     for w in range(W):
         counters[w] += np.uint64(sweeps)
@@ -407,8 +420,9 @@ def _row_counts(acc, cnt, slot, dst):
 
 @njit(cache=True)
 def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                   tabs, sc, slot):
-    """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]``; with ``structure`` the
+                   tabs, sc, slot, bonds):
+    """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]`` (the unsatisfied bonds
+    from the bond groups with ``bonds``, else kept from :func:`_count_half`); with ``structure`` the
     Fourier sums into ``four[slot]``: ``sum_x m_x e^{i theta_a(x)}`` (row axes, row order) and
     ``sum_y (2 C_y - rows_c) e^{2 pi i y / L}`` from the chunk's column counts ``C_y``."""
     acc, buf, nbat, cnt, four, tile, cacc, ccol = sc
@@ -417,12 +431,13 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, st
     d = anti.shape[1]
     nw = (row_len + 15) // 16 * 16
     nwh = (row_len // 2 + 15) // 16 * 16
-    _clear_chunk(sc, slot, row_len)
+    _clear_chunk(sc, slot, row_len, bonds)
     x0, x1 = c * rows // nch, (c + 1) * rows // nch
     for x in range(x0, x1):
         _fill_row(words, w, x, row_len, row_nbr, anti, ferro, ng, buf, slot)
         for g in range(ng):
-            _hs16(buf, slot, g, nwh if d == 2 and g == 4 else nw, acc, cnt, nbat)
+            if bonds or g == 0 or g > d:
+                _hs16(buf, slot, g, nwh if d == 2 and g == 4 else nw, acc, cnt, nbat)
         if not structure:
             continue
         _row_counts(acc, cnt, slot, ngr)
@@ -443,6 +458,8 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, st
             _tile_columns(tile, slot, r + 1, row_len, cacc)
     for g in range(ng):
         _flush(acc, cnt, slot, g, g)
+    for g in range(ngr - 3, ngr):
+        _flush(acc, cnt, slot, g, g)
     if structure:
         for y in range(row_len):
             _col_counts(cacc, slot, y, ccol)
@@ -453,15 +470,18 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, st
 
 
 @njit(cache=True)
-def _clear_chunk(sc, slot, row_len):
+def _clear_chunk(sc, slot, row_len, planes=True):
+    """Clear the counters of ``slot`` (those of :func:`_count_half` only with ``planes``)."""
     acc, _buf, nbat, cnt, four, _tile, cacc, _ccol = sc
-    for g in range(acc.shape[1]):
-        nbat[slot, g] = 0
-        for p in range(_NLANE):
-            acc[slot, g, p] = _ZERO
-    for g in range(cnt.shape[1]):
-        for b in range(64):
-            cnt[slot, g, b] = 0
+    G = acc.shape[1]
+    for g in range(G + 1):
+        if g < G - 3 or g == G or planes:
+            for b in range(64):
+                cnt[slot, g, b] = 0
+            if g < G:
+                nbat[slot, g] = 0
+                for p in range(_NLANE):
+                    acc[slot, g, p] = _ZERO
     for a in range(6):
         for b in range(64):
             four[slot, a, b] = 0.0
@@ -509,6 +529,7 @@ def _col_counts(cacc, slot, y, ccol):
 def _reduce(cnt, four_sc, s0, nch, ng, d, structure, out, four, j, w):
     """Sum the chunk partials of word ``w`` in a fixed order into ``out[j, w]`` (up,
     unsatisfied, pair groups) and ``four[j, w]`` (as ``fourier_sums``)."""
+    G = cnt.shape[1] - 1
     for b in range(64):
         for a in range(4):
             out[j, w, a, b] = 0
@@ -518,6 +539,8 @@ def _reduce(cnt, four_sc, s0, nch, ng, d, structure, out, four, j, w):
             out[j, w, 0, b] += cnt[c, 0, b]
             for a in range(1, d + 1):
                 out[j, w, 1, b] += cnt[c, a, b]
+            for a in range(3):
+                out[j, w, 1, b] += cnt[c, G - 3 + a, b] << a
             if ng > d + 1:
                 out[j, w, 2, b] += cnt[c, d + 1, b]
                 out[j, w, 3, b] += cnt[c, d + 2, b]
@@ -527,12 +550,36 @@ def _reduce(cnt, four_sc, s0, nch, ng, d, structure, out, four, j, w):
 
 
 @njit(cache=True)
+def _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par, anti, masks, ferro, st, sc,
+                slot):
+    """The colour-1 pass of the rows of chunk ``ch`` (of ``nch``), counting the unsatisfied
+    bonds of the updated sites into the plane counters ``G - 3 .. G - 1`` of ``slot`` (after
+    it every bond has exactly one colour-1 end: each is counted once); returns the flips."""
+    acc, buf, nbat, cnt = sc[0], sc[1], sc[2], sc[3]
+    G = acc.shape[1]
+    for g in range(G - 3, G):
+        nbat[slot, g] = 0
+        for p in range(_NLANE):
+            acc[slot, g, p] = _ZERO
+        for b in range(64):
+            cnt[slot, g, b] = 0
+    nwh = (row_len // 2 + 15) // 16 * 16
+    a = 0
+    for x in range(ch * rows // nch, (ch + 1) * rows // nch):
+        a += _multispin_row(words, w, x, 1, row_len, row_nbr, row_par, anti, masks, ferro, st,
+                            buf, slot)
+        for g in range(G - 3, G):
+            _hs16(buf, slot, g, nwh, acc, cnt, nbat)
+    return a
+
+
+@njit(cache=True)
 def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                  tabs, sc, out, four):
+                  tabs, sc, out, four, bonds):
     """All measurements of word ``w`` (serially; used inside the word-parallel loop)."""
     for c in range(nch):
         _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                       tabs, sc, w * nch + c)
+                       tabs, sc, w * nch + c, bonds)
     _reduce(sc[3], sc[4], w * nch, nch, ng, anti.shape[1], structure, out, four, j, w)
 
 
@@ -546,7 +593,7 @@ def measure_scratch(slots, rows, row_len, d):
     """Scratch of :func:`multispin_measured_kernel`: counters for ``slots`` words measured at
     once (``W`` word-parallel, else 1), each with its row chunks (the arrays indexed by
     slot: no thread writes another's); ``[-1]`` is the number of chunks per word."""
-    G, S = d + 3, slots * _chunks(rows)
+    G, S = d + 6, slots * _chunks(rows)
     nw = (row_len + 15) // 16 * 16
     return (np.zeros((S, G, _NLANE), np.uint64), np.zeros((S, G, nw + 8), np.uint64),
             np.zeros((S, G), np.int64), np.zeros((S, G + 1, 64), np.int64),
@@ -572,33 +619,46 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
     d = anti.shape[1]
     ng = d + 3 if pairs else d + 1
     acc = np.zeros(W, dtype=np.int64)
+    buf = sc[1]
     if words_parallel:
         for w in prange(W):
             a = 0
             for t in range(sweeps):
                 st = stream_start(keys[w], counters[w] + np.uint64(t))
+                meas = (t + 1) % every == 0
                 for c in range(2):
+                    if c == 1 and meas:  # the last pass counts the unsatisfied bonds
+                        for ch in range(nch):
+                            a += _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par,
+                                             anti, masks, ferro, st, sc, w * nch + ch)
+                        continue
                     for x in range(rows):
                         a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st)
-                if (t + 1) % every == 0:
+                                            masks, ferro, st, buf, -1)
+                if meas:
                     _measure_word(words, w, (t + 1) // every - 1, nch, rows, row_len, row_nbr,
-                                  anti, ferro, ng, structure, tabs, sc, out, four)
+                                  anti, ferro, ng, structure, tabs, sc, out, four, False)
             acc[w] = a
     else:
         for w in range(W):
             for t in range(sweeps):
                 st = stream_start(keys[w], counters[w] + np.uint64(t))
+                meas = (t + 1) % every == 0
                 for c in range(2):
                     a = 0
-                    for x in prange(rows):
-                        a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st)
+                    if c == 1 and meas:
+                        for ch in prange(nch):
+                            a += _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par,
+                                             anti, masks, ferro, st, sc, ch)
+                    else:
+                        for x in prange(rows):
+                            a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
+                                                masks, ferro, st, buf, -1)
                     acc[w] += a
-                if (t + 1) % every == 0:
+                if meas:
                     for c in prange(nch):
                         _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng,
-                                       structure, tabs, sc, c)
+                                       structure, tabs, sc, c, False)
                     _reduce(sc[3], sc[4], 0, nch, ng, d, structure, out, four,
                             (t + 1) // every - 1, w)
     for w in range(W):
@@ -615,4 +675,4 @@ def multispin_measure(words, rows, row_len, row_nbr, anti, ferro, pairs, structu
     ng = d + 3 if pairs else d + 1
     for w in prange(words.shape[0]):
         _measure_word(words, w, 0, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                      tabs, sc, out, four)
+                      tabs, sc, out, four, True)
