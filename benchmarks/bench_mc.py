@@ -163,10 +163,10 @@ WORKLOADS: dict[str, tuple[Callable, tuple[int, ...], int, float, int]] = {
 USER_PATH: dict[str, tuple[str, int, int, str, int, int, int]] = {
     "ising2d_L1024_cli_metropolis": ("ising2d_L1024_numba", 2, 1024, "metropolis", 1, 200, 1200),
     "ising2d_L1024_cli_heatbath": ("ising2d_L1024_numba_heatbath", 2, 1024, "heatbath", 1, 200, 1200),
-    "ising2d_L1024_cli_multispin": ("ising2d_L1024_multispin64", 2, 1024, "multispin", 64, 10, 60),
+    "ising2d_L1024_cli_multispin": ("ising2d_L1024_multispin64", 2, 1024, "multispin", 64, 10, 110),
     "ising3d_L128_cli_metropolis": ("ising3d_L128_numba", 3, 128, "metropolis", 1, 100, 600),
     "ising3d_L128_cli_heatbath": ("ising3d_L128_numba_heatbath", 3, 128, "heatbath", 1, 100, 600),
-    "ising3d_L128_cli_multispin": ("ising3d_L128_multispin64", 3, 128, "multispin", 64, 5, 30),
+    "ising3d_L128_cli_multispin": ("ising3d_L128_multispin64", 3, 128, "multispin", 64, 10, 110),
 }
 
 
