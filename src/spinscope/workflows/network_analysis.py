@@ -176,7 +176,7 @@ def _analyse(model, betas, n_betas, tap_starts, tap_beta, seed, spectrum, tap, b
 
 
 def _check_fractions(values) -> tuple[float, ...]:
-    """The counting fractions of ``T_c``: positive and finite, at most 16."""
+    """The counting fractions of ``T_c``: finite and non-negative (0: T = 0), 1 to 16 of them."""
     vals = tuple(float(v) for v in np.atleast_1d(np.asarray(values, dtype=float)))
     if not vals or len(vals) > 16 or not all(np.isfinite(v) and v >= 0 for v in vals):
         raise InputError(f"tap_count_at (--tap-count-at) must be 1 to 16 non-negative fractions of T_c, got {values!r}")

@@ -242,7 +242,7 @@ def _check_options(activations, optimizer, lr, batch_size, epochs, checkpoints, 
 
 
 def _check_fractions(values) -> tuple[float, ...]:
-    """The TAP-count temperatures as fractions of the untrained ``T_c``: positive, at most 16."""
+    """The TAP-count temperatures as fractions of the untrained ``T_c``: non-negative (0: T = 0), at most 16."""
     vals = tuple(float(v) for v in np.atleast_1d(np.asarray(values if values is not None else (), dtype=float)))
     if len(vals) > 16 or not all(np.isfinite(v) and v >= 0 for v in vals):
         raise InputError(f"tap_count_at (--tap-count-at) must be at most 16 non-negative fractions of T_c(0), "
