@@ -77,7 +77,7 @@ def test_features_and_loop_ratio():
      ["sparse lattice-like graph", "mean degree 4 <= 6", "loop ratio 1.5 >= 1.25", "Houdayer"]),
     (RANDOM_SPARSE, "pt", {"num_reads": 2, "num_replicas": 20},
      ["sparse graph without short loops", "no cluster moves"]),
-    (MEDIUM, "pt", {"num_reads": 2, "num_replicas": 24}, ["> 6: parallel tempering (2 ladders x 24 replicas)"]),
+    (MEDIUM, "pt", {"num_reads": 4, "num_replicas": 16}, ["> 6: parallel tempering (4 ladders x 16 replicas)"]),
     (DENSE_SK, "sb", {"variant": "discrete", "device": "cpu"}, ["dense problem, 100% of all pairs coupled"]),
 ])
 def test_choice_by_problem_class(problem, solver, settings, words):
