@@ -75,6 +75,7 @@ from spinscope.optimize.solvers import (
     simulated_annealing,
 )
 from spinscope.optimize.tts import TimeToSolution, median_tts, time_to_solution, tts_from_success
+from spinscope.optimize.tts_target import TimeToTarget, optimal_tts, time_to_target
 from spinscope.optimize.xorsat import XorsatInstance, xorsat_planted
 from spinscope.optimize.xorsat_files import read_xorsat, write_xorsat
 
@@ -92,6 +93,7 @@ __all__ = [
     "SolverSpec",
     "SpinscopeSampler",
     "TimeToSolution",
+    "TimeToTarget",
     "XorsatInstance",
     "analyze_landscape",
     "chaotic_amplitude_control",
@@ -110,6 +112,7 @@ __all__ = [
     "maxcut_from_graph",
     "maxcut_from_matrix",
     "median_tts",
+    "optimal_tts",
     "parallel_tempering",
     "partition_encoding",
     "partition_ising_problem",
@@ -134,6 +137,7 @@ __all__ = [
     "tile_planted_2d",
     "tile_planted_3d",
     "time_to_solution",
+    "time_to_target",
     "tts_from_success",
     "wishart_planted",
     "write_assignment",
