@@ -7,9 +7,11 @@ spectrum, TAP solutions), optionally cross-check T_c by parallel tempering (:fun
 write the figures (:func:`spinscope.report.analysis_figures.plot_analysis`).
 
 Seeds: one ``seed`` (drawn with :func:`spinscope._validation.resolve_seed` and recorded when not
-given) fixes everything. The random weights are drawn from ``SeedSequence(seed).spawn(2)[0]``; the
+given) fixes everything. The random weights are drawn from ``SeedSequence(seed).spawn(2)[1]``; the
 TAP starts (:func:`spinscope.nn.analyze_network`) and the Monte Carlo check derive theirs from the
-same child ``spawn_seeds(seed, 1)[0]``, as in earlier versions, so the outputs are unchanged.
+child ``spawn_seeds(seed, 1)[0]`` (= ``spawn(2)[0]``), so the weights and the starts are independent
+streams (earlier versions drew the weights from child 0 as well: the same seed now gives other
+random weights).
 """
 
 from __future__ import annotations
@@ -275,7 +277,7 @@ def _random_network(sizes: Sequence[int], init: str, seed: int, parts: dict) -> 
         raise InputError(f"--random {','.join(map(str, sizes))!r} needs at least two widths")
     var = init_variance(sizes, init)
     check_analysis_memory(sizes, **parts, label=f"a random {'-'.join(map(str, sizes))} network")
-    weights = random_weights(sizes, init=init, seed=np.random.SeedSequence(seed).spawn(2)[0])
+    weights = random_weights(sizes, init=init, seed=np.random.SeedSequence(seed).spawn(2)[1])
     return weights, {"sizes": sizes, "init": init, "variances": var, "replica_tc": layered_tc(sizes, var)}
 
 
