@@ -107,3 +107,23 @@ def test_multi_line_exception_messages_become_one_line(capsys, monkeypatch):
     monkeypatch.setattr(wf, "exact_table", fail)
     code, _, err = run(["exact", "ising"], capsys)
     assert code == 2 and err == "spinscope: error: first line second line\n"
+
+
+@pytest.mark.parametrize(("text", "value"), [("1000", 1000), ("10_000", 10000), ("1e3", 1000),
+                                             ("2.5e3", 2500), (" 7 ", 7), ("1e17", 10**17)])
+def test_counts_accept_scientific_notation_for_whole_numbers(text, value):
+    from spinscope.cli._common import Count
+
+    assert Count(min=1).convert(text, None, None) == value
+
+
+@pytest.mark.parametrize("text", ["1.5", "1e400", "nan", "abc", "1e-3", "0"])
+def test_counts_refuse_what_is_not_a_whole_number_in_range(text, capsys):
+    code, out, err = run(["exact", "ising", "--L", text], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--L" in err and "Traceback" not in err
+
+
+def test_sizes_in_scientific_notation_reach_the_workflow(capsys):
+    code, out, _ = run(["--json", "--seed", "1", "exact", "ising", "--L", "2e0", "--T", "2"], capsys)
+    code2, out2, _ = run(["--json", "--seed", "1", "exact", "ising", "--L", "2", "--T", "2"], capsys)
+    assert code == code2 == 0 and out == out2 and '"log_z"' in out

@@ -7,6 +7,7 @@ and formats the result with :func:`emit`.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 
@@ -17,7 +18,32 @@ from spinscope._jsonutil import to_jsonable
 from spinscope._validation import parse_number_list
 from spinscope.errors import InputError
 
-__all__ = ["GlobalOptions", "emit", "get_options", "parse_int_list", "parse_range", "parse_temperatures", "to_jsonable"]
+__all__ = ["Count", "GlobalOptions", "emit", "get_options", "parse_int_list", "parse_range", "parse_temperatures", "to_jsonable"]
+
+
+class Count(click.IntRange):
+    """A whole number written as ``1000``, ``10_000`` or ``1e6`` (``--sweeps 1e6``), within a range.
+
+    Scientific notation is accepted when it denotes a whole number (``2.5e3`` is 2500, ``1.5`` is
+    refused); the range check is :class:`click.IntRange`'s.
+    """
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            text = value.strip().replace("_", "")
+            try:
+                value = int(text)
+            except ValueError:
+                try:
+                    number = float(text)
+                except ValueError:
+                    self.fail(f"{value!r} is not a whole number", param, ctx)
+                if not math.isfinite(number) or number != math.floor(number):
+                    self.fail(f"{value!r} is not a whole number", param, ctx)
+                value = int(number)
+        return super().convert(value, param, ctx)
 
 
 @dataclass

@@ -8,7 +8,14 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from spinscope.cli._common import emit, get_options, parse_fractions, parse_int_list, parse_range
+from spinscope.cli._common import (
+    Count,
+    emit,
+    get_options,
+    parse_fractions,
+    parse_int_list,
+    parse_range,
+)
 
 __all__ = ["command"]
 
@@ -82,20 +89,20 @@ def _spectrum_tap_lines(d: dict) -> list[str]:
 @click.option("--betas", default=None,
               help="Inverse temperatures of the lambda_min curve: start:stop:count or a comma list "
                    "[default: 200 points up to twice the natural scale].")
-@click.option("--n-betas", type=click.IntRange(min=3), default=200, help="Points of the default grid.")
-@click.option("--tap-starts", type=click.IntRange(min=1), default=64, help="Random starts of the TAP solver.")
+@click.option("--n-betas", type=Count(min=3), default=200, help="Points of the default grid.")
+@click.option("--tap-starts", type=Count(min=1), default=64, help="Random starts of the TAP solver.")
 @click.option("--tap-beta", type=float, default=None, help="Inverse temperature of the TAP solutions [default: 1.25 beta_c].")
 @click.option("--no-tap", is_flag=True, help="Skip the TAP solutions.")
 @click.option("--tap-count", is_flag=True,
               help="Count the distinct physical TAP solutions (minima, Plefka-valid) at --tap-count-at.")
 @click.option("--tap-count-at", default="0.5,0.01,0",
               help="Counting temperatures as fractions of T_c (comma list; 0 is T = 0: the one-flip-stable states).")
-@click.option("--tap-count-starts", type=click.IntRange(min=1), default=256, help="Start budget of each count.")
+@click.option("--tap-count-starts", type=Count(min=1), default=256, help="Start budget of each count.")
 @click.option("--no-spectrum", is_flag=True, help="Skip the spectrum of the bond matrix.")
 @click.option("--no-biases", is_flag=True, help="Ignore the biases (zero fields).")
 @click.option("--mc-check", is_flag=True,
               help="Also run parallel tempering and report P(q) below and above T_c (slow).")
-@click.option("--mc-sweeps", type=click.IntRange(min=10), default=2000, help="Sweeps of --mc-check.")
+@click.option("--mc-sweeps", type=Count(min=10), default=2000, help="Sweeps of --mc-check.")
 @click.option("--out", metavar="DIR", default=None, help="Directory for the plots (PNG; created if missing).")
 @click.option("--overwrite", is_flag=True, help="Allow --out to replace plots already there.")
 def command(weights_file, random_sizes, init, betas, n_betas, tap_starts, tap_beta, no_tap, tap_count,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from spinscope.cli._common import emit, parse_temperatures
+from spinscope.cli._common import Count, emit, parse_temperatures
 from spinscope.workflows.specs import LATTICES
 
 
@@ -15,10 +15,10 @@ from spinscope.workflows.specs import LATTICES
 @click.argument("model")
 @click.option("--T", "temps", default="1.5:3.5:9", show_default=True,
               help="Temperatures: a comma list or start:stop:count.")
-@click.option("--L", "L", type=click.IntRange(min=2), default=4, show_default=True, help="Linear size.")
-@click.option("--dim", type=click.IntRange(1, 3), default=None,
+@click.option("--L", "L", type=Count(min=2), default=4, show_default=True, help="Linear size.")
+@click.option("--dim", type=Count(1, 3), default=None,
               help="Hypercubic dimension (default: that of --lattice, square).")
-@click.option("--q", type=click.IntRange(min=2), default=3, show_default=True, help="States of Potts/clock spins.")
+@click.option("--q", type=Count(min=2), default=3, show_default=True, help="States of Potts/clock spins.")
 @click.option("--lattice", type=click.Choice(list(LATTICES)), default=None,
               help="chain, square (default), cubic, hypercubic (dimension --dim) or triangular; periodic.")
 @click.option("--J", "J", type=float, default=1.0, show_default=True, help="Coupling (> 0 ferromagnetic).")

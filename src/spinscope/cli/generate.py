@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from spinscope.cli._common import emit, get_options
+from spinscope.cli._common import Count, emit, get_options
 from spinscope.errors import InputError
 from spinscope.optimize.planted import PLANTED_KINDS
 
@@ -30,9 +30,9 @@ def _probabilities(text: str | None, kind: str) -> tuple[float, ...] | None:
 
 @click.command("generate")
 @click.argument("kind", metavar="KIND")
-@click.option("--n", "--N", "n", type=int, default=None,
+@click.option("--n", "--N", "n", type=Count(), default=None,
               help="Number of spins (wishart; >= 2) or of variables and clauses (xorsat; >= 4).")
-@click.option("--L", "L", type=int, default=None,
+@click.option("--L", "L", type=Count(), default=None,
               help="Linear size of the periodic square (tiles2d) or cubic (tiles3d) lattice; even, >= 4.")
 @click.option("--alpha", type=float, default=0.5, show_default=True,
               help="Wishart M/N (> 0): below about 1 hard, above easy.")

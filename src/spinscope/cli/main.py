@@ -15,7 +15,7 @@ import sys
 import click
 
 from spinscope._version import __version__
-from spinscope.cli._common import GlobalOptions
+from spinscope.cli._common import Count, GlobalOptions
 
 __all__ = ["cli", "main"]
 
@@ -62,7 +62,7 @@ def _is_input_error(exc: BaseException) -> bool:
 @click.option("--seed", type=int, default=None, help="Seed of every random choice (default: fresh entropy, recorded in outputs).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
               help="Where torch computations run.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
+@click.option("--threads", type=Count(min=1), default=None,
               help="CPU threads for numba/torch (default: all cores).")
 @click.option("--json", "json_", is_flag=True, help="Print a machine-readable JSON result on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from spinscope.cli._common import emit, get_options
+from spinscope.cli._common import Count, emit, get_options
 
 __all__ = ["command"]
 
@@ -36,9 +36,9 @@ def _basis_lines(model) -> list[str]:
               help="original, best, or a FILE of n operators (0/1 strings of length n, one per line).")
 @click.option("--search", type=click.Choice(["exact", "greedy", "anneal"]), default=None,
               help="Partition search [default: exact for n <= 22, else greedy].")
-@click.option("--order", type=click.IntRange(min=1), default=None,
+@click.option("--order", type=Count(min=1), default=None,
               help="With --basis best: only operators of order <= K, iterated (for large n).")
-@click.option("--steps", type=click.IntRange(min=0), default=20000, show_default=True,
+@click.option("--steps", type=Count(min=0), default=20000, show_default=True,
               help="Moves of --search anneal.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the fitted model (JSON) here.")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from spinscope.cli._common import emit, get_options
+from spinscope.cli._common import Count, emit, get_options
 from spinscope.mc.rules import BACKENDS, RULES
 from spinscope.workflows.specs import LATTICES
 
@@ -48,23 +48,23 @@ def _summary_text(result) -> str:
 @click.option("--lattice", type=click.Choice(list(LATTICES)), default=None,
               help="Lattice of ising/potts/clock/xy (default square) or ea (default cubic); "
                    "hypercubic takes its dimension from --dim.")
-@click.option("--dim", type=click.IntRange(1, 3), default=None, help="Hypercubic dimension (overrides the default lattice).")
-@click.option("--L", "L", type=click.IntRange(min=2), default=16, show_default=True, help="Linear lattice size.")
-@click.option("--n", "n", type=click.IntRange(min=2), default=64, show_default=True, help="Number of spins of sk.")
-@click.option("--q", type=int, default=None, help="States of potts (default 3) / clock (default 4).")
+@click.option("--dim", type=Count(1, 3), default=None, help="Hypercubic dimension (overrides the default lattice).")
+@click.option("--L", "L", type=Count(min=2), default=16, show_default=True, help="Linear lattice size.")
+@click.option("--n", "n", type=Count(min=2), default=64, show_default=True, help="Number of spins of sk.")
+@click.option("--q", type=Count(), default=None, help="States of potts (default 3) / clock (default 4).")
 @click.option("--T", "T", default="2.269", show_default=True,
               help="Temperatures: a comma list 2.0,2.269 or start:stop:count.")
 @click.option("--algorithm", type=click.Choice(list(RULES)), default="metropolis", show_default=True,
               help="Update rule: " + "; ".join(f"{r.name}: {r.support_text()}" for r in RULES.values()) + ".")
 @click.option("--backend", type=click.Choice(list(BACKENDS)), default="numba", show_default=True)
-@click.option("--sweeps", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--sweeps", type=Count(min=1), default=1000, show_default=True,
               help="Measurement sweeps per chain.")
-@click.option("--therm", type=click.IntRange(min=0), default=None, help="Thermalisation sweeps (default sweeps/5).")
-@click.option("--replicas", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--therm", type=Count(min=0), default=None, help="Thermalisation sweeps (default sweeps/5).")
+@click.option("--replicas", type=Count(min=1), default=1, show_default=True,
               help="Chains per temperature (>= 2: overlaps; multiple of 64 for multispin).")
-@click.option("--measure-every", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--measure-every", type=Count(min=1), default=1, show_default=True,
               help="Sweeps between measurements.")
-@click.option("--clusters", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--clusters", type=Count(min=1), default=1, show_default=True,
               help="Wolff clusters per sweep.")
 @click.option("--tempering", is_flag=True, help="Parallel tempering between the temperatures.")
 @click.option("--start", type=click.Choice(["random", "ordered"]), default="random", show_default=True,

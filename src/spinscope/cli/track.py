@@ -11,7 +11,7 @@ import warnings
 
 import click
 
-from spinscope.cli._common import emit, get_options, parse_fractions, parse_int_list
+from spinscope.cli._common import Count, emit, get_options, parse_fractions, parse_int_list
 from spinscope.errors import InputError
 
 __all__ = ["command"]
@@ -58,17 +58,17 @@ def _divergence_error(res, lr) -> InputError:
               help="Networks to train: relu, binary, or both (the same as relu,binary).")
 @click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default=_DEFAULTS["optimizer"])
 @click.option("--lr", type=float, default=_DEFAULTS["lr"], help="Learning rate (the paper's 1e-4).")
-@click.option("--batch-size", type=int, default=_DEFAULTS["batch_size"])
-@click.option("--epochs", type=int, default=_DEFAULTS["epochs"],
+@click.option("--batch-size", type=Count(), default=_DEFAULTS["batch_size"])
+@click.option("--epochs", type=Count(), default=_DEFAULTS["epochs"],
               help="Training epochs [default: 100 for digits, 3 for MNIST-sized datasets].")
-@click.option("--checkpoints", type=int, default=_DEFAULTS["checkpoints"],
+@click.option("--checkpoints", type=Count(), default=_DEFAULTS["checkpoints"],
               help="Log-spaced checkpoints per network (step 0 and the last step included).")
 @click.option("--init-scale", type=float, default=_DEFAULTS["init_scale"],
               help="Scale of the initial weights (small: rich regime; large: lazy regime).")
 @click.option("--tap-count-at", default="0.5,0.01,0",
               help="Count the physical TAP solutions at every checkpoint at these fractions of the untrained "
                    "network's T_c (comma list; 0 is T = 0, the one-flip-stable states; 'none' to skip).")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
+@click.option("--workers", type=Count(min=0), default=None,
               help="Analysis processes [default: one per core]; 0 analyses in the main process.")
 @click.option("--out", metavar="DIR", default=None,
               help="New run directory [default: runs/track-<date>-<time>].")
