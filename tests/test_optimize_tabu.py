@@ -137,7 +137,7 @@ def test_bad_settings_are_input_errors(settings, match):
 def test_defaults_scale_with_n():
     assert bls_defaults(800) == {"jump_min": 8, "jump_max": 80, "stagnation": 1000, "p_directed": 0.8,
                                  "tenure": (3, 80)}
-    assert bls_defaults(10) == {"jump_min": 1, "jump_max": 2, "stagnation": 1000, "p_directed": 0.8,
+    assert bls_defaults(10) == {"jump_min": 1, "jump_max": 5, "stagnation": 1000, "p_directed": 0.8,
                                 "tenure": (3, 4)}
 
 

@@ -17,7 +17,7 @@ objective ``E(s) = H(s) + offset`` (any Ising, QUBO or Max-Cut problem; single-s
    ``tenure``.
 
 The best state of each chain is kept. Defaults (``n`` spins): ``jump_min = max(1, n // 100)``,
-``jump_max = max(2, n // 10)``, ``stagnation = 1000``, ``p_directed = 0.8``, ``tenure = (3,
+``jump_max = max(n // 10, min(n // 2, 10))``, ``stagnation = 1000``, ``p_directed = 0.8``, ``tenure = (3,
 max(4, n // 10))``: our reading of the paper's settings (``L0 = 0.01 n``, ``Lmax = 0.1 n``,
 ``T = 1000``, ``P0 = 0.8``, tenure in ``[3, n/10]``). Measurements in ``docs/optimize.md``.
 """
@@ -58,7 +58,7 @@ def bls_defaults(n: int) -> dict:
     dict
         ``jump_min``, ``jump_max``, ``stagnation``, ``p_directed``, ``tenure`` (module docstring).
     """
-    return {"jump_min": max(1, n // 100), "jump_max": max(2, n // 10), "stagnation": 1000,
+    return {"jump_min": max(1, n // 100), "jump_max": max(n // 10, min(n // 2, 10), 1), "stagnation": 1000,
             "p_directed": 0.8, "tenure": (3, max(4, n // 10))}
 
 
@@ -197,7 +197,7 @@ def breakout_local_search(problem: Problem, *, num_reads: int = 4, num_cycles: i
         continue until it expires.
     jump_min, jump_max : int, optional
         Smallest and largest perturbation (moves); defaults ``max(1, n // 100)``,
-        ``max(2, n // 10)``.
+        ``max(n // 10, min(n // 2, 10))``.
     stagnation : int, optional
         Cycles without a better state before the largest jump (default 1000); also the scale of
         the decay of the directed-jump probability.

@@ -74,9 +74,9 @@ def _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream
 
 
 @njit(inline="always", cache=True)
-def _jump_size(hs, ctr, ints, n):
+def _jump_size(hs, ctr, ints):
     """Adapt the jump ``L`` after a descent: ``jump_max`` after ``stagnation`` cycles without
-    improvement; one more (up to ``n``) when the descent ended in one of the last ``RECENT``
+    improvement; one more (up to ``jump_max``) when the descent ended in one of the last ``RECENT``
     local optima (the same Zobrist hash); else ``jump_min``. The local optimum then enters the
     ring of recent ones."""
     seen = False
@@ -86,7 +86,7 @@ def _jump_size(hs, ctr, ints, n):
         ctr[JUMP] = ints[I_JMAX]
         ctr[STALL] = 0
     elif seen:
-        ctr[JUMP] = min(ctr[JUMP] + 1, n)
+        ctr[JUMP] = min(ctr[JUMP] + 1, ints[I_JMAX])
     else:
         ctr[JUMP] = ints[I_JMIN]
     hs[1 + ctr[CYCLES] % RECENT] = hs[0]
@@ -115,7 +115,7 @@ def _cycle(indptr, indices, data, s, f, e, hs, tabu_until, ctr, best_s, best, zo
         ctr[STALL] += 1
     if best[0] <= target:
         return e, True
-    _jump_size(hs, ctr, ints, n)
+    _jump_size(hs, ctr, ints)
     p = max(np.exp(-ctr[STALL] / ints[I_STALL]), p_directed)
     directed = uniform53(draw(stream, k)) < p
     k += 1
