@@ -39,7 +39,7 @@ from spinscope.optimize.memory import check_run_memory, local_search_bytes
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.result import SolveResult, make_result
 
-__all__ = ["bls_defaults", "breakout_local_search"]
+__all__ = ["bls_defaults", "breakout_local_search", "gain_bound"]
 
 _CHUNK_SECONDS = 0.1
 _REFRESH = 1000  # fields and energies are recomputed exactly every _REFRESH cycles
@@ -95,12 +95,37 @@ def _initial_spins(problem: Problem, R: int, keys: np.ndarray, initial_states: A
     return np.array(s, dtype=np.int8)
 
 
+def gain_bound(problem: Problem) -> int:
+    """``K`` with ``|s_i f_i| <= K`` for integer problems whose gain buckets are worth it, else -1.
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    int
+        ``max_i (|h_i| + sum_j |J_ij|)`` when every coupling and field is an integer and that is
+        at most ``max(64, 4 n)`` (so the ``2K + 1`` buckets cost no more than the spins);
+        otherwise -1 (the best move is found by a scan).
+    """
+    data = problem.csr()[2]
+    h = np.asarray(problem.model.fields, dtype=np.float64)
+    if not (np.all(data == np.rint(data)) and np.all(h == np.rint(h))):
+        return -1
+    rows = np.asarray(abs(problem.model.sparse_couplings()).sum(axis=1)).ravel() + np.abs(h)
+    K = int(np.max(rows, initial=0.0))
+    return K if K <= max(64, 4 * problem.n) else -1
+
+
 class _Chains:
     """The chain arrays of :mod:`spinscope.optimize.tabu_kernels`, and the exact refresh."""
 
     def __init__(self, problem: Problem, spins: np.ndarray, keys: np.ndarray, zob: np.ndarray) -> None:
         R, n = spins.shape
         self.problem, self.keys, self.zob = problem, keys, zob
+        self.kb = gain_bound(problem)
+        self.buckets = np.zeros((R, 2 * self.kb + 3 * n + 2) if self.kb >= 0 else (R, 1), dtype=np.int64)
         self.csr = problem.csr()
         self.spins = spins
         self.fields = np.empty((R, n))
@@ -125,7 +150,8 @@ class _Chains:
         indptr, indices, data = self.csr
         done = _tk.bls_cycles(indptr, indices, data, self.spins, self.fields, self.energy, self.best_spins,
                               self.best_energy, self.tabu_until, self.counters, self.hashes,
-                              self.zob, self.keys, c, ints, p_directed, tol, target)
+                              self.zob, self.keys, c, ints, p_directed, tol, target, self.kb, self.buckets,
+                              _REFRESH)
         return int(done.max())
 
 
@@ -235,7 +261,7 @@ def breakout_local_search(problem: Problem, *, num_reads: int = 4, num_cycles: i
         check_positive(time_limit, "time_limit")
     s = _check_settings(problem.n, {"jump_min": jump_min, "jump_max": jump_max, "stagnation": stagnation,
                                     "p_directed": p_directed, "tenure": tenure})
-    check_run_memory(local_search_bytes(problem, R), f"breakout local search with num_reads={R} on "
+    check_run_memory(local_search_bytes(problem, R, max(gain_bound(problem), 0)), f"breakout local search with num_reads={R} on "
                      f"n={problem.n} variables")
     ss = spawn_seeds(seed, 2)
     keys = make_keys(ss[0], R)
@@ -246,7 +272,7 @@ def breakout_local_search(problem: Problem, *, num_reads: int = 4, num_cycles: i
     total, stopped, t_best = _loop(ch, S, ints, s["p_directed"], _tolerance(problem),
                                    _target_energy(problem, target), time_limit, callback, t_start)
     wall = time.perf_counter() - t_start
-    settings = {"num_reads": R, "num_cycles": S, **s, "moves": ch.counters[:, 0].copy(),
+    settings = {"num_reads": R, "num_cycles": S, **s, "gain_buckets": ch.kb >= 0, "moves": ch.counters[:, 0].copy(),
                 "time_limit": time_limit, "target": target}
     return make_result(problem, "bls", ch.best_spins, time_to_best=t_best, wall_time=wall, sweeps=total,
                        rounds=1, stopped_by=stopped, target=target, seed=seed, settings=settings,

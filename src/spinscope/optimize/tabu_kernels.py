@@ -4,7 +4,10 @@ Energy convention as in :mod:`spinscope.optimize.kernels`: ``H(s) = -1/2 s^T J s
 local fields ``f_i = sum_j J_ij s_j + h_i``, and flipping spin ``i`` changes the energy by
 ``dE_i = 2 s_i f_i``; a flip updates the fields of the neighbours only (O(degree)). Choosing
 the best move scans the ``n`` values ``dE_i`` (O(n), from a random start so that ties are
-broken at random).
+broken at random); for integer problems (``s_i f_i`` an integer in ``[-K, K]``) the spins sit in
+``2K + 1`` doubly linked *gain buckets* instead, a flip moves the flipped spin and its
+neighbours between buckets (O(degree)), and the best move is the front of the lowest non-empty
+bucket (the spin that entered it last).
 
 Chain state (R chains, n spins; mutated in place)::
 
@@ -64,9 +67,94 @@ def _draw_int(stream, k, m):
 
 
 @njit(inline="always", cache=True)
-def _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream, k):
-    """Flip ``i``: fields, hash, tabu tenure (uniform in ``[tenure_min, tenure_max]``), moves."""
+def _unlink(head, nxt, prv, where, i):
+    """Take spin ``i`` out of its gain bucket."""
+    if prv[i] >= 0:
+        nxt[prv[i]] = nxt[i]
+    else:
+        head[where[i]] = nxt[i]
+    if nxt[i] >= 0:
+        prv[nxt[i]] = prv[i]
+
+
+@njit(inline="always", cache=True)
+def _link(head, nxt, prv, where, lo, i, b):
+    """Put spin ``i`` at the front of bucket ``b`` (``lo[0]``: no non-empty bucket below it)."""
+    where[i] = b
+    prv[i] = -1
+    nxt[i] = head[b]
+    if head[b] >= 0:
+        prv[head[b]] = i
+    head[b] = i
+    if b < lo[0]:
+        lo[0] = b
+
+
+@njit(inline="always", cache=True)
+def _rebucket(s, f, kb, head, nxt, prv, where, lo, i):
+    """Move spin ``i`` to the bucket ``kb + s_i f_i`` of its current gain."""
+    _unlink(head, nxt, prv, where, i)
+    _link(head, nxt, prv, where, lo, i, kb + np.int64(np.rint(s[i] * f[i])))
+
+
+@njit(cache=True)
+def _build_buckets(s, f, kb, buf, start):
+    """Fill the buckets (``buf``: head, next, prev, bucket of each spin, lowest bucket) in the
+    order ``start, start + 1, ...`` (mod n)."""
+    n = s.shape[0]
+    B = buf.shape[0] - 3 * n - 1
+    head, nxt, prv, where, lo = buf[:B], buf[B:B + n], buf[B + n:B + 2 * n], buf[B + 2 * n:B + 3 * n], buf[B + 3 * n:]
+    head[:] = -1
+    lo[0] = B
+    for k in range(n):
+        i = (start + k) % n
+        where[i] = 0
+        _link(head, nxt, prv, where, lo, i, kb + np.int64(np.rint(s[i] * f[i])))
+
+
+@njit(inline="always", cache=True)
+def _best_bucketed(tabu_until, now, e, best_e, tol, use_tabu, kb, buf, n):
+    """:func:`_best_move` from the buckets: the front spin of the lowest non-empty bucket, or
+    with ``use_tabu`` the first non-tabu one upwards (a whole bucket is allowed when its ``dE``
+    beats ``best_e``)."""
+    B = buf.shape[0] - 3 * n - 1
+    b = buf[B + 3 * n]
+    while b < B and buf[b] < 0:
+        b += 1
+    buf[B + 3 * n] = b
+    while b < B:
+        de = 2.0 * (b - kb)
+        i = buf[b]
+        if use_tabu and not e + de < best_e - tol:
+            while i >= 0 and tabu_until[i] > now:
+                i = buf[B + i]
+        if i >= 0:
+            return i, de
+        b += 1
+    return -1, np.inf
+
+
+@njit(inline="always", cache=True)
+def _choose(s, f, start, tabu_until, now, e, best_e, tol, use_tabu, kb, buf):
+    """The best allowed flip: from the buckets for integer problems (``kb >= 0``), else a scan."""
+    if kb >= 0:
+        return _best_bucketed(tabu_until, now, e, best_e, tol, use_tabu, kb, buf, s.shape[0])
+    return _best_move(s, f, start, tabu_until, now, e, best_e, tol, use_tabu)
+
+
+@njit(inline="always", cache=True)
+def _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream, k, kb, buf):
+    """Flip ``i``: fields (and gain buckets when ``kb >= 0``), hash, tabu tenure (uniform in
+    ``[tenure_min, tenure_max]``), moves."""
     _flip(indptr, indices, data, s, f, i)
+    if kb >= 0:
+        n = s.shape[0]
+        B = buf.shape[0] - 3 * n - 1
+        head, nxt, prv, where, lo = buf[:B], buf[B:B + n], buf[B + n:B + 2 * n], buf[B + 2 * n:B + 3 * n], \
+            buf[B + 3 * n:]
+        _rebucket(s, f, kb, head, nxt, prv, where, lo, i)
+        for p in range(indptr[i], indptr[i + 1]):
+            _rebucket(s, f, kb, head, nxt, prv, where, lo, indices[p])
     hs[0] ^= zob[i]
     span = ints[I_TMAX] - ints[I_TMIN] + 1
     tabu_until[i] = ctr[MOVES] + ints[I_TMIN] + _draw_int(stream, k, span)
@@ -94,16 +182,16 @@ def _jump_size(hs, ctr, ints):
 
 @njit(cache=True)
 def _cycle(indptr, indices, data, s, f, e, hs, tabu_until, ctr, best_s, best, zob,
-           stream, ints, p_directed, tol, target):
+           stream, ints, p_directed, tol, target, kb, buf):
     """One cycle (descent, then perturbation) of one chain; ``e`` is returned, ``best[0]`` and
     the other arrays are updated in place. Returns ``(e, reached_target)``."""
     n = s.shape[0]
     k = 0  # draws used in this cycle
     while True:  # steepest descent: the best flip while it lowers the energy
-        i, de = _best_move(s, f, _draw_int(stream, k, n), tabu_until, 0, e, best[0], tol, False)
+        i, de = _choose(s, f, _draw_int(stream, k, n), tabu_until, 0, e, best[0], tol, False, kb, buf)
         if i < 0 or de >= -tol:
             break
-        _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream, k + 1)
+        _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream, k + 1, kb, buf)
         e += de
         k += 2
     k += 1
@@ -121,13 +209,13 @@ def _cycle(indptr, indices, data, s, f, e, hs, tabu_until, ctr, best_s, best, zo
     k += 1
     for _ in range(ctr[JUMP]):  # perturbation: L tabu (directed) or random moves
         if directed:
-            i, de = _best_move(s, f, _draw_int(stream, k, n), tabu_until, ctr[MOVES], e, best[0], tol, True)
+            i, de = _choose(s, f, _draw_int(stream, k, n), tabu_until, ctr[MOVES], e, best[0], tol, True, kb, buf)
         else:
             i = _draw_int(stream, k, n)
             de = 2.0 * s[i] * f[i]
         if i < 0:
             break
-        _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream, k + 1)
+        _move(indptr, indices, data, s, f, i, hs, zob, tabu_until, ctr, ints, stream, k + 1, kb, buf)
         e += de
         k += 2
         if e < best[0] - tol:
@@ -141,7 +229,7 @@ def _cycle(indptr, indices, data, s, f, e, hs, tabu_until, ctr, best_s, best, zo
 
 @njit(parallel=True, cache=True)
 def bls_cycles(indptr, indices, data, spins, fields, energy, best_spins, best_energy, tabu_until,
-               counters, hashes, zob, keys, ncycles, ints, p_directed, tol, target):
+               counters, hashes, zob, keys, ncycles, ints, p_directed, tol, target, kb, buckets, rebuild):
     """Run up to ``ncycles`` breakout-local-search cycles on every chain (in parallel).
 
     Parameters
@@ -164,6 +252,13 @@ def bls_cycles(indptr, indices, data, spins, fields, energy, best_spins, best_en
         Energy differences up to ``tol`` count as equal.
     target : float
         Energy (without offset) at which a chain stops; ``-inf`` for none.
+    kb : int
+        ``K`` for integer problems (``|s_i f_i| <= K``; the best move is then found in gain
+        buckets), else ``-1`` (a scan of all ``n`` gains).
+    buckets : int64[R, 2K + 3n + 2] (or any shape with ``kb = -1``)
+        Each chain's buckets: heads, next, previous, bucket of each spin, lowest bucket.
+    rebuild : int
+        The buckets are rebuilt (from the exact fields) at cycles that are multiples of it.
 
     Returns
     -------
@@ -179,9 +274,11 @@ def bls_cycles(indptr, indices, data, spins, fields, energy, best_spins, best_en
             if best[0] <= target:
                 break
             stream = stream_start(keys[r], np.uint64(counters[r, CYCLES]))
+            if kb >= 0 and counters[r, CYCLES] % rebuild == 0:
+                _build_buckets(spins[r], fields[r], kb, buckets[r], _draw_int(stream, 1 << 40, spins.shape[1]))
             e, reached = _cycle(indptr, indices, data, spins[r], fields[r], e, hashes[r], tabu_until[r],
                                 counters[r], best_spins[r], best, zob, stream, ints,
-                                p_directed, tol, target)
+                                p_directed, tol, target, kb, buckets[r])
             counters[r, CYCLES] += 1
             done[r] += 1
             if reached:
