@@ -6,9 +6,10 @@ objective ``E(s) = H(s) + offset`` (any Ising, QUBO or Max-Cut problem; single-s
 ``dE_i = 2 s_i f_i``). Each read (chain) repeats *cycles*:
 
 1. **descent**: flip the spin with the lowest ``dE`` while ``dE < 0`` (a local optimum);
-2. **jump size** ``L``: ``jump_min`` after reaching a new local optimum, one more each time the
-   descent returns to the previous one (same energy and same Zobrist hash), ``jump_max`` after
-   ``stagnation`` cycles without a better state;
+2. **jump size** ``L``: ``jump_min`` after reaching a new local optimum, one more (up to
+   ``jump_max``) each time the descent ends in one of the last 8 local optima (same 64-bit
+   Zobrist hash; the paper compares with the previous one only, and a chain alternating between
+   two optima then never jumps further), ``jump_max`` after ``stagnation`` cycles without a better state;
 3. **perturbation**: ``L`` moves, *directed* with probability ``max(exp(-w / stagnation),
    p_directed)`` (``w``: cycles since the best improved), else *random*. A directed move flips
    the best non-tabu spin even when that raises the energy (a tabu walk); a tabu spin is
@@ -16,10 +17,13 @@ objective ``E(s) = H(s) + offset`` (any Ising, QUBO or Max-Cut problem; single-s
    uniformly random spin. Every flipped spin is tabu for a tenure drawn uniformly from
    ``tenure``.
 
-The best state of each chain is kept. Defaults (``n`` spins): ``jump_min = max(1, n // 100)``,
+The best state of each chain is kept. For integer problems the best move is taken from gain
+buckets (:func:`gain_bound`, :mod:`spinscope.optimize.tabu_kernels`), O(degree) per move;
+otherwise the ``n`` gains are scanned. Defaults (``n`` spins): ``jump_min = max(1, n // 100)``,
 ``jump_max = max(n // 10, min(n // 2, 10))``, ``stagnation = 1000``, ``p_directed = 0.8``, ``tenure = (3,
 max(4, n // 10))``: our reading of the paper's settings (``L0 = 0.01 n``, ``Lmax = 0.1 n``,
-``T = 1000``, ``P0 = 0.8``, tenure in ``[3, n/10]``). Measurements in ``docs/optimize.md``.
+``T = 1000``, ``P0 = 0.8``, tenure in ``[3, n/10]``; ``jump_max`` is at least ``min(n // 2, 10)``
+so that small problems can jump far enough). Measurements in ``docs/optimize.md``.
 """
 
 from __future__ import annotations
