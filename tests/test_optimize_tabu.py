@@ -125,6 +125,7 @@ def test_initial_states_are_used():
     ({"p_directed": 0}, "p_directed"),
     ({"tenure": (5, 2)}, r"tenure must be a pair 0 <= min <= max"),
     ({"tenure": 3}, r"tenure must be a pair \(min, max\)"),
+    ({"tenure": (1, 2, 3)}, r"tenure must be a pair \(min, max\)"),
     ({"tenure": (1.5, 3)}, "tenure must be an integer"),
     ({"time_limit": -1}, "time_limit"),
     ({"num_cycle": 3}, "unknown setting"),

@@ -77,9 +77,12 @@ def _check_settings(n: int, user: dict) -> dict:
         raise InputError(f"p_directed is a probability, 0 < p_directed <= 1, got {p}")
     s["p_directed"] = p
     try:
-        lo, hi = (check_int(t, "tenure") for t in s["tenure"])
+        pair = tuple(s["tenure"])
     except TypeError:
-        raise InputError(f"tenure must be a pair (min, max) of moves, got {s['tenure']!r}") from None
+        pair = ()
+    if len(pair) != 2:
+        raise InputError(f"tenure must be a pair (min, max) of moves, got {s['tenure']!r}")
+    lo, hi = (check_int(t, "tenure") for t in pair)
     if not 0 <= lo <= hi:
         raise InputError(f"tenure must be a pair 0 <= min <= max of moves, got {s['tenure']!r}")
     s["tenure"] = (lo, hi)
