@@ -527,7 +527,8 @@ def _pt_loop(run: _Run, ladders: _Ladders, S: int) -> tuple[int, str]:
         per_sweep = (time.perf_counter() - t1) / max(done, 1)
         total += done
         if total % _REFRESH == 0:  # at fixed rounds, so results do not depend on the chunking
-            ladders.restart_stuck(run, total)
+            if run.time_limit is not None or total < S:  # not after the last round
+                ladders.restart_stuck(run, total)
             run.refresh()
         reason = run.update(total, 0)
         if reason:
