@@ -25,6 +25,13 @@ Prints one JSON document on stdout (progress on stderr). Sections (``--what``):
              best-known cut is the run's ``time_to_best_s`` when it reached it. Baseline in the
              same run, same seeds: the same command with ``--solver sa`` (the default before
              ``auto``; ``--baseline none`` skips it). ``--time-limit`` (default 10 s).
+``compare``  Candidates against the default, interleaved: for each graph and seed, every arm of
+             ``--arms`` runs once, one after the other (so they share the machine's load), with
+             ``--time-limit`` and the best-known cut as target (the run stops there; whether it
+             hits is the same as without a target). An arm is ``auto`` (what ``solve`` does by
+             default), or ``SOLVER[:key=value,...]``; ``pt`` starts from
+             ``recommended_pt_settings``. Reports hits, median time to target and the load
+             average before and after (``os.getloadavg``).
 ``pt-table`` Parallel tempering on G14 (16 replicas x 2 ladders, 5000 rounds): spin updates per
              second with the tabulated Metropolis acceptance of integer problems against
              evaluating ``exp`` (medians of ``--reps``, same run; same chains either way).
@@ -34,6 +41,8 @@ Usage::
     python benchmarks/bench_optimize.py --quick --what quality --graphs G1,G22
     python benchmarks/bench_optimize.py --what speed --reps 3
     python benchmarks/bench_optimize.py --what cli --graphs G22,G14 --seeds 10
+    python benchmarks/bench_optimize.py --what compare --graphs G14 --seeds 20 \
+        --arms "auto;pt:restart_sweeps=10000;bls"
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -250,6 +260,42 @@ def cli_user_path(graphs: list[str], seeds: int, time_limit: float, baseline: st
     return out
 
 
+def _arm(spec: str, problem) -> tuple[str, dict]:
+    """``"auto"`` or ``"SOLVER:key=value,..."`` -> (solver, settings); values parsed as JSON."""
+    name, _, rest = spec.partition(":")
+    settings = recommended_pt_settings(problem) if name == "pt" else {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        settings[key] = json.loads(value)
+    return name, settings
+
+
+def compare(graphs: list[str], seeds: int, time_limit: float, arms: list[str]) -> dict:
+    """Arms interleaved seed by seed on each graph (module docstring)."""
+    out: dict = {"time_limit_s": time_limit, "seeds": list(range(seeds)), "arms": arms,
+                 "load_before": os.getloadavg(), "graphs": {}}
+    for g in graphs:
+        p = load_problem(DATA / f"{g}.txt")
+        best = BEST_KNOWN[g]
+        setup = {a: _arm(a, p) for a in arms}
+        for name, settings in setup.values():  # compile / warm up
+            solve(p, solver=name, seed=0, time_limit=0.2, **settings)
+        runs: dict = {a: [] for a in arms}
+        for seed in range(seeds):
+            for a, (name, settings) in setup.items():
+                r = solve(p, solver=name, seed=seed, time_limit=time_limit, target=best, **settings)
+                runs[a].append({"seed": seed, "cut": r.best_value, "time_to_best_s": round(r.time_to_best, 3),
+                                "sweeps": r.sweeps, "solver": r.solver})
+                log(f"{g} {a} seed {seed}: cut {r.best_value:.0f} / {best} at {r.time_to_best:.2f} s "
+                    f"({r.sweeps} sweeps, load {os.getloadavg()[0]:.1f})")
+        out["graphs"][g] = {"best_known": best, **{a: {"settings": {k: list(v) if isinstance(v, tuple) else v
+                                                                     for k, v in setup[a][1].items()},
+                                                        **_summary(runs[a], best), "runs": runs[a]}
+                                                    for a in arms}}
+    out["load_after"] = os.getloadavg()
+    return out
+
+
 def pt_table(reps: int) -> dict:
     """PT spin updates per second on G14 with tabulated acceptance against ``exp`` (same run)."""
     import spinscope.optimize.solvers as solvers
@@ -283,12 +329,15 @@ def pt_table(reps: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="short limits, one seed, smaller SK/lattice")
-    ap.add_argument("--what", default="quality,sk,speed", help="comma list of quality, sk, speed, pt-table, cli")
+    ap.add_argument("--what", default="quality,sk,speed",
+                    help="comma list of quality, sk, speed, pt-table, cli, compare")
     ap.add_argument("--graphs", default=",".join(GROUP1 + GROUP2), help="comma list of Gset graphs")
     ap.add_argument("--seeds", type=int, default=None, help="seeds per graph (default 3, quick 1)")
     ap.add_argument("--solver", default="pt", choices=["sa", "pt", "pa", "sb"])
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each speed measurement")
     ap.add_argument("--time-limit", type=float, default=10.0, help="cli: --time-limit of each run")
+    ap.add_argument("--arms", default="auto;pt:restart_sweeps=10000",
+                    help="compare: ';'-separated arms, 'auto' or 'SOLVER[:key=value,...]'")
     ap.add_argument("--baseline", default="sa", choices=["none", "sa", "pt", "pa", "sb"],
                     help="cli: the --solver of the baseline runs")
     args = ap.parse_args()
@@ -306,6 +355,9 @@ def main() -> None:
     if "cli" in what:
         graphs = [g for g in args.graphs.split(",") if g] if args.graphs != ",".join(GROUP1 + GROUP2) else ["G22", "G14"]
         result["cli"] = cli_user_path(graphs, args.seeds or 5, args.time_limit, args.baseline)
+    if "compare" in what:
+        result["compare"] = compare([g for g in args.graphs.split(",") if g], args.seeds or 20, args.time_limit,
+                                    args.arms.split(";"))
     print(json.dumps(result, indent=2))
 
 

@@ -181,3 +181,38 @@ def test_sampler_default_is_auto():
     with pytest.raises(InputError, match="unknown setting"):
         SpinscopeSampler(num_sweep=10)
     assert SpinscopeSampler("sa").sample_ising({0: 1.0}, {}, num_sweeps=10, seed=0).info["auto"] is None
+
+
+# --------------------------------------------------------------- restarts of stuck PT ladders
+def test_pt_restarts_stuck_ladders_and_keeps_the_best():
+    """restart_sweeps: a ladder whose best has not improved for that many rounds starts again
+    from random states (checked every 1000 rounds); the best states are kept, the run stays
+    reproducible for a seed on any thread count, and the ground state (enumerated) is found."""
+    import itertools
+
+    import numba
+
+    from spinscope.optimize.solvers import parallel_tempering
+
+    p = sk_problem(12, seed=5)
+    exact = float(np.min(p.energy(np.array(list(itertools.product([-1, 1], repeat=12)), dtype=np.int8))))
+    kw = {"num_replicas": 4, "num_reads": 2, "num_sweeps": 6000, "restart_sweeps": 1000}
+    a = parallel_tempering(p, seed=3, **kw)
+    # a ladder restarts at a check (rounds 2000..5000; none after the last round) when its record
+    # is at least 1000 rounds old: at least once each (12 spins: found within 1000 rounds), at
+    # most 4 times each
+    assert 2 <= a.settings["restarts"] <= 8 and a.settings["restart_sweeps"] == 1000
+    assert a.best_energy == pytest.approx(exact, abs=1e-9)
+    np.testing.assert_allclose(a.energies, p.energy(a.states))
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        b = parallel_tempering(p, seed=3, **kw)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(a.states, b.states)
+    np.testing.assert_array_equal(a.final_states, b.final_states)
+    c = parallel_tempering(p, seed=3, **{**kw, "restart_sweeps": None})
+    assert c.settings["restarts"] == 0 and not np.array_equal(a.final_states, c.final_states)
+    with pytest.raises(InputError, match="restart_sweeps must be >= 1"):
+        parallel_tempering(p, seed=3, **{**kw, "restart_sweeps": 0})

@@ -24,7 +24,8 @@ from spinscope.optimize.solve import solve
 
 SMALL = {"sa": {"num_sweeps": 50, "num_reads": 2}, "pt": {"num_sweeps": 50, "num_replicas": 4},
          "pa": {"num_steps": 5, "num_reads": 8}, "sb": {"num_steps": 50, "num_reads": 4},
-         "cim": {"num_steps": 50, "num_reads": 4}, "cac": {"num_steps": 50, "num_reads": 4}}
+         "cim": {"num_steps": 50, "num_reads": 4}, "cac": {"num_steps": 50, "num_reads": 4},
+         "bls": {"num_cycles": 20, "num_reads": 2}}
 
 
 def _import_graph(package_dir: Path, package: str) -> dict[str, set[str]]:
@@ -92,7 +93,7 @@ def test_optimize_module_graph_is_acyclic_counting_lazy_imports():
 
 
 def test_registry_entries_and_derived_names():
-    assert list(SOLVER_REGISTRY) == ["sa", "pt", "pa", "sb", "cim", "cac"]
+    assert list(SOLVER_REGISTRY) == ["sa", "pt", "pa", "sb", "cim", "cac", "bls"]
     assert opt.SOLVERS is SOLVERS and opt.SOLVER_REGISTRY is SOLVER_REGISTRY
     for name, spec in SOLVER_REGISTRY.items():
         assert spec.name == name and SOLVERS[name] is spec.function
@@ -103,8 +104,8 @@ def test_registry_entries_and_derived_names():
         assert spec.reads_setting == "num_reads" and spec.runs_on("cpu")
     for name in ("sb", "cim", "cac"):
         assert SOLVER_REGISTRY[name].devices == ("cpu", "cuda") and SOLVER_REGISTRY[name].runs_on("cuda:1")
-    assert all(SOLVER_REGISTRY[n].devices == ("cpu",) for n in ("sa", "pt", "pa"))
-    assert solvers_on("cuda") == ("sb", "cim", "cac") and solvers_on("cpu") == ("sa", "pt", "pa", "sb", "cim", "cac")
+    assert all(SOLVER_REGISTRY[n].devices == ("cpu",) for n in ("sa", "pt", "pa", "bls"))
+    assert solvers_on("cuda") == ("sb", "cim", "cac") and solvers_on("cpu") == ("sa", "pt", "pa", "sb", "cim", "cac", "bls")
     assert solvers_accepting("num_replicas") == ("pt",) and solvers_accepting("variant") == ("sb",)
     with pytest.raises(TypeError):
         SOLVERS["new"] = SOLVERS["sa"]  # read-only: the registry is the one place to add solvers
@@ -124,7 +125,7 @@ def test_solve_dispatch_and_errors_come_from_the_registry():
     p = ising_problem([1.0, -1.0, 0.5])
     assert inspect.signature(solve).parameters["solver"].default == "auto"  # was "sa" (issue 12)
     assert solve(p, solver="sa", seed=0, num_sweeps=20).solver == "sa"
-    with pytest.raises(InputError, match=r"solver must be one of \('sa', 'pt', 'pa', 'sb', 'cim', 'cac'\), got 'qa'"):
+    with pytest.raises(InputError, match=r"solver must be one of \('sa', 'pt', 'pa', 'sb', 'cim', 'cac', 'bls'\), got 'qa'"):
         solve(p, solver="qa")
     with pytest.raises(InputError, match=r"solver must be one of"):
         get_solver(["sa"])  # unhashable names are refused the same way

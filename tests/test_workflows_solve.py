@@ -80,7 +80,7 @@ def test_progress_names_problem_and_solver(square):
     ({"time_limit": -1}, "--time-limit must be a positive number of seconds, got -1"),
     ({"time_limit": float("nan")}, "--time-limit must be a positive number"),
     # an explicit solver (the default "auto" takes a solver that accepts the option)
-    ({"device": "cuda", "solver": "sa"}, "--device cuda applies to --solver sb, cim or cac only; sa, pt and pa run on the CPU"),
+    ({"device": "cuda", "solver": "sa"}, "--device cuda applies to --solver sb, cim or cac only; sa, pt, pa and bls run on the CPU"),
     ({"replicas": 4, "solver": "sa"}, "--replicas and --cluster-moves apply to --solver pt only"),
     ({"replicas": 4, "variant": "discrete"}, r"no solver takes --replicas and --variant \(--replicas: pt; --variant: sb\)"),
     ({"replicas": 4, "device": "cuda"}, r"no solver takes --replicas on --device cuda \(--replicas: pt; cuda: sb, cim or cac\)"),

@@ -74,6 +74,7 @@ from spinscope.optimize.solvers import (
     recommended_pt_settings,
     simulated_annealing,
 )
+from spinscope.optimize.tabu import breakout_local_search
 from spinscope.optimize.tts import TimeToSolution, median_tts, time_to_solution, tts_from_success
 from spinscope.optimize.tts_target import TimeToTarget, optimal_tts, time_to_target
 from spinscope.optimize.xorsat import XorsatInstance, xorsat_planted
@@ -96,6 +97,7 @@ __all__ = [
     "TimeToTarget",
     "XorsatInstance",
     "analyze_landscape",
+    "breakout_local_search",
     "chaotic_amplitude_control",
     "coherent_ising_machine",
     "default_beta_range",

@@ -14,6 +14,8 @@ result), in bytes:
 * each Monte Carlo chain (SA read, PT replica, PA population member): ``62 n + 32 m + 64`` with
   ``m`` the Max-Cut edges (spins, fields, best spins; float64 temporaries of the exact energy
   refresh; the per-edge temporaries of recomputing cuts);
+* each breakout-local-search chain: a Monte Carlo chain plus ``32 n + 16 K + 136`` (tabu
+  tenures, gain buckets of integer problems with ``|s_i f_i| <= K``, counters, hashes);
 * each simulated-bifurcation trajectory: ``(16 + 10 d) n`` for torch (``d`` = 4 or 8 bytes per
   value) or ``80 n`` for numba, plus the dense coupling matrix when torch uses one.
 
@@ -26,7 +28,8 @@ import os
 
 from spinscope._validation import check_memory
 
-__all__ = ["chain_bytes", "check_problem_size", "check_run_memory", "check_text_file", "problem_bytes"]
+__all__ = ["chain_bytes", "check_problem_size", "check_run_memory", "check_text_file", "local_search_bytes",
+           "problem_bytes"]
 
 _PER_VARIABLE = 64
 _PER_PAIR = 200
@@ -124,3 +127,24 @@ def check_run_memory(nbytes: float, what: str) -> None:
     MemoryLimitError
     """
     check_memory(nbytes, what)
+
+
+def local_search_bytes(problem, reads: int, gain_bound: int = 0) -> float:
+    """Peak bytes of a breakout-local-search run (:mod:`spinscope.optimize.tabu`).
+
+    Parameters
+    ----------
+    problem : Problem
+    reads : int
+        Chains.
+    gain_bound : int
+        ``K`` of the gain buckets (0 without them).
+
+    Returns
+    -------
+    float
+        ``reads * (chain_bytes + 32 n + 16 K + 136) + 8 n`` (per chain: an int64 tabu tenure per
+        spin, the gain buckets' ``2K + 3n + 2`` int64 words, counters and hashes; shared: the
+        Zobrist keys).
+    """
+    return reads * (chain_bytes(problem) + 32.0 * problem.n + 16.0 * gain_bound + 136.0) + 8.0 * problem.n

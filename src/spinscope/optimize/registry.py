@@ -30,6 +30,7 @@ from spinscope.optimize.solvers import (
     recommended_pt_settings,
     simulated_annealing,
 )
+from spinscope.optimize.tabu import breakout_local_search
 
 __all__ = ["AUTO", "DENSE", "SOLVERS", "SOLVER_CHOICES", "SOLVER_REGISTRY", "AutoChoice",
            "SolverSpec", "choose_solver", "eligible_solvers", "get_solver", "problem_features",
@@ -165,6 +166,8 @@ _ENTRIES = (
                "(CIM-AHC; CPU or CUDA)", devices=("cpu", "cuda"), sweeps_setting="num_steps"),
     SolverSpec("cac", chaotic_amplitude_control, "coherent Ising machine with chaotic amplitude control "
                "(CAC; CPU or CUDA)", devices=("cpu", "cuda"), sweeps_setting="num_steps"),
+    SolverSpec("bls", breakout_local_search, "breakout local search (steepest descent, then adaptive tabu or "
+               "random jumps; Benlic & Hao 2013)", sweeps_setting="num_cycles"),
 )
 
 #: name -> :class:`SolverSpec`, read-only

@@ -469,8 +469,10 @@ class _Ladders:
     """Parallel-tempering state besides the chains: ladder, keys, permutations, statistics."""
 
     def __init__(self, problem: Problem, betas_t: np.ndarray, G: int, seed: SeedLike,
-                 cluster_moves: bool) -> None:
+                 cluster_moves: bool, restart: int | None = None) -> None:
         T = betas_t.size
+        self.restart, self.restarts = restart, 0
+        self.record, self.since = np.full(G, np.inf), np.zeros(G, dtype=np.int64)
         self.betas_t, self.G, self.cluster_moves = betas_t, G, bool(cluster_moves)
         ss = spawn_seeds(seed, 3)
         self.keys, self.swap_keys = make_keys(ss[0], G * T), make_keys(ss[1], G)
@@ -497,9 +499,25 @@ class _Ladders:
                                 run.target, self.accepted, self.accept)
         return int(done.max())
 
+    def restart_stuck(self, run: _Run, total: int) -> None:
+        """Restart from fresh random states every ladder whose best energy has not improved for
+        ``restart`` rounds (called at the exact-refresh rounds, so runs stay reproducible)."""
+        if self.restart is None:
+            return
+        T = self.betas_t.size
+        best = run.best_energy.reshape(self.G, T).min(1)
+        better = best < self.record
+        self.record[better], self.since[better] = best[better], total
+        for g in np.flatnonzero(total - self.since >= self.restart):
+            rows = slice(g * T, (g + 1) * T)
+            run.spins[rows] = _k.random_spins(self.keys[rows], _INIT_COUNTER + np.uint64(total), run.problem.n)
+            self.since[g] = total
+            self.restarts += 1
+
     def statistics(self, total: int) -> dict:
         """Swap acceptance per neighbouring pair and (cluster moves) mean cluster size per beta."""
-        stats = {"swap_acceptance": self.accepted.sum(0) / max(self.G * (total / 2.0), 1.0)}
+        stats = {"swap_acceptance": self.accepted.sum(0) / max(self.G * (total / 2.0), 1.0),
+                 "restarts": self.restarts}
         if self.cluster_moves:
             stats["cluster_size"] = self.sizes.sum(0) / max(total * (self.G // 2), 1)
         return stats
@@ -517,8 +535,10 @@ def _pt_loop(run: _Run, ladders: _Ladders, S: int) -> tuple[int, str]:
         done = ladders.sweeps(run, total, c)
         per_sweep = (time.perf_counter() - t1) / max(done, 1)
         total += done
-        if total % _REFRESH == 0:
-            run.refresh()  # at fixed rounds, so results do not depend on the chunking
+        if total % _REFRESH == 0:  # at fixed rounds, so results do not depend on the chunking
+            if run.time_limit is not None or total < S:  # not after the last round
+                ladders.restart_stuck(run, total)
+            run.refresh()
         reason = run.update(total, 0)
         if reason:
             stopped = reason
@@ -536,8 +556,9 @@ def _pt_bytes(problem: Problem, T: int, G: int) -> float:
 
 def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: int = 2,
                        num_sweeps: int = 1000, beta_range: tuple[float, float] | None = None,
-                       cluster_moves: bool = False, time_limit: float | None = None,
-                       target: float | None = None, seed: SeedLike = None,
+                       cluster_moves: bool = False, restart_sweeps: int | None = None,
+                       time_limit: float | None = None, target: float | None = None,
+                       seed: SeedLike = None,
                        callback: Callable[[dict], None] | None = None) -> SolveResult:
     """Parallel tempering (replica exchange) over a geometric ladder of ``num_replicas`` betas.
 
@@ -569,6 +590,9 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
         Ends of the ladder; default :func:`default_pt_beta_range`.
     cluster_moves : bool
         Houdayer cluster moves between paired ladders.
+    restart_sweeps : int, optional
+        Restart a ladder from fresh random states when its best energy has not improved for
+        this many rounds (checked every 1000 rounds; the best states found are kept).
     time_limit, target : float, optional
         Stop early (seconds; a cut for Max-Cut, else an energy).
     seed : int, Generator or None
@@ -591,7 +615,8 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
         raise InputError(f"cluster_moves pairs the ladders: num_reads must be even, got {G}")
     check_run_memory(_pt_bytes(problem, T, G), f"parallel tempering with num_reads={G} ladders of "
                      f"num_replicas={T} on n={problem.n} variables")
-    ladders = _Ladders(problem, np.geomspace(b0, b1, T), G, seed, cluster_moves)
+    R0 = None if restart_sweeps is None else check_int(restart_sweeps, "restart_sweeps", minimum=1)
+    ladders = _Ladders(problem, np.geomspace(b0, b1, T), G, seed, cluster_moves, R0)
     run = _Run(problem, G * T, seed=seed, time_limit=time_limit, target=target, callback=callback)
     t_setup = time.perf_counter() - t0
     run.t_start = time.perf_counter()
@@ -600,7 +625,8 @@ def parallel_tempering(problem: Problem, *, num_replicas: int = 16, num_reads: i
     stats = ladders.statistics(total)
     settings = {"num_replicas": T, "num_reads": G, "num_sweeps": S, "beta_range": (b0, b1),
                 "betas": ladders.betas_t, "swap_acceptance": stats.pop("swap_acceptance"),
-                "cluster_moves": bool(cluster_moves), "time_limit": time_limit, "target": target,
+                "cluster_moves": bool(cluster_moves), "restart_sweeps": R0, "time_limit": time_limit,
+                "target": target,
                 **stats}
     return run.result("pt", sweeps=total, rounds=1, stopped_by=stopped, settings=settings,
                       t_setup=t_setup)
