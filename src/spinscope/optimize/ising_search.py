@@ -69,6 +69,9 @@ class IsingSearchResult:
         Decimated spins.
     reached_target : bool or None
         Whether ``energy <= target`` (None without a target).
+    search_energy : float
+        The best energy as tracked incrementally by the kernel (equals ``energy`` up to rounding;
+        kept as a check of the incremental updates).
     """
 
     energy: float
@@ -80,12 +83,14 @@ class IsingSearchResult:
     encoding: str
     n_fine: int
     reached_target: bool | None
+    search_energy: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the spins as a list)."""
         return {"energy": self.energy, "value": self.value, "evaluations": self.evaluations,
                 "descents": self.descents, "seconds": self.seconds, "encoding": self.encoding,
-                "n_fine": self.n_fine, "reached_target": self.reached_target, "s": self.s.tolist()}
+                "n_fine": self.n_fine, "reached_target": self.reached_target, "search_energy": self.search_energy,
+                "s": self.s.tolist()}
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -301,5 +306,6 @@ def ising_local_search(problem: Problem, *, budget: int | None = None, time_limi
                              evaluations=int(state[1]), descents=int(state[2]), seconds=seconds,
                              encoding="none" if enc is None else ("independent" if enc.independent else "block"),
                              n_fine=0 if enc is None else int(enc.fine.size),
-                             reached_target=None if target is None else bool(energy <= float(target) + tol))
+                             reached_target=None if target is None else bool(energy <= float(target) + tol),
+                             search_energy=float(state[0]) + problem.offset)
 
