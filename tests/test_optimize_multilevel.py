@@ -12,7 +12,11 @@ from spinscope.optimize import maxcut_from_edges
 from spinscope.optimize.encoded_instances import random_maxcut_problem, sk_pm_problem
 from spinscope.optimize.level_study import level_study
 from spinscope.optimize.multilevel import coarse_grain_table, ising_levels, partition_levels
-from spinscope.optimize.partition import codes_to_spins, partition_residual, random_partition_numbers
+from spinscope.optimize.partition import (
+    codes_to_spins,
+    partition_residual,
+    random_partition_numbers,
+)
 
 
 def _check_levels_compose(ml, value, unique=True):

@@ -38,7 +38,7 @@ def random_maxcut_problem(n: int, *, degree: float = 3.0, seed: SeedLike = None)
     n = check_int(n, "n", minimum=2)
     degree = check_positive(degree, "degree")
     pairs = n * (n - 1) // 2
-    m = int(round(degree * n / 2))
+    m = round(degree * n / 2)
     if not 1 <= m <= pairs:
         raise InputError(f"degree {degree} gives {m} edges; n = {n} allows 1 .. {pairs}")
     rng = make_rng(seed)

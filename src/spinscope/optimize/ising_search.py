@@ -36,7 +36,12 @@ from numba import njit
 from spinscope._rng import draw, make_keys, stream_start, uniform53
 from spinscope._validation import SeedLike, check_int, check_positive
 from spinscope.errors import InputError
-from spinscope.optimize.encodings import MAX_COUPLED_FINE, IsingEncoding, _greedy_independent_set, ising_encoding
+from spinscope.optimize.encodings import (
+    MAX_COUPLED_FINE,
+    IsingEncoding,
+    _greedy_independent_set,
+    ising_encoding,
+)
 from spinscope.optimize.partition import codes_to_spins
 from spinscope.optimize.problems import Problem
 

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from spinscope._validation import SeedLike, check_int, spawn_seeds
+from spinscope.errors import InputError
 from spinscope.optimize.encoded_instances import LANDSCAPE_KINDS, random_instance
 from spinscope.optimize.landscape import analyze_landscape
 from spinscope.optimize.multilevel import MultilevelEncoding, ising_levels, partition_levels
 from spinscope.optimize.partition import check_exhaustive_size
-from spinscope.errors import InputError
 
 __all__ = ["LEVEL_KEYS", "instance_levels", "level_study"]
 
