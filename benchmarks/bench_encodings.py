@@ -16,6 +16,9 @@ Workloads:
 * ``levels``: the multi-level encoding (each level decimates the smaller half of the spins still
   coarse): per level mean minima and exact walk success, over random partition, ±1 SK and sparse
   Max-Cut instances at n = 16, 18, 20 (``--level-instances`` each, default 50).
+* ``fine``: partition local search at n = 64 and 128 (20 instances, 10^5 evaluations) against
+  the number k of decimated numbers, k = 0 (the original, the baseline), 4, 8, 12, 16, 20: at
+  large n the multi-level flow is cut off by the oracle, which stores 2^k sorted sums.
 * ``ising``: ±1 SK at n = 64, 128, 256, 10 instances: best energy of first-improvement descents
   with restarts on the original landscape (the baseline) and on the block encodings with 4 and 8
   decimated spins, (a) with the same number of evaluations (10^6) and (b) with the same wall time
@@ -25,7 +28,7 @@ Workloads:
   the original landscape and on the independent-set encoding, same evaluations (10^6) and same
   wall time (1 s; Gset 5 s, 3 runs).
 
-Run: ``python benchmarks/bench_encodings.py [--quick] [--what landscapes|search|levels|ising|maxcut|all]``.
+Run: ``python benchmarks/bench_encodings.py [--quick] [--what landscapes|search|fine|levels|ising|maxcut|all]``.
 """
 
 from __future__ import annotations
@@ -105,6 +108,25 @@ def search(sizes, budgets, instances: int, n_fine: int = 16) -> list[dict]:
                 "encoded_better_than_kk": int(np.sum(np.array(res["encoded"]) < np.array(kk))),
                 **{f"seconds_{k}": round(v, 3) for k, v in secs.items()},
             })
+    return rows
+
+
+def fine(sizes, instances: int, budget: int = 100_000, ks=(0, 4, 8, 12, 16, 20)) -> list[dict]:
+    partition_local_search([1.0, 2.0, 4.0], budget=10, n_fine=1)  # compile outside the timings
+    rows = []
+    for n in sizes:
+        res = {k: [] for k in ks}
+        secs = {k: 0.0 for k in ks}
+        for i in range(instances):
+            a = random_partition_numbers(n, seed=10_000 * n + i)
+            for k in ks:
+                r, t = _run(a, budget, k, i)
+                res[k].append(r)
+                secs[k] += t
+        rows.append({"n": n, "instances": instances, "budget": budget,
+                     "median_residual": {str(k): float(np.median(v)) for k, v in res.items()},
+                     "better_than_original": {str(k): int(np.sum(np.array(v) < np.array(res[0]))) for k, v in res.items()},
+                     "seconds": {str(k): round(v, 3) for k, v in secs.items()}})
     return rows
 
 
@@ -195,7 +217,7 @@ def maxcut(sizes, instances: int, budget: int = 10**6, seconds: float = 1.0, gse
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 instances, n = 16 and 18, one budget")
-    ap.add_argument("--what", choices=("landscapes", "search", "levels", "ising", "maxcut", "all"), default="all")
+    ap.add_argument("--what", choices=("landscapes", "search", "fine", "levels", "ising", "maxcut", "all"), default="all")
     ap.add_argument("--instances", type=int, default=100)
     ap.add_argument("--level-instances", type=int, default=50)
     args = ap.parse_args()
@@ -206,6 +228,8 @@ def main() -> None:
     if args.what in ("search", "all"):
         out["search"] = search((64,) if args.quick else (64, 128), (10_000,) if args.quick else (10_000, 100_000),
                                5 if args.quick else 20)
+    if args.what in ("fine", "all"):
+        out["fine"] = fine((64,) if args.quick else (64, 128), 5 if args.quick else 20)
     if args.what in ("levels", "all"):
         out["levels"] = levels((12, 14) if args.quick else (16, 18, 20), 5 if args.quick else args.level_instances)
     if args.what in ("ising", "all"):

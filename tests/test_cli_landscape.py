@@ -80,7 +80,8 @@ def test_search_on_a_gset_file(capsys, shared_data):
     (["landscape", "search", "ising", "--budget", "-5"], "budget must be >= 1"),
     (["landscape", "search", "ising", "--n", "1"], "n must be >= 2"),
     (["landscape", "search", "maxcut", "/no/such/file"], "does not exist"),
-    (["landscape", "search", "partition", "--time-limit", "1"], "not a --time-limit"),
+    (["landscape", "search", "partition", "--time-limit", "1"], "no --time-limit"),
+    (["landscape", "search", "partition", "--method", "steepest"], "no --method steepest"),
     (["landscape", "search", "ising", "--time-limit", "0"], "time_limit"),
     (["landscape", "search", "tsp"], "tsp"),
 ])

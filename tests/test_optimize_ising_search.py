@@ -22,22 +22,23 @@ SMALL = [
 
 @pytest.mark.parametrize("make", SMALL)
 @pytest.mark.parametrize("encoding, n_fine", [("none", None), ("independent", None), ("block", 4), ("block", 9)])
-def test_never_below_and_reaches_the_exact_ground_state(make, encoding, n_fine):
+@pytest.mark.parametrize("method", ["first", "steepest"])
+def test_never_below_and_reaches_the_exact_ground_state(make, encoding, n_fine, method):
     p = make()
     e0 = ising_energy_table(p).min()
-    short = ising_local_search(p, budget=300, encoding=encoding, n_fine=n_fine, seed=1)
+    short = ising_local_search(p, budget=300, encoding=encoding, n_fine=n_fine, method=method, seed=1)
     assert short.energy >= e0 - 1e-9 and short.evaluations == 300
     assert short.energy == pytest.approx(float(p.energy(short.s)), abs=1e-9)
     assert short.search_energy == pytest.approx(short.energy, abs=1e-9)  # incremental bookkeeping
-    full = ising_local_search(p, budget=200_000, encoding=encoding, n_fine=n_fine, target=e0, seed=2)
+    full = ising_local_search(p, budget=200_000, encoding=encoding, n_fine=n_fine, method=method, target=e0, seed=2)
     assert full.reached_target and full.energy == pytest.approx(e0, abs=1e-9)
     assert full.evaluations < 200_000  # stopped at the target
 
 
 def test_incremental_energy_matches_recomputation_at_large_n():
     for p, enc in ((sk_problem(96, seed=1), "block"), (random_maxcut_problem(300, seed=2), "independent")):
-        for budget in (1, 777, 20_000):
-            r = ising_local_search(p, budget=budget, encoding=enc, seed=budget)
+        for budget, method in ((1, "first"), (777, "steepest"), (20_000, "first"), (20_000, "steepest")):
+            r = ising_local_search(p, budget=budget, encoding=enc, method=method, seed=budget)
             assert r.search_energy == pytest.approx(r.energy, rel=1e-12, abs=1e-9)
             assert r.value == pytest.approx(float(p.value(r.s)), abs=1e-9)
 
@@ -52,6 +53,24 @@ def test_search_is_deterministic_and_encodings_are_chosen():
     assert search_encoding(p, "none") is None
     t = ising_local_search(p, time_limit=0.05, seed=1)
     assert t.evaluations > 0 and t.seconds >= 0.05
+
+
+@pytest.mark.parametrize("encoding", ["none", "independent", "block"])
+def test_one_steepest_step_against_direct_enumeration(encoding):
+    # budget 1 returns the random start; budget 1 + m adds one full scan, after which the steepest
+    # descent stands on the lowest of the start and its m (encoded) neighbours
+    p = maxcut_from_edges([(i, (i + 1) % 12) for i in range(12)] + [(0, 6), (2, 9), (4, 10)],
+                          np.linspace(0.3, 1.9, 15))
+    enc = search_encoding(p, encoding, 4)
+    start = ising_local_search(p, budget=1, encoding=encoding, n_fine=4, method="steepest", seed=11)
+    x = start.s if enc is None else enc.encode(start.s)
+    m = x.shape[0]
+    flips = np.where(np.eye(m, dtype=bool), -x, x)
+    cost = p.energy if enc is None else enc.energy
+    expected = min(float(cost(x)), float(np.min(cost(flips))))
+    one = ising_local_search(p, budget=1 + m, encoding=encoding, n_fine=4, method="steepest", seed=11)
+    assert one.method == "steepest" and one.evaluations == 1 + m
+    assert one.energy == pytest.approx(expected, abs=1e-12)
 
 
 def test_encoded_maxcut_search_beats_the_original_at_n256():
@@ -80,6 +99,7 @@ def test_random_maxcut_graph_has_distinct_edges_and_the_mean_degree():
     (lambda: ising_local_search(sk_pm_problem(20, seed=0), budget=10, encoding="block", n_fine=17), "n_fine"),
     (lambda: ising_local_search(np.eye(3), budget=10), "Problem"),
     (lambda: random_maxcut_problem(5, degree=10), "edges"),
+    (lambda: ising_local_search(sk_pm_problem(8, seed=0), budget=10, method="tabu"), "method"),
     (lambda: sk_pm_problem(1), "n"),
 ])
 def test_bad_input(call, match):

@@ -68,15 +68,17 @@ def study(kind, sizes, instances, levels, rule, out, overwrite) -> None:
               show_default=True, help="Encoded landscape of ising/maxcut problems.")
 @click.option("--n-fine", type=int, default=None,
               help="Decimated spins: block size (ising/maxcut, default 8) or numbers (partition, default 16).")
+@click.option("--method", type=click.Choice(["first", "steepest"]), default="first", show_default=True,
+              help="Descents: first improvement (random scan) or steepest (ising/maxcut).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Directory for landscape.json.")
 @click.option("--overwrite", is_flag=True, help="Allow a non-empty --out directory.")
-def search(kind, file, n, budget, time_limit, runs, encoding, n_fine, out, overwrite) -> None:
+def search(kind, file, n, budget, time_limit, runs, encoding, n_fine, method, out, overwrite) -> None:
     """Local search on the original and encoded landscape of KIND [FILE], same budget, several runs."""
     from spinscope.workflows.landscape import landscape_search
 
     opts = get_options()
     res = landscape_search(kind, file, n=n, budget=budget, time_limit=time_limit, runs=runs, encoding=encoding,
-                           n_fine=n_fine, seed=opts.seed, out=out, overwrite=overwrite,
+                           n_fine=n_fine, method=method, seed=opts.seed, out=out, overwrite=overwrite,
                            progress=opts.show_progress and not opts.json)
     d = res.to_dict()
     s = d["summary"]

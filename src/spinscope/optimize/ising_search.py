@@ -1,8 +1,9 @@
 """Local search for Ising / QUBO / Max-Cut problems on the original or the encoded landscape.
 
-Repeated **first-improvement descents** as in :mod:`.encoded_search`: a uniformly random start,
+Repeated **first-improvement descents** as in :mod:`.encoded_search` (a uniformly random start,
 the spins scanned in a fresh random order, every improving flip taken, a restart when a whole
-scan improves nothing; the best configuration seen is kept. One **evaluation** is the energy
+scan improves nothing) or **steepest descents** (every flip evaluated, the lowest improving one
+taken, a restart at a local minimum); the best configuration seen is kept. One **evaluation** is the energy
 change of one proposed flip. The budget is a number of evaluations, a wall-time limit, or both.
 
 The search moves the coarse spins ``x`` of an :class:`~spinscope.optimize.encodings.IsingEncoding`
@@ -45,10 +46,12 @@ from spinscope.optimize.encodings import (
 from spinscope.optimize.partition import codes_to_spins
 from spinscope.optimize.problems import Problem
 
-__all__ = ["ENCODING_MODES", "IsingSearchResult", "ising_local_search", "search_encoding"]
+__all__ = ["ENCODING_MODES", "SEARCH_METHODS", "IsingSearchResult", "ising_local_search", "search_encoding"]
 
 #: ``encoding=`` values of :func:`ising_local_search`.
 ENCODING_MODES = ("none", "independent", "block", "auto")
+#: ``method=`` values of :func:`ising_local_search`.
+SEARCH_METHODS = ("first", "steepest")
 _CHUNK = 1 << 16
 
 
@@ -89,13 +92,14 @@ class IsingSearchResult:
     n_fine: int
     reached_target: bool | None
     search_energy: float = float("nan")
+    method: str = "first"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the spins as a list)."""
         return {"energy": self.energy, "value": self.value, "evaluations": self.evaluations,
                 "descents": self.descents, "seconds": self.seconds, "encoding": self.encoding,
                 "n_fine": self.n_fine, "reached_target": self.reached_target, "search_energy": self.search_energy,
-                "s": self.s.tolist()}
+                "method": self.method, "s": self.s.tolist()}
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -158,7 +162,28 @@ def _start(x, g, h_c, cc_ptr, cc_idx, cc_w, mode, cf_ptr, cf_idx, cf_w, u, h_f, 
 
 
 @njit(cache=True)
-def _search_kernel(h_c, cc, mode, cf, h_f, tabs, key, state, soft, hard, target, tol, best_x):
+def _steepest_step(x, g, u, cc, mode, cf, tabs, e, fmin, evals, hard, tol):
+    """Evaluate every coarse flip, take the lowest if it improves; returns (e, fmin, evals, moved)."""
+    cc_ptr, cc_idx, cc_w = cc
+    cf_ptr, cf_idx, cf_w = cf
+    a_tab, b_tab, p_tab = tabs
+    bc, bd, bf = -1, -tol, 0.0
+    for c in range(x.shape[0]):
+        if evals >= hard:
+            break
+        df = _fine_delta(c, x[c], mode, cf_ptr, cf_idx, cf_w, u, a_tab, b_tab, p_tab, fmin)
+        d = 2.0 * x[c] * g[c] + df
+        evals += 1
+        if d < bd:
+            bc, bd, bf = c, d, df
+    if bc < 0:
+        return e, fmin, evals, False
+    _accept(bc, x, g, cc_ptr, cc_idx, cc_w, mode, cf_ptr, cf_idx, cf_w, u, b_tab, p_tab)
+    return e + bd, fmin + bf, evals, True
+
+
+@njit(cache=True)
+def _search_kernel(h_c, cc, mode, cf, h_f, tabs, key, state, soft, hard, target, tol, best_x, steepest):
     """Descents until ``hard`` evaluations, starting no descent after ``soft``; updates ``state`` =
     [best, evaluations, descents, counter] and ``best_x`` in place."""
     cc_ptr, cc_idx, cc_w = cc
@@ -179,6 +204,12 @@ def _search_kernel(h_c, cc, mode, cf, h_f, tabs, key, state, soft, hard, target,
             best_x[:] = x
         index, improved = m, True
         while improved and evals < hard and best > target:
+            if steepest:
+                e, fmin, evals, improved = _steepest_step(x, g, u, cc, mode, cf, tabs, e, fmin, evals, hard, tol)
+                if e < best:
+                    best = e
+                    best_x[:] = x
+                continue
             improved = False
             for t in range(m - 1, 0, -1):
                 j = int(uniform53(draw(stream, index + t)) * (t + 1))
@@ -260,9 +291,9 @@ def _kernel_inputs(problem: Problem, enc: IsingEncoding | None):
 
 
 def ising_local_search(problem: Problem, *, budget: int | None = None, time_limit: float | None = None,
-                       encoding: str = "auto", n_fine: int | None = None, target: float | None = None,
-                       seed: SeedLike = None) -> IsingSearchResult:
-    """Repeated first-improvement descents on the original or encoded landscape of a problem.
+                       encoding: str = "auto", n_fine: int | None = None, method: str = "first",
+                       target: float | None = None, seed: SeedLike = None) -> IsingSearchResult:
+    """Repeated first-improvement or steepest descents on the original or encoded landscape of a problem.
 
     Parameters
     ----------
@@ -277,6 +308,10 @@ def ising_local_search(problem: Problem, *, budget: int | None = None, time_limi
         The landscape searched (:func:`search_encoding`); ``"none"`` is the original.
     n_fine : int or None
         Block size of ``encoding="block"`` (default 8, at most 16).
+    method : {"first", "steepest"}
+        ``"first"``: scan the spins in a random order and take every improving flip;
+        ``"steepest"``: evaluate all coarse flips and take the lowest improving one (lowest index
+        on ties); both restart from random spins at a local minimum.
     target : float or None
         Stop as soon as an energy ``<= target`` (objective units, ``H + offset``) is found.
     seed : int, Generator or None
@@ -291,6 +326,8 @@ def ising_local_search(problem: Problem, *, budget: int | None = None, time_limi
         raise InputError("give a budget (evaluations) or a time_limit (seconds), or both")
     hard = np.iinfo(np.int64).max if budget is None else check_int(budget, "budget", minimum=1)
     limit = None if time_limit is None else check_positive(time_limit, "time_limit")
+    if method not in SEARCH_METHODS:
+        raise InputError(f"method must be one of {SEARCH_METHODS}, got {method!r}")
     enc = search_encoding(problem, encoding, n_fine)
     h_c, cc, mode, cf, h_f, tabs = _kernel_inputs(problem, enc)
     key = make_keys(seed, 1)[0]
@@ -301,7 +338,8 @@ def ising_local_search(problem: Problem, *, budget: int | None = None, time_limi
     t0 = time.perf_counter()
     while True:
         soft = hard if limit is None else min(hard, int(state[1]) + _CHUNK)
-        _search_kernel(h_c, cc, mode, cf, h_f, tabs, key, state, soft, hard, tgt + tol, tol, best_x)
+        _search_kernel(h_c, cc, mode, cf, h_f, tabs, key, state, soft, hard, tgt + tol, tol, best_x,
+                       method == "steepest")
         seconds = time.perf_counter() - t0
         if state[1] >= hard or state[0] <= tgt + tol or limit is None or seconds >= limit:
             break
@@ -312,5 +350,5 @@ def ising_local_search(problem: Problem, *, budget: int | None = None, time_limi
                              encoding="none" if enc is None else ("independent" if enc.independent else "block"),
                              n_fine=0 if enc is None else int(enc.fine.size),
                              reached_target=None if target is None else bool(energy <= float(target) + tol),
-                             search_energy=float(state[0]) + problem.offset)
+                             search_energy=float(state[0]) + problem.offset, method=method)
 

@@ -215,7 +215,7 @@ def _load_instance(kind: str, file: str | os.PathLike | None, n: int, seed):
     return load_problem(path, problem=kind)
 
 
-def _one_run(kind: str, instance, budget, time_limit, encoding, n_fine, seed) -> dict[str, Any]:
+def _one_run(kind: str, instance, budget, time_limit, encoding, n_fine, method, seed) -> dict[str, Any]:
     if kind == "partition":
         k = 16 if n_fine is None else n_fine
         k = min(k, instance.shape[0] - 1)
@@ -223,7 +223,7 @@ def _one_run(kind: str, instance, budget, time_limit, encoding, n_fine, seed) ->
         e = partition_local_search(instance, budget=budget, n_fine=k, seed=seed)
         return {"original": o.residual, "encoded": e.residual, "evaluations": [o.evaluations, e.evaluations],
                 "n_fine": e.n_fine}
-    args = {"budget": budget, "time_limit": time_limit, "seed": seed}
+    args = {"budget": budget, "time_limit": time_limit, "seed": seed, "method": method}
     o = ising_local_search(instance, encoding="none", **args)
     e = ising_local_search(instance, encoding=encoding, n_fine=n_fine, **args)
     return {"original": o.value, "encoded": e.value, "evaluations": [o.evaluations, e.evaluations],
@@ -247,8 +247,9 @@ def _summary(kind: str, runs: list[dict]) -> dict[str, Any]:
 
 def landscape_search(kind: str, file: str | os.PathLike | None = None, *, n: int = 128, budget: int | None = None,
                      time_limit: float | None = None, runs: int = 10, encoding: str = "auto",
-                     n_fine: int | None = None, seed: int | None = None, out: str | os.PathLike | None = None,
-                     overwrite: bool = False, progress: Any = False) -> LandscapeSearchResult:
+                     n_fine: int | None = None, method: str = "first", seed: int | None = None,
+                     out: str | os.PathLike | None = None, overwrite: bool = False,
+                     progress: Any = False) -> LandscapeSearchResult:
     """Local search on the original and on the encoded landscape with the same budget, ``runs`` times.
 
     Parameters
@@ -272,6 +273,8 @@ def landscape_search(kind: str, file: str | os.PathLike | None = None, *, n: int
     encoding, n_fine : str, int or None
         The encoded landscape (:func:`spinscope.optimize.ising_search.search_encoding`); for
         partition ``n_fine`` is the number of decimated numbers (default 16).
+    method : {"first", "steepest"}
+        Descent rule of the ising / maxcut searches (partition: first improvement).
     seed : int or None
         Recorded in the result.
     out : path-like or None
@@ -292,8 +295,9 @@ def landscape_search(kind: str, file: str | os.PathLike | None = None, *, n: int
         budget = 100_000
     if budget is not None:
         budget = check_int(budget, "budget", minimum=1)
-    if kind == "partition" and time_limit is not None:
-        raise InputError("partition search takes an evaluation --budget, not a --time-limit")
+    if kind == "partition" and (time_limit is not None or method != "first"):
+        raise InputError("partition search takes an evaluation --budget and first-improvement descents "
+                         "(no --time-limit, no --method steepest)")
     path = _check_out_dir(out, overwrite)
     fixed = None if file is None else _load_instance(kind, file, n, None)
     seed = resolve_seed(seed)
@@ -303,12 +307,13 @@ def landscape_search(kind: str, file: str | os.PathLike | None = None, *, n: int
         for i, child in enumerate(spawn_seeds(seed, runs), start=1):
             inst_seed, run_seed = child.spawn(2)
             instance = fixed if fixed is not None else _load_instance(kind, None, n, inst_seed)
-            rows.append(_one_run(kind, instance, budget, time_limit, encoding, n_fine, run_seed))
+            rows.append(_one_run(kind, instance, budget, time_limit, encoding, n_fine, method, run_seed))
             update(i, runs)
     finally:
         update(None, None)
     result = LandscapeSearchResult(kind=kind, summary=_summary(kind, rows), runs=rows, seed=seed)
     result.summary.update({"n": int(fixed.shape[0] if isinstance(fixed, np.ndarray) else (fixed.n if fixed is not None else n)),
-                           "file": None if file is None else str(file), "budget": budget, "time_limit": time_limit})
+                           "file": None if file is None else str(file), "budget": budget, "time_limit": time_limit,
+                           "method": method})
     result.files = _write(path, result)
     return result
