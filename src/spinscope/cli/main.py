@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcm": ("spinscope.cli.mcm", "Select the Minimally Complex Model that best explains binary data."),
     "solve": ("spinscope.cli.solve", "Ground states of Ising, QUBO and Max-Cut problems."),
     "generate": ("spinscope.cli.generate", "Planted Ising instances with a known ground-state energy."),
+    "landscape": ("spinscope.cli.landscape", "Landscape encodings: exhaustive landscapes and encoded local search."),
 }
 
 

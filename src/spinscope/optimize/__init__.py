@@ -14,12 +14,15 @@ instances with a known ground-state energy (Wishart planted ensemble, 2-D tile p
 Number partitioning (:mod:`.partition`), cover encodings (:mod:`.encodings`), exhaustive
 landscape analysis (:mod:`.landscape`) and encoded local search (:mod:`.encoded_search`) sit
 beside them: ``problems`` → ``partition`` → ``encodings`` → ``landscape`` / ``encoded_search``.
+Multi-level encodings (:mod:`.multilevel`, :mod:`.level_study`) and the Ising / Max-Cut encoded
+search (:mod:`.ising_search`, instances in :mod:`.encoded_instances`) follow ``landscape``.
 Conventions and formulas: ``docs/optimize.md``.
 """
 
 from spinscope.optimize.bifurcation import simulated_bifurcation
 from spinscope.optimize.cim import chaotic_amplitude_control, coherent_ising_machine
 from spinscope.optimize.dimod_sampler import SpinscopeSampler
+from spinscope.optimize.encoded_instances import random_maxcut_problem, sk_pm_problem
 from spinscope.optimize.encoded_search import PartitionSearchResult, partition_local_search
 from spinscope.optimize.encodings import (
     IsingEncoding,
@@ -28,6 +31,7 @@ from spinscope.optimize.encodings import (
     partition_encoding,
 )
 from spinscope.optimize.gset import read_gset
+from spinscope.optimize.ising_search import IsingSearchResult, ising_local_search
 from spinscope.optimize.landscape import (
     Landscape,
     analyze_landscape,
@@ -35,7 +39,14 @@ from spinscope.optimize.landscape import (
     partition_landscape_study,
     partition_landscapes,
 )
+from spinscope.optimize.level_study import level_study
 from spinscope.optimize.maxcut import maxcut_from_edges, maxcut_from_graph, maxcut_from_matrix
+from spinscope.optimize.multilevel import (
+    MultilevelEncoding,
+    coarse_grain_table,
+    ising_levels,
+    partition_levels,
+)
 from spinscope.optimize.partition import (
     karmarkar_karp,
     partition_ising_problem,
@@ -85,7 +96,9 @@ __all__ = [
     "SOLVERS",
     "SOLVER_REGISTRY",
     "IsingEncoding",
+    "IsingSearchResult",
     "Landscape",
+    "MultilevelEncoding",
     "PartitionEncoding",
     "PartitionSearchResult",
     "PlantedInstance",
@@ -99,6 +112,7 @@ __all__ = [
     "analyze_landscape",
     "breakout_local_search",
     "chaotic_amplitude_control",
+    "coarse_grain_table",
     "coherent_ising_machine",
     "default_beta_range",
     "default_pt_beta_range",
@@ -106,9 +120,12 @@ __all__ = [
     "get_solver",
     "ising_encoding",
     "ising_energy_table",
+    "ising_levels",
+    "ising_local_search",
     "ising_problem",
     "ising_to_qubo",
     "karmarkar_karp",
+    "level_study",
     "load_problem",
     "maxcut_from_edges",
     "maxcut_from_graph",
@@ -120,6 +137,7 @@ __all__ = [
     "partition_ising_problem",
     "partition_landscape_study",
     "partition_landscapes",
+    "partition_levels",
     "partition_local_search",
     "partition_maxcut_problem",
     "partition_optimum",
@@ -128,12 +146,14 @@ __all__ = [
     "population_annealing",
     "qubo_problem",
     "qubo_to_ising",
+    "random_maxcut_problem",
     "random_partition_numbers",
     "read_gset",
     "read_xorsat",
     "recommended_pt_settings",
     "simulated_annealing",
     "simulated_bifurcation",
+    "sk_pm_problem",
     "sk_problem",
     "solve",
     "tile_planted_2d",

@@ -61,6 +61,7 @@ __all__ = [
     "PartitionEncoding",
     "ising_encoding",
     "partition_encoding",
+    "partition_encoding_from_sets",
 ]
 
 #: Most decimated numbers of a :class:`PartitionEncoding` (2^k sorted sums are stored).
@@ -197,7 +198,16 @@ def partition_encoding(a: Any, *, n_fine: int | None = None) -> PartitionEncodin
         raise InputError(f"n_fine must be at most min(n - 1, {MAX_FINE_NUMBERS}) = "
                          f"{min(n - 1, MAX_FINE_NUMBERS)} for n = {n}, got {k}")
     order = np.argsort(-a, kind="stable")
-    coarse, fine = order[: n - k].astype(np.int64), order[n - k:].astype(np.int64)
+    return partition_encoding_from_sets(a, order[: n - k], order[n - k:])
+
+
+def partition_encoding_from_sets(a: np.ndarray, coarse: Any, fine: Any) -> PartitionEncoding:
+    """A :class:`PartitionEncoding` with given coarse (in the order of the encoded spins) and fine
+    indices; ``a`` must be validated and the two sets must partition ``range(n)``."""
+    coarse, fine = np.asarray(coarse, dtype=np.int64), np.asarray(fine, dtype=np.int64)
+    if fine.shape[0] > MAX_FINE_NUMBERS:
+        raise InputError(f"{fine.shape[0]} decimated numbers would store 2^{fine.shape[0]} sums; "
+                         f"use at most {MAX_FINE_NUMBERS}")
     sums = signed_sums(a[fine])
     codes = np.argsort(sums, kind="stable").astype(np.int64)
     return PartitionEncoding(a, coarse, fine, sums[codes], codes)

@@ -40,6 +40,8 @@ _EXPORTS = {
     "solve_file": "spinscope.workflows.solve",
     "SolveFileResult": "spinscope.workflows.solve",
     "track": "spinscope.workflows.tracking",
+    "landscape_study": "spinscope.workflows.landscape",
+    "landscape_search": "spinscope.workflows.landscape",
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
 }
