@@ -12,8 +12,11 @@ smallest median (the winner; ties on infinity are no winner).
 The ``xorsat`` class (planted 3-regular 3-XORSAT, N = 16, 24, 32, 48, 64; ``--xorsat-only`` runs
 just it) measures the 3-XORSAT solvers (``sa``, ``pt``, ``auto`` of
 :func:`spinscope.optimize.xorsat_solvers.solve_xorsat`) the same way, against the planted energy
-``-N``, and fits ``ln(median TTS) = a + r N`` over the sizes where the median is finite: ``r`` is
-the exponential scaling rate per variable (``rate_per_n``; also as ``log10`` per variable).
+``-N`` (``--full`` adds N = 80), and fits ``ln(median TTS) = a + r N``: ``r`` is the exponential
+scaling rate per variable (``rate_per_n``; also as ``log10`` per variable), over all sizes with a
+finite median and over the "unsaturated" ones (median success probability < 0.99; where every run
+succeeds, TTS is just the default budget's run time). The same is done for ``sweeps99``, the
+TTS formula with a run's work in sweeps instead of seconds (independent of the machine's load).
 
 Run: ``python benchmarks/bench_tts.py [--quick | --full] [--xorsat-only]``.
 """
@@ -32,6 +35,7 @@ from spinscope.optimize import (
     median_tts,
     tile_planted_2d,
     time_to_solution,
+    tts_from_success,
     wishart_planted,
     xorsat_planted,
 )
@@ -60,8 +64,27 @@ def _class_rows(kind: str, sizes, instances: int, runs: int) -> dict:
     return out
 
 
+XORSAT_BUDGET = {"sa": 16 * 10000, "pt": 4 * 8 * 2000, "auto": 4 * 8 * 2000}  # sweeps of one default run
+
+
+def _fit(out: dict, sizes, key: str, solver: str, saturated_ok: bool) -> dict | None:
+    """Least-squares ``ln(key) = a + r N`` over the sizes with a finite median (and, unless
+    ``saturated_ok``, a median success probability below 0.99: there TTS is one run's budget)."""
+    pts = [(n, out[f"N={n}"][solver][key]) for n in sizes if out[f"N={n}"][solver][key]
+           and (saturated_ok or np.median(out[f"N={n}"][solver]["p_success"]) < 0.99)]
+    if len(pts) < 2:
+        return None
+    slope, icpt = np.polyfit([p[0] for p in pts], np.log([p[1] for p in pts]), 1)
+    return {"rate_per_n": float(slope), "log10_per_n": float(slope / np.log(10)), "intercept_ln": float(icpt),
+            "sizes": [p[0] for p in pts]}
+
+
 def _xorsat_rows(sizes, instances: int, runs: int) -> dict:
-    """Median TTS_99 per solver and size on planted 3-regular 3-XORSAT, and its fitted growth rate."""
+    """Median TTS_99 per solver and size on planted 3-regular 3-XORSAT, and its fitted growth rate.
+
+    Besides the wall-clock TTS (load-sensitive), ``sweeps99_median`` is the same formula with a
+    run's work in sweeps (reads x replicas x sweeps of the default budget) instead of its seconds.
+    """
     out: dict = {}
     insts = {n: [xorsat_planted(n, seed=100 + k) for k in range(instances)] for n in sizes}
     for n in sizes:
@@ -70,19 +93,19 @@ def _xorsat_rows(sizes, instances: int, runs: int) -> dict:
             t0 = time.perf_counter()
             res = [time_to_solution(inst, target=inst.ground_energy, solver=solver, runs=runs, seed=k)
                    for k, inst in enumerate(insts[n])]
+            sweeps = [tts_from_success(r.p_success, XORSAT_BUDGET[solver]) for r in res]
             row[solver] = {**median_tts(res, seed=0), "p_success": [r.p_success for r in res],
                            "t_run_median": float(np.median([r.t_run for r in res])),
+                           "sweeps99_median": float(np.median(sweeps)) if np.isfinite(np.median(sweeps)) else None,
                            "seconds": time.perf_counter() - t0}
         finite = {s: r["median"] for s, r in row.items() if r["median"] is not None}
         row["winner"] = min(finite, key=finite.get) if finite else None
         out[f"N={n}"] = row
-    out["scaling"] = {}
-    for solver in XORSAT_SOLVERS:
-        pts = [(n, out[f"N={n}"][solver]["median"]) for n in sizes if out[f"N={n}"][solver]["median"]]
-        if len(pts) >= 2:
-            slope, icpt = np.polyfit([p[0] for p in pts], np.log([p[1] for p in pts]), 1)
-            out["scaling"][solver] = {"rate_per_n": float(slope), "log10_per_n": float(slope / np.log(10)),
-                                      "intercept_ln_s": float(icpt), "sizes": [p[0] for p in pts]}
+    out["scaling"] = {s: {"tts_all_sizes": _fit(out, sizes, "median", s, True),
+                          "tts_unsaturated": _fit(out, sizes, "median", s, False),
+                          "sweeps99_all_sizes": _fit(out, sizes, "sweeps99_median", s, True),
+                          "sweeps99_unsaturated": _fit(out, sizes, "sweeps99_median", s, False)}
+                      for s in XORSAT_SOLVERS}
     return out
 
 
@@ -99,7 +122,7 @@ def main(argv=None) -> dict:
     runs = args.runs or (6 if args.quick else 10)
     wsizes = (32, 64) if args.quick else ((32, 64, 128, 256) if args.full else (32, 64, 128))
     lsizes = (8, 16) if args.quick else (8, 16, 32)
-    xsizes = (16, 24, 32) if args.quick else (16, 24, 32, 48, 64)
+    xsizes = (16, 24, 32) if args.quick else ((16, 24, 32, 48, 64, 80) if args.full else (16, 24, 32, 48, 64))
     res = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_before": os.getloadavg()},
            "instances": inst, "runs": runs}
     if not args.xorsat_only:
