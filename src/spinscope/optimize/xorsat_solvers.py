@@ -225,7 +225,7 @@ def xorsat_result(instance: XorsatInstance, solver: str, states: np.ndarray, *, 
         ``best_assignment`` holds spins; ``values`` equal ``energies``.
     """
     states = np.asarray(states, dtype=np.int8)
-    energies = np.atleast_1d(np.asarray(instance.energy(states), dtype=np.float64))
+    energies = np.atleast_1d(np.asarray(instance.energy(states), dtype=np.float64)) + 0.0  # no -0.0
     k = int(np.argmin(energies))
     reached = None if target is None else bool(energies[k] <= target + 1e-9 * max(1.0, abs(target)))
     return SolveResult(kind="xorsat", solver=solver, best_state=states[k].copy(),
@@ -248,11 +248,11 @@ def _anneal_rounds(run: _Chains, betas: _Betas, keys: np.ndarray) -> tuple[int, 
             c = run.chunk(per_sweep, S - k)
             bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
             t1 = time.perf_counter()
-            _pk.pspin_anneal_sweeps(vptr, vcl, cptr, cvar, bet, run.spins, run.fields, run.terms,
-                                    run.energy, run.best_spins, run.best_energy, run.best_sweep, keys,
-                                    np.uint64(round_ * S + k), run.target, run.kmax)
+            done = _pk.pspin_anneal_sweeps(vptr, vcl, cptr, cvar, bet, run.spins, run.fields, run.terms,
+                                           run.energy, run.best_spins, run.best_energy, run.best_sweep, keys,
+                                           np.uint64(round_ * S + k), run.target, run.kmax)
             per_sweep = (time.perf_counter() - t1) / c
-            k, total = k + c, total + c
+            k, total = k + c, total + int(done.max())  # sweeps done by the longest-running read
             stopped = run.update(total, round_) or stopped
             if stopped != "completed":
                 break
