@@ -407,7 +407,7 @@ FUZZ = [
     ["generate", "xorsat", "--out", "x.txt"],
     ["generate", "xorsat", "--n", "8", "--gauge", "--out", "x.txt"],
     ["generate", "xorsat", "--n", "8", "--out", "exists.txt"],
-    ["solve", "xor.txt"],
+    ["solve", "xor.txt", "--solver", "sb"],
     ["solve", "xor.txt", "--problem", "ising"],
     ["generate", "", "--out", "x.txt"],
     ["generate", "wishart", "--n", "1", "--out", "x.txt"],

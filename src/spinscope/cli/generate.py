@@ -4,7 +4,7 @@ Parses the options, calls :func:`spinscope.workflows.generation.generate` and fo
 For wishart, tiles2d and tiles3d the file is an Ising text file whose first line is the planted
 header (format: :mod:`spinscope.optimize.planted_files`, ``docs/optimize.md``); ``spinscope solve
 FILE`` then stops at, and reports, the planted energy. For xorsat it is the 3-XORSAT text format
-(:mod:`spinscope.optimize.xorsat_files`), which ``solve`` does not read (3-spin clauses).
+(:mod:`spinscope.optimize.xorsat_files`), which ``solve`` minimises with its 3-XORSAT solvers.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def command(kind, n, L, alpha, discrete, p, gauge, out, overwrite) -> None:
     on an --L x --L torus / --L x --L x --L periodic cube. The planted energy goes into the file's
     first line, which 'spinscope solve' uses as its default target. xorsat: 3-regular 3-XORSAT
     with a planted solution on --n variables (3-spin clauses 'i j k J', energy -n, the number of
-    ground states in the header); 'spinscope solve' does not read these files.
+    ground states in the header), which 'spinscope solve' minimises (--solver auto, sa or pt).
     """
     from spinscope.workflows.generation import generate
 

@@ -1,4 +1,4 @@
-"""``spinscope solve FILE``: ground states of Max-Cut, Ising and QUBO problems.
+"""``spinscope solve FILE``: ground states of Max-Cut, Ising, QUBO and 3-XORSAT problems.
 
 Parses the options, calls :func:`spinscope.workflows.solve.solve_file` and formats its result;
 the solver choices and the meaning of ``--sweeps`` come from the solver registry
@@ -19,7 +19,8 @@ __all__ = ["command"]
 
 _SOLVER_HELP = (f"{AUTO}: the recommended solver and settings for the problem (stated, with the reason, "
                 "in the output; other options override them); "
-                + "; ".join(f"{s.name}: {s.summary}" for s in SOLVER_REGISTRY.values()) + ".")
+                + "; ".join(f"{s.name}: {s.summary}" for s in SOLVER_REGISTRY.values())
+                + ". 3-XORSAT files: auto (parallel tempering), sa or pt.")
 _SWEEPS_HELP = ("Sweeps per read, per solver: "
                 + ", ".join(f"{s.name} -> {s.describe_sweeps()}" for s in SOLVER_REGISTRY.values()) + ".")
 _PT = "/".join(solvers_accepting("num_replicas"))
@@ -94,8 +95,8 @@ def command(file, problem, solver, variant, time_limit, reads, sweeps, replicas,
             overwrite, force) -> None:
     """Find low-energy states (large cuts) of the problem in FILE.
 
-    FILE holds a pairwise problem; 3-XORSAT files ('spinscope generate xorsat', 3-spin clauses)
-    are refused.
+    FILE holds a pairwise problem, or 3-XORSAT clauses ('spinscope generate xorsat', recognised by
+    its first line), which --solver auto, sa or pt minimise (target: every clause satisfied).
     """
     from spinscope.workflows.solve import solve_file
 

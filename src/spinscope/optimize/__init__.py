@@ -11,6 +11,8 @@ solvers (:data:`SOLVER_REGISTRY`); :func:`solve` dispatches by name through it, 
 ``bifurcation`` → ``cim`` → ``registry`` → ``solve`` → ``dimod_sampler``. :mod:`.planted` generates
 instances with a known ground-state energy (Wishart planted ensemble, 2-D tile planting),
 :mod:`.planted_files` writes and reads their header; :mod:`.tts` measures the time to solution.
+3-XORSAT (3-spin clauses, :mod:`.xorsat`) has its own solvers, :mod:`.xorsat_solvers` on the
+clause kernels of :mod:`.pspin_kernels` (:func:`solve_xorsat`).
 Number partitioning (:mod:`.partition`), cover encodings (:mod:`.encodings`), exhaustive
 landscape analysis (:mod:`.landscape`) and encoded local search (:mod:`.encoded_search`) sit
 beside them: ``problems`` → ``partition`` → ``encodings`` → ``landscape`` / ``encoded_search``.
@@ -90,6 +92,7 @@ from spinscope.optimize.tts import TimeToSolution, median_tts, time_to_solution,
 from spinscope.optimize.tts_target import TimeToTarget, optimal_tts, time_to_target
 from spinscope.optimize.xorsat import XorsatInstance, xorsat_planted
 from spinscope.optimize.xorsat_files import read_xorsat, write_xorsat
+from spinscope.optimize.xorsat_solvers import solve_xorsat, xorsat_annealing, xorsat_tempering
 
 __all__ = [
     "PLANTED_KINDS",
@@ -156,6 +159,7 @@ __all__ = [
     "sk_pm_problem",
     "sk_problem",
     "solve",
+    "solve_xorsat",
     "tile_planted_2d",
     "tile_planted_3d",
     "time_to_solution",
@@ -165,5 +169,7 @@ __all__ = [
     "write_assignment",
     "write_planted",
     "write_xorsat",
+    "xorsat_annealing",
     "xorsat_planted",
+    "xorsat_tempering",
 ]

@@ -12,6 +12,9 @@ instance, with a bootstrap interval over the runs; :func:`median_tts` summarises
 class by the median over instances, with a bootstrap interval over instances. Runs are not
 stopped at the target (that would measure the time to target, not the success probability of the
 budget); a run succeeds when its best value reaches the target within ``1e-9`` relative.
+A 3-XORSAT instance (:class:`~spinscope.optimize.xorsat.XorsatInstance`) is measured the same way
+with :func:`~spinscope.optimize.xorsat_solvers.solve_xorsat` (``"auto"``, ``"sa"``, ``"pt"``;
+the target is an energy, usually its ground-state energy ``-M``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from spinscope._validation import SeedLike, check_int, spawn_seeds
 from spinscope.errors import InputError
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.solve import solve
+from spinscope.optimize.xorsat import XorsatInstance
+from spinscope.optimize.xorsat_solvers import solve_xorsat
 
 __all__ = ["TimeToSolution", "median_tts", "time_to_solution", "tts_from_success"]
 
@@ -106,7 +111,7 @@ class TimeToSolution:
                 "wall_times": self.wall_times.tolist(), "settings": dict(self.settings)}
 
 
-def _reached(problem: Problem, value: float, target: float) -> bool:
+def _reached(problem: Problem | XorsatInstance, value: float, target: float) -> bool:
     tol = 1e-9 * max(1.0, abs(target))
     return value >= target - tol if problem.kind == "maxcut" else value <= target + tol
 
@@ -119,17 +124,19 @@ def _bootstrap_tts(ok: np.ndarray, times: np.ndarray, rng: np.random.Generator, 
     return float(np.percentile(tts, 2.5, method="lower")), float(np.percentile(tts, 97.5, method="higher"))
 
 
-def time_to_solution(problem: Problem, *, target: float, solver: str = "auto", runs: int = 20,
+def time_to_solution(problem: Problem | XorsatInstance, *, target: float, solver: str = "auto", runs: int = 20,
                      seed: SeedLike = None, n_boot: int = 1000, **settings: Any) -> TimeToSolution:
     """Run ``solver`` ``runs`` times with independent seeds and a fixed budget; measure ``TTS_99``.
 
     Parameters
     ----------
-    problem : Problem
+    problem : Problem or XorsatInstance
     target : float
         The optimum (or the value counted as solved): a cut for Max-Cut, else an energy.
     solver : str
-        A solver name of :data:`~spinscope.optimize.SOLVER_REGISTRY` or ``"auto"``.
+        A solver name of :data:`~spinscope.optimize.SOLVER_REGISTRY` or ``"auto"``; for a
+        :class:`~spinscope.optimize.xorsat.XorsatInstance`, ``"auto"``, ``"sa"`` or ``"pt"``
+        (:func:`~spinscope.optimize.xorsat_solvers.solve_xorsat`).
     runs : int
         Independent runs (at least 2).
     seed : int, SeedSequence or None
@@ -149,10 +156,11 @@ def time_to_solution(problem: Problem, *, target: float, solver: str = "auto", r
     target = float(target)
     if not math.isfinite(target):
         raise InputError(f"target must be a finite value, got {target}")
+    run_one = solve_xorsat if isinstance(problem, XorsatInstance) else solve
     *run_seeds, boot_seed = spawn_seeds(seed, runs + 1)
     values, times, used = np.empty(runs), np.empty(runs), solver
     for k, s in enumerate(run_seeds):
-        res = solve(problem, solver=solver, seed=s, **settings)
+        res = run_one(problem, solver=solver, seed=s, **settings)
         values[k], times[k], used = res.best_value, res.wall_time, res.solver
     ok = np.array([_reached(problem, v, target) for v in values], dtype=float)
     t_run = float(np.median(times))

@@ -17,8 +17,8 @@ of the clauses as three random permutations and random signs, redrawing until th
 solvable; see ``docs/optimize.md`` for how the two distributions compare.
 
 :class:`~spinscope.optimize.Problem` holds pairwise couplings only, so this is its own small class
-(:class:`XorsatInstance`), written by :mod:`spinscope.optimize.xorsat_files`; the solvers do not
-take it.
+(:class:`XorsatInstance`), written by :mod:`spinscope.optimize.xorsat_files` and minimised by
+:mod:`spinscope.optimize.xorsat_solvers` (simulated annealing, parallel tempering).
 """
 
 from __future__ import annotations
@@ -102,6 +102,10 @@ class XorsatInstance:
         Rank over GF(2) of the ``M x n`` clause-variable incidence matrix.
     params : dict
         The generator's settings.
+    generator : str
+        ``"xorsat"``.
+    name : str
+        A label (the file's stem for :func:`~spinscope.optimize.xorsat_files.read_xorsat`).
     """
 
     n: int
@@ -111,6 +115,17 @@ class XorsatInstance:
     rank: int
     params: dict = field(default_factory=dict)
     generator: str = "xorsat"
+    name: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``"xorsat"``: the result kind of the 3-XORSAT solvers (values are energies, minimised)."""
+        return "xorsat"
+
+    @property
+    def planted_energy(self) -> float:
+        """The planted ground-state energy, ``ground_energy`` (as ``Problem.planted_energy``)."""
+        return self.ground_energy
 
     @property
     def ground_energy(self) -> float:
@@ -183,4 +198,4 @@ def xorsat_planted(n: int, *, seed: SeedLike = None) -> XorsatInstance:
     state = rng.choice(np.array([-1, 1], dtype=np.int8), size=n)
     signs = (state[clauses[:, 0]] * state[clauses[:, 1]] * state[clauses[:, 2]]).astype(np.int8)
     rank, _ = gf2_solve(incidence(n, clauses))
-    return XorsatInstance(n, clauses, signs, state, rank, {"n": n, "k": 3, "rank": rank})
+    return XorsatInstance(n, clauses, signs, state, rank, {"n": n, "k": 3, "rank": rank}, name=f"xorsat-n{n}")

@@ -11,8 +11,10 @@ Format (written by :func:`write_xorsat`, ``spinscope generate xorsat``)::
 ``v1`` is the header's version; then ``key=value`` tokens, of which ``n``, ``clauses``, ``energy``
 (the ground-state energy, ``-clauses``: every clause can be satisfied) and ``degeneracy`` (the
 number of ground states, ``2^(n - rank)``) are required. The file holds 3-spin terms, so
-``spinscope solve`` and :func:`~spinscope.optimize.problem_files.load_problem` do not read it;
-:func:`read_xorsat` does, and checks the header against the clauses (GF(2) elimination).
+:func:`~spinscope.optimize.problem_files.load_problem` does not read it; :func:`read_xorsat` does,
+and checks the header against the clauses (GF(2) elimination). ``spinscope solve`` recognises the
+file by :func:`is_xorsat_file` on its first line and solves it with
+:mod:`spinscope.optimize.xorsat_solvers`.
 """
 
 from __future__ import annotations
@@ -149,4 +151,4 @@ def read_xorsat(path: str | os.PathLike) -> XorsatInstance:
         if head[key] != value:
             raise DataFileError(f"{where}: {key}={head[key]} but the clauses give {value}")
     state = (1 - 2 * x.astype(np.int8)).astype(np.int8)
-    return XorsatInstance(n, clauses, signs, state, rank, {"n": n, "k": 3, "rank": rank})
+    return XorsatInstance(n, clauses, signs, state, rank, {"n": n, "k": 3, "rank": rank}, name=path.stem)

@@ -4,7 +4,8 @@ Validates the output path (before any computation), draws a planted instance
 (:mod:`spinscope.optimize.planted`) and writes it as an Ising text file with the planted header
 (:mod:`spinscope.optimize.planted_files`), which ``spinscope solve`` reads back as its default
 target; ``xorsat`` instances (3-spin clauses) go to the 3-XORSAT text format instead
-(:mod:`spinscope.optimize.xorsat_files`), which ``solve`` does not read::
+(:mod:`spinscope.optimize.xorsat_files`), which ``solve`` recognises and minimises with the
+3-XORSAT solvers (:mod:`spinscope.optimize.xorsat_solvers`)::
 
     from spinscope.workflows import generate
     run = generate("wishart", n=64, alpha=0.5, gauge=True, out="w64.txt", seed=1)

@@ -5,7 +5,9 @@ Validates the settings and the output path (before any computation), loads the p
 registry's :func:`~spinscope.optimize.registry.choose_solver`, from the problem), translates
 ``sweeps`` / ``reads`` into the solver's settings through the solver registry
 (:mod:`spinscope.optimize.registry`), solves, writes the best assignment and returns a
-:class:`SolveFileResult` whose ``to_dict()`` is the command's ``--json`` output::
+:class:`SolveFileResult` whose ``to_dict()`` is the command's ``--json`` output. A 3-XORSAT file
+(first line ``# spinscope-xorsat ...``) goes to :func:`~spinscope.optimize.xorsat_solvers.solve_xorsat`
+instead (``auto``, ``sa``, ``pt``; the other options are refused with a message)::
 
     from spinscope.workflows import solve_file
     run = solve_file("G22.txt", time_limit=10, seed=1, out="g22.cut")
@@ -37,6 +39,14 @@ from spinscope.optimize.registry import (
 )
 from spinscope.optimize.result import SolveResult
 from spinscope.optimize.solve import solve
+from spinscope.optimize.xorsat import XorsatInstance
+from spinscope.optimize.xorsat_files import is_xorsat_file, read_xorsat
+from spinscope.optimize.xorsat_solvers import (
+    XORSAT_AUTO,
+    XORSAT_SOLVERS,
+    choose_xorsat_solver,
+    solve_xorsat,
+)
 
 __all__ = ["SolveFileResult", "solve_file"]
 
@@ -49,8 +59,9 @@ class SolveFileResult:
     ----------
     result : SolveResult
         The solver's result (best state, value, timings, settings, ...).
-    problem : Problem
-        The problem read from the file.
+    problem : Problem or XorsatInstance
+        The problem read from the file (a 3-XORSAT file gives an
+        :class:`~spinscope.optimize.xorsat.XorsatInstance`, whose planted energy is ``-clauses``).
     seed : int
         The seed the run used (the given one, or fresh entropy), so it can be repeated.
     out : Path or None
@@ -60,7 +71,7 @@ class SolveFileResult:
     """
 
     result: SolveResult
-    problem: Problem
+    problem: Problem | XorsatInstance
     seed: int
     out: Path | None = None
     target: float | None = None
@@ -102,9 +113,12 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
     Parameters
     ----------
     path : path-like
-        Gset Max-Cut, Ising/QUBO text (``i j value`` lines) or a spinscope ``.npz`` model.
+        Gset Max-Cut, Ising/QUBO text (``i j value`` lines), a spinscope ``.npz`` model, or a
+        3-XORSAT file (recognised by its first line, :func:`~spinscope.optimize.xorsat_files.is_xorsat_file`;
+        solved by :func:`~spinscope.optimize.xorsat_solvers.solve_xorsat` with ``solver``
+        ``"auto"``, ``"sa"`` or ``"pt"``, the target defaulting to its ground-state energy).
     problem : {"maxcut", "ising", "qubo"}, optional
-        How to read ``path``; default ising for ``.npz``, else maxcut.
+        How to read ``path``; default ising for ``.npz``, else maxcut (not for 3-XORSAT files).
     solver : str
         ``"auto"`` (default): the recommended solver and settings for the problem, recorded with
         the reason in ``result.auto`` (options given here override the recommended settings,
@@ -150,6 +164,17 @@ def solve_file(path: str | os.PathLike, *, problem: str | None = None, solver: s
     MemoryLimitError
         A problem or a run that would not fit in memory (estimated before allocating).
     """
+    kwargs = dict(problem=problem, solver=solver, variant=variant, time_limit=time_limit, reads=reads,
+                  sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves, target=target, out=out,
+                  overwrite=overwrite, seed=seed, device=device, progress=progress)
+    run = _solve_xorsat_file if _is_xorsat_path(path) else _solve_pairwise_file
+    return run(path, **kwargs)
+
+
+def _solve_pairwise_file(path: Any, *, problem: Any, solver: str, variant: Any, time_limit: Any, reads: Any,
+                         sweeps: Any, replicas: Any, cluster_moves: bool, target: Any, out: Any, overwrite: bool,
+                         seed: Any, device: Any, progress: Callable[[dict], None] | None) -> SolveFileResult:
+    """:func:`solve_file` for a pairwise problem file (Max-Cut, Ising, QUBO, ``.npz``)."""
     fixed = _fixed(replicas=replicas, cluster_moves=cluster_moves, variant=variant)
     spec = _validate(solver, time_limit=time_limit, out=out, overwrite=overwrite, device=device,
                      reads=reads, sweeps=sweeps, replicas=replicas, cluster_moves=cluster_moves, fixed=fixed)
@@ -199,17 +224,8 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
     """Check the settings against the registry entry of ``solver`` (nothing is computed or
     read); returns that entry, or None for ``"auto"`` once some solver takes the options."""
     spec = None if solver == AUTO else get_solver(solver)
-    try:
-        tl_ok = time_limit is None or (math.isfinite(float(time_limit)) and float(time_limit) > 0)
-    except (TypeError, ValueError):
-        tl_ok = False
-    if not tl_ok:
-        raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
-    if out is not None:
-        check_output_path(out, overwrite=overwrite, what="--out")
-    for value, name, minimum in ((reads, "--reads", 1), (sweeps, "--sweeps", 1), (replicas, "--replicas", 2)):
-        if value is not None:
-            check_int(value, name, minimum=minimum)
+    _check_common(time_limit=time_limit, out=out, overwrite=overwrite, reads=reads, sweeps=sweeps,
+                  replicas=replicas)
     if spec is None:
         if not eligible_solvers(device=device, fixed=fixed):
             raise InputError(_no_solver(device, fixed))
@@ -227,6 +243,73 @@ def _validate(solver: str, *, time_limit: Any, out: Any, overwrite: bool, device
         takers = tuple(dict.fromkeys(solvers_accepting("num_replicas") + solvers_accepting("cluster_moves")))
         raise InputError(f"--replicas and --cluster-moves apply to --solver {_join(takers, 'or')} only")
     return spec
+
+
+def _check_common(*, time_limit: Any, out: Any, overwrite: bool, reads: Any, sweeps: Any, replicas: Any) -> None:
+    """The checks every file takes: time limit, output path, counts (nothing is read or computed)."""
+    try:
+        tl_ok = time_limit is None or (math.isfinite(float(time_limit)) and float(time_limit) > 0)
+    except (TypeError, ValueError):
+        tl_ok = False
+    if not tl_ok:
+        raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if out is not None:
+        check_output_path(out, overwrite=overwrite, what="--out")
+    for value, name, minimum in ((reads, "--reads", 1), (sweeps, "--sweeps", 1), (replicas, "--replicas", 2)):
+        if value is not None:
+            check_int(value, name, minimum=minimum)
+
+
+# --------------------------------------------------------------------------- 3-XORSAT files
+def _is_xorsat_path(path: Any) -> bool:
+    """Whether ``path`` is a readable file whose first line is a 3-XORSAT header."""
+    try:
+        with open(path, "rb") as fh:
+            return is_xorsat_file(fh.readline(4096).decode("utf-8", "replace"))
+    except (OSError, TypeError, ValueError):
+        return False  # missing or unreadable: the pairwise path reports it
+
+
+_XORSAT_NAMES = (XORSAT_AUTO, *XORSAT_SOLVERS)
+
+
+def _check_xorsat_options(path: Any, *, problem: Any, solver: str, variant: Any, cluster_moves: bool,
+                          replicas: Any, device: Any) -> None:
+    """Refuse the options that do not apply to a 3-XORSAT file, naming what does."""
+    what = f"{path} is a 3-XORSAT file (3-spin clauses)"
+    if solver not in _XORSAT_NAMES:
+        raise InputError(f"{what}: --solver {solver} does not take it; use --solver {_join(_XORSAT_NAMES, 'or')}")
+    if problem is not None:
+        raise InputError(f"{what}: --problem applies to pairwise files only; leave it out")
+    if variant is not None or cluster_moves:
+        raise InputError(f"{what}: --variant and --cluster-moves do not apply; use --solver "
+                         f"{_join(_XORSAT_NAMES, 'or')} without them")
+    if replicas is not None and solver == "sa":
+        raise InputError(f"{what}: --replicas applies to --solver pt (or auto) only")
+    if str(device).split(":")[0] != "cpu":
+        raise InputError(f"{what}: its solvers run on the CPU; leave out --device {device}")
+
+
+def _solve_xorsat_file(path: Any, *, problem: Any, solver: str, variant: Any, time_limit: Any, reads: Any,
+                       sweeps: Any, replicas: Any, cluster_moves: bool, target: Any, out: Any, overwrite: bool,
+                       seed: Any, device: Any, progress: Callable[[dict], None] | None) -> SolveFileResult:
+    """:func:`solve_file` for a 3-XORSAT file (options checked before the file is read)."""
+    _check_xorsat_options(path, problem=problem, solver=solver, variant=variant, cluster_moves=cluster_moves,
+                          replicas=replicas, device=device)
+    _check_common(time_limit=time_limit, out=out, overwrite=overwrite, reads=reads, sweeps=sweeps,
+                  replicas=replicas)
+    seed = resolve_seed(seed)
+    inst = read_xorsat(path)
+    if target is None:
+        target = inst.ground_energy
+    _check_work(inst.n, sweeps, reads, time_limit)
+    given = {"num_reads": reads, "num_sweeps": sweeps, "num_replicas": replicas}
+    settings = {k: v for k, v in given.items() if v is not None}
+    name = solver if solver in XORSAT_SOLVERS else choose_xorsat_solver(inst)["solver"]
+    result = solve_xorsat(inst, solver=solver, seed=seed, time_limit=time_limit, target=target,
+                          callback=_labelled(progress, inst.name, name), **settings)
+    written = write_assignment(out, result, overwrite=overwrite) if out is not None else None
+    return SolveFileResult(result=result, problem=inst, seed=seed, out=written, target=float(target))
 
 
 # spin updates a run without a time limit may ask for (about an hour at 3e8 updates/s); a sweep
