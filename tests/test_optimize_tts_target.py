@@ -77,3 +77,11 @@ def test_bad_arguments():
         time_to_target(p, target=math.nan, time_limit=1.0)
     with pytest.raises(InputError, match="runs"):
         time_to_target(p, target=0.0, time_limit=1.0, runs=1)
+
+
+def test_xorsat_instances_are_timed_with_their_own_solvers():
+    from spinscope.optimize import xorsat_planted
+
+    inst = xorsat_planted(12, seed=3)
+    r = time_to_target(inst, target=-12.0, time_limit=5.0, solver="pt", runs=3, seed=1)
+    assert r.solver == "pt" and r.successes == 3 and r.tts <= float(np.max(r.hit_times))

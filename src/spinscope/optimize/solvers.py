@@ -287,6 +287,22 @@ class _Betas:
         return y
 
 
+def chunk_sweeps(per_sweep: float | None, left: int, remaining: float, elapsed: float, has_target: bool) -> int:
+    """Sweeps for the next kernel call: about 0.1 s, shorter while a target may be hit.
+
+    With a target, a run stops at the end of the call in which it is reached, so calls are kept
+    to 5 % of the elapsed time (at least 2 ms): the measured time to target is then exact to 5 %.
+    The chains do not depend on the chunking (counter-based random numbers). The first call does
+    4 sweeps (``per_sweep`` is not known yet).
+    """
+    if per_sweep is None:
+        return min(left, 4)
+    budget = min(_CHUNK_SECONDS, max(remaining, 1e-3))
+    if has_target:
+        budget = min(budget, max(0.05 * elapsed, _TARGET_CHUNK_SECONDS))
+    return int(max(1, min(left, budget / max(per_sweep, 1e-9))))
+
+
 class _Run:
     """Shared bookkeeping: chain arrays, clock, stopping rules, time to best."""
 
@@ -361,18 +377,7 @@ class _Run:
         return None
 
     def chunk(self, per_sweep: float | None, left: int) -> int:
-        """Sweeps for the next kernel call: about 0.1 s, shorter while a target may be hit.
-
-        With a target, a run stops at the end of the call in which it is reached, so calls are
-        kept to 5 % of the elapsed time (at least 2 ms): the measured time to target is then
-        exact to 5 %. The chains do not depend on the chunking (counter-based random numbers).
-        """
-        if per_sweep is None:
-            return min(left, 4)
-        budget = min(_CHUNK_SECONDS, max(self.remaining(), 1e-3))
-        if self.target_value is not None:
-            budget = min(budget, max(0.05 * self.elapsed(), _TARGET_CHUNK_SECONDS))
-        return int(max(1, min(left, budget / max(per_sweep, 1e-9))))
+        return chunk_sweeps(per_sweep, left, self.remaining(), self.elapsed(), self.target_value is not None)
 
     def result(self, solver: str, *, sweeps: int, rounds: int, stopped_by: str,
                settings: dict, t_setup: float) -> SolveResult:

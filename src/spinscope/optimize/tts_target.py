@@ -30,6 +30,8 @@ from spinscope.errors import InputError
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.solve import solve
 from spinscope.optimize.tts import tts_from_success
+from spinscope.optimize.xorsat import XorsatInstance
+from spinscope.optimize.xorsat_solvers import solve_xorsat
 
 __all__ = ["TimeToTarget", "optimal_tts", "time_to_target"]
 
@@ -126,20 +128,22 @@ def _bootstrap(hits: np.ndarray, rng: np.random.Generator, n_boot: int) -> tuple
     return float(np.percentile(tts, 2.5, method="lower")), float(np.percentile(tts, 97.5, method="higher"))
 
 
-def time_to_target(problem: Problem, *, target: float, time_limit: float, solver: str = "auto",
+def time_to_target(problem: Problem | XorsatInstance, *, target: float, time_limit: float, solver: str = "auto",
                    runs: int = 20, seed: SeedLike = None, n_boot: int = 1000, warmup: bool = True,
                    **settings: Any) -> TimeToTarget:
     """Run ``solver`` ``runs`` times, each stopped at ``target`` or after ``time_limit`` seconds.
 
     Parameters
     ----------
-    problem : Problem
+    problem : Problem or XorsatInstance
     target : float
         The optimum (or the value counted as reached): a cut for Max-Cut, else an energy.
     time_limit : float
         Seconds per run (``t_max``); runs that have not reached the target by then count as misses.
     solver : str
-        A solver name of :data:`~spinscope.optimize.SOLVER_REGISTRY` or ``"auto"``.
+        A solver name of :data:`~spinscope.optimize.SOLVER_REGISTRY` or ``"auto"``; for a
+        3-XORSAT instance ``"auto"``, ``"sa"`` or ``"pt"``
+        (:func:`~spinscope.optimize.xorsat_solvers.solve_xorsat`).
     runs : int
         Independent runs (at least 2).
     seed : int, SeedSequence or None
@@ -163,11 +167,12 @@ def time_to_target(problem: Problem, *, target: float, time_limit: float, solver
     if not math.isfinite(target):
         raise InputError(f"target must be a finite value, got {target}")
     *run_seeds, boot_seed, warm_seed = spawn_seeds(seed, runs + 2)
+    run_one = solve_xorsat if isinstance(problem, XorsatInstance) else solve
     if warmup:
-        solve(problem, solver=solver, seed=warm_seed, time_limit=1e-3, **settings)
+        run_one(problem, solver=solver, seed=warm_seed, time_limit=1e-3, **settings)
     hits, used = np.full(runs, np.inf), solver
     for k, s in enumerate(run_seeds):
-        res = solve(problem, solver=solver, seed=s, time_limit=time_limit, target=target, **settings)
+        res = run_one(problem, solver=solver, seed=s, time_limit=time_limit, target=target, **settings)
         used = res.solver
         if res.target_reached:
             hits[k] = res.wall_time

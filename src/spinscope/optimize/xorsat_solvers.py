@@ -33,14 +33,13 @@ from spinscope.optimize import pspin_kernels as _pk
 from spinscope.optimize.kernels import random_spins
 from spinscope.optimize.memory import check_run_memory
 from spinscope.optimize.result import SolveResult
-from spinscope.optimize.solvers import _Betas
+from spinscope.optimize.solvers import _Betas, chunk_sweeps
 from spinscope.optimize.xorsat import XorsatInstance
 
 __all__ = ["XORSAT_AUTO", "XORSAT_SOLVERS", "choose_xorsat_solver", "clause_arrays",
            "solve_xorsat", "table_kmax", "xorsat_annealing", "xorsat_beta_range", "xorsat_tempering"]
 
 _INIT_COUNTER = np.uint64(1 << 62)  # RNG rounds used for random initial states (as the pairwise solvers)
-_CHUNK_SECONDS = 0.1
 _REFRESH = 1000  # PT recomputes terms, fields and energies every _REFRESH rounds
 
 
@@ -162,10 +161,7 @@ class _Chains:
         return np.inf if self.time_limit is None else self.time_limit - self.elapsed()
 
     def chunk(self, per_sweep: float | None, left: int) -> int:
-        if per_sweep is None:
-            return min(left, 4)
-        budget = min(_CHUNK_SECONDS, max(self.remaining(), 1e-3))
-        return int(max(1, min(left, budget / max(per_sweep, 1e-9))))
+        return chunk_sweeps(per_sweep, left, self.remaining(), self.elapsed(), self.target_value is not None)
 
     def update(self, sweeps: int, round_: int) -> str | None:
         """After a kernel call: record improvements, report progress; return a stop reason."""
