@@ -58,20 +58,27 @@ def exact_grads(model, obs, beta: float):
 
 def mc_zscores(model, obs, beta: float, *, wrong_beta: float | None = None, **kw):
     """z of every gradient entry (upper-triangle J, h, beta): MC at ``beta`` vs exact at ``beta``
-    (and, if given, the same MC estimate vs exact at ``wrong_beta``: the power check)."""
+    (and, if given, the same MC estimate vs exact at ``wrong_beta``: the power check). A list of
+    observables is sampled once; the z of all components are concatenated."""
     b = torch.tensor(beta, dtype=torch.float64, requires_grad=True)
     res = expectation(model, obs, beta=b, with_errors=True, **kw)
-    mc = torch.autograd.grad(res.value, [model.couplings, model.fields, b])
-    err = res.grad_error()
+    names = list(obs) if isinstance(obs, list) else [obs]
+    values = res.value.reshape(-1)
+    errs = res.grad_error()
     iu = torch.triu_indices(model.n, model.n, 1)
-
-    def z(reference):
-        ex = exact_grads(model, obs, reference)
-        parts = [((mc[0] - ex[0]) / err["couplings"])[iu[0], iu[1]],
-                 ((mc[1] - ex[1]) / err["fields"]).reshape(-1), ((mc[2] - ex[2]) / err["beta"]).reshape(1)]
-        return torch.cat(parts).detach().numpy()
-
-    return z(beta) if wrong_beta is None else (z(beta), z(wrong_beta))
+    out: tuple[list, list] = ([], [])
+    for k, name in enumerate(names):
+        mc = torch.autograd.grad(values[k], [model.couplings, model.fields, b], retain_graph=True)
+        err = {key: e[k] for key, e in errs.items()} if isinstance(obs, list) else errs
+        for ref, bucket in ((beta, out[0]), (wrong_beta, out[1])):
+            if ref is None:
+                continue
+            ex = exact_grads(model, name, ref)
+            bucket += [((mc[0] - ex[0]) / err["couplings"])[iu[0], iu[1]],
+                       ((mc[1] - ex[1]) / err["fields"]).reshape(-1),
+                       ((mc[2] - ex[2]) / err["beta"]).reshape(1)]
+    z, wrong = (torch.cat(x).detach().numpy() if x else None for x in out)
+    return z if wrong_beta is None else (z, wrong)
 
 
 def assert_consistent(z: np.ndarray) -> None:
@@ -171,17 +178,15 @@ def _named(model, name, s):
 
 def test_mc_gradient_within_error_bars_and_wrong_beta_detected():
     m = random_ising(12, seed=0)
-    runs = [mc_zscores(m, obs, 0.6, wrong_beta=0.66, replicas=256, sweeps=100, seed=1)
-            for obs in ("energy", "abs_m")]
-    assert_consistent(np.concatenate([r[0] for r in runs]))
-    assert_detected(np.concatenate([r[1] for r in runs]))
+    z, wrong = mc_zscores(m, ["energy", "abs_m"], 0.6, wrong_beta=0.66, replicas=256, sweeps=100, seed=1)
+    assert_consistent(z)
+    assert_detected(wrong)
 
 
 def test_potts_mc_gradient_within_error_bars():
     m = random_potts(6, 3, seed=4)
-    z = np.concatenate([mc_zscores(m, obs, 0.7, replicas=256, sweeps=100, seed=2, sampler="heatbath")
-                        for obs in ("energy", "abs_m")])
-    assert_consistent(z)
+    assert_consistent(mc_zscores(m, ["energy", "abs_m"], 0.7, replicas=256, sweeps=100, seed=2,
+                                 sampler="heatbath"))
 
 
 def test_torch_backend_cpu_device_runs_and_agrees():
@@ -193,16 +198,16 @@ def test_torch_backend_cpu_device_runs_and_agrees():
 def test_value_error_and_grad_error_equal_analysis_jackknife():
     m = random_ising(6, seed=8)
     beta = 0.7
-    res = expectation(m, "energy", beta=beta, sweeps=320, replicas=4, burn_in=50, n_blocks=32, seed=4,
+    res = expectation(m, "energy", beta=beta, sweeps=160, replicas=4, burn_in=20, n_blocks=32, seed=4,
                       with_errors=True)
     # rebuild the series (chains, time) from the same seed's samples
     from spinscope.mc import MonteCarlo
 
     mc = MonteCarlo()
     st = mc.init(m.to_model(), betas=[beta], replicas=4, seed=4)
-    st, _ = mc.run(st, sweeps=50)
+    st, _ = mc.run(st, sweeps=20)
     snaps = []
-    for _ in range(320):
+    for _ in range(160):
         st, _ = mc.run(st, sweeps=1)
         snaps.append(st.spins_numpy().astype(float))
     s = np.stack(snaps, axis=1)                                      # (R, M, n)
@@ -280,8 +285,8 @@ def test_bad_input():
 @pytest.mark.slow
 def test_mc_gradient_n16_several_beta_and_observables():
     m = random_ising(16, seed=11, scale=1.2, field=0.4)
-    runs = [mc_zscores(m, obs, beta, wrong_beta=1.1 * beta, replicas=256, sweeps=200, seed=int(beta * 100))
-            for beta in (0.25, 0.5, 0.9) for obs in ("energy", "m", "abs_m", "m2")]
+    runs = [mc_zscores(m, ["energy", "m", "abs_m", "m2"], beta, wrong_beta=1.1 * beta, replicas=256,
+                       sweeps=200, seed=int(beta * 100)) for beta in (0.25, 0.5, 0.9)]
     assert_consistent(np.concatenate([r[0] for r in runs]))
     assert_detected(np.concatenate([r[1] for r in runs]))
 
@@ -289,6 +294,5 @@ def test_mc_gradient_n16_several_beta_and_observables():
 @pytest.mark.slow
 def test_potts_mc_gradient_q3_n8_several_beta():
     m = random_potts(8, 3, seed=12)
-    z = [mc_zscores(m, obs, beta, replicas=256, sweeps=100, seed=5)
-         for beta in (0.4, 0.9) for obs in ("energy", "abs_m", "m2")]
+    z = [mc_zscores(m, ["energy", "abs_m", "m2"], beta, replicas=256, sweeps=100, seed=5) for beta in (0.4, 0.9)]
     assert_consistent(np.concatenate(z))

@@ -83,4 +83,4 @@ def exact_expectation(model, observable, *, beta, with_errors: bool = False):
     if not with_errors:
         return value
     return ExpectationResult(value, torch.zeros_like(value.detach()), int(states.shape[0]), 0,
-                             float("nan"), None, "exact", None, model_tensors(model, beta_t))
+                             float("nan"), None, "exact", model_tensors(model, beta_t))

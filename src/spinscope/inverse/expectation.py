@@ -24,8 +24,9 @@ from spinscope._validation import SeedLike, check_int
 from spinscope.analysis import integrated_time
 from spinscope.errors import InputError
 from spinscope.inverse.exact_expectation import exact_expectation, model_tensors
+from spinscope.inverse.jackknife import SampleSet, jackknife_error
 from spinscope.inverse.observables import resolve_observable
-from spinscope.inverse.result import ExpectationResult, jackknife_error, sampled_mean
+from spinscope.inverse.result import ExpectationResult, sampled_mean
 from spinscope.inverse.torch_models import as_beta
 from spinscope.mc import MonteCarlo
 
@@ -135,10 +136,6 @@ def _estimate(model, values_of, beta_t, snaps, last, n_blocks: int, sampler: str
         energies = model.energy(spins)
     blocks, nb = _blocks(M, R, n_blocks, dev)
 
-    def recompute(weights, values_of=values_of):
-        values, _ = values_of(spins)
-        return sampled_mean(values, beta_t, model, spins, energies, weights)
-
     uniform = torch.full((M * R,), 1.0 / (M * R), dtype=model.couplings.dtype, device=dev)
     values, vector = values_of(spins)
     out = sampled_mean(values, beta_t, model, spins, energies, uniform)
@@ -152,7 +149,8 @@ def _estimate(model, values_of, beta_t, snaps, last, n_blocks: int, sampler: str
     series = torch.cat([v, energies[:, None]], dim=1).reshape(M, R, -1).permute(2, 1, 0).cpu().numpy()
     tau = max(integrated_time(s).tau for s in series) if M >= 4 else float("nan")
     return ExpectationResult(value, error if vector else error[0], M * R, nb, float(tau), last, sampler,
-                             recompute, model_tensors(model, beta_t), blocks)
+                             model_tensors(model, beta_t),
+                             SampleSet(model, values_of, spins, energies, beta_t, blocks, nb))
 
 
 def _blocks(M: int, R: int, n_blocks: int, device):

@@ -15,22 +15,22 @@ parameters explicitly (the energy) adds ``<dO/dtheta>`` through ordinary autogra
 Error bars (jackknife): the samples are cut into ``B`` blocks: groups of whole chains when there
 are at least ``B`` independent chains, else windows of consecutive measurements with all chains
 pooled (as in :func:`spinscope.analysis.jackknife`; such windows must be long compared with the
-autocorrelation time, ``tau_int`` is reported to check it). The estimate is repeated ``B`` times,
-each time leaving one block out (the same ``SampledMean`` with weights zero on that block), and
-the standard error is ``sqrt((B-1)/B sum_b (g_b - mean g)^2)``.
+autocorrelation time, ``tau_int`` is reported to check it). The estimate is repeated leaving
+each block out in turn (the same formulas, from per-block sums: :mod:`spinscope.inverse.jackknife`)
+and the standard error is ``sqrt((B-1)/B sum_b (g_b - mean g)^2)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from spinscope.errors import InputError
+from spinscope.inverse.jackknife import SampleSet, gradient_errors
 
-__all__ = ["ExpectationResult", "jackknife_error", "sampled_mean"]
+__all__ = ["ExpectationResult", "sampled_mean"]
 
 
 def _function_class():
@@ -72,12 +72,6 @@ def sampled_mean(values, beta, model, spins, energies, weights):
     return _CLASS[0].apply(values, beta, model.couplings, model.fields, spins, energies, weights, model)
 
 
-def jackknife_error(estimates):
-    """Jackknife standard error from leave-one-block-out estimates (B, ...)."""
-    b = estimates.shape[0]
-    return ((b - 1) / b * ((estimates - estimates.mean(0)) ** 2).sum(0)).sqrt()
-
-
 @dataclass(eq=False)
 class ExpectationResult:
     """``<O>`` with its error, and the error of its gradient (``with_errors=True``).
@@ -109,9 +103,8 @@ class ExpectationResult:
     tau_int: float
     spins: np.ndarray | None
     sampler: str
-    _recompute: Callable | None = field(default=None, repr=False)
     _inputs: dict = field(default_factory=dict, repr=False)
-    _blocks: Any = field(default=None, repr=False)
+    _samples: SampleSet | None = field(default=None, repr=False)
 
     def grad_error(self, weights=None) -> dict:
         """Standard errors of the gradient of ``weights . <O>`` w.r.t. the model's tensors.
@@ -132,36 +125,27 @@ class ExpectationResult:
         """
         import torch
 
-        names = [k for k, t in self._inputs.items() if t.requires_grad]
+        inputs = {k: t for k, t in self._inputs.items() if t.requires_grad}
         d = self.value.numel()
-        if weights is None and self.value.ndim == 1:
-            rows = [self.grad_error(torch.eye(d, dtype=self.value.dtype)[k]) for k in range(d)]
-            return {k: torch.stack([r[k] for r in rows]) for k in names}
-        w = torch.ones(1, dtype=self.value.dtype) if self.value.ndim == 0 else \
-            torch.as_tensor(weights, dtype=self.value.dtype).reshape(-1)
-        if w.numel() != d:
-            raise InputError(f"weights must have {d} entries (one per observable component), got {w.numel()}")
-        w = w.to(self.value.device)
-        if self._recompute is None:
-            return {k: torch.zeros_like(self._inputs[k]) for k in names}
-        return _jackknife_grads(self._recompute, self._blocks, self.n_blocks, w,
-                                [self._inputs[k] for k in names], names)
+        per_component = weights is None and self.value.ndim == 1
+        if per_component:
+            W = torch.eye(d, dtype=self.value.dtype)
+        else:
+            W = torch.ones((1, 1), dtype=self.value.dtype) if self.value.ndim == 0 else \
+                torch.as_tensor(weights, dtype=self.value.dtype).reshape(1, -1)
+            if W.shape[1] != d:
+                raise InputError(f"weights must have {d} entries (one per observable component), "
+                                 f"got {W.shape[1]}")
+        W = W.to(self.value.device)
+        if self._samples is None:
+            out = {k: torch.zeros((W.shape[0], *t.shape), dtype=t.dtype, device=t.device)
+                   for k, t in inputs.items()}
+        else:
+            out = gradient_errors(self._samples, W, inputs)
+        return out if per_component else {k: v[0] for k, v in out.items()}
 
     def to_dict(self) -> dict:
         """JSON-ready summary (value, error, samples, blocks, tau_int, sampler)."""
         return {"value": self.value.detach().cpu().tolist(), "error": self.error.detach().cpu().tolist(),
                 "n_samples": self.n_samples, "n_blocks": self.n_blocks,
                 "tau_int": None if np.isnan(self.tau_int) else self.tau_int, "sampler": self.sampler}
-
-
-def _jackknife_grads(recompute: Callable, blocks, nb: int, w, inputs: list, names: list) -> dict:
-    """Leave-one-block-out gradients of ``w . <O>`` and their jackknife errors."""
-    import torch
-
-    runs = []
-    for b in range(nb):
-        keep = (blocks != b).to(w.dtype)
-        out = recompute(keep / keep.sum())
-        grads = torch.autograd.grad(out @ w, inputs, allow_unused=True)
-        runs.append([torch.zeros_like(t) if g is None else g for g, t in zip(grads, inputs, strict=True)])
-    return {k: jackknife_error(torch.stack([r[i] for r in runs])) for i, k in enumerate(names)}
