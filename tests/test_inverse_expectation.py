@@ -31,6 +31,7 @@ from spinscope.inverse import (
     expectation,
 )
 from spinscope.models import IsingModel
+from spinscope.models.graph import hypercubic
 
 Z_MAX = 5.0
 Z2_BAND = (0.6, 1.6)
@@ -193,6 +194,17 @@ def test_torch_backend_cpu_device_runs_and_agrees():
     m = random_ising(10, seed=7)
     z = mc_zscores(m, "energy", 0.5, replicas=256, sweeps=100, seed=3, backend="torch", device="cpu")
     assert_consistent(z)
+
+
+@pytest.mark.parametrize("rule", ["wolff", "swendsen-wang", "multispin"])
+def test_other_registry_rules_on_a_lattice(rule):
+    """Cluster and bit-packed rules sample the same distribution (4x4 ferromagnet, zero field)."""
+    g = hypercubic((4, 4))
+    adj = g.adjacency(1.0)
+    J = torch.tensor(adj.toarray() if hasattr(adj, "toarray") else adj, requires_grad=True)
+    h = torch.zeros(16, dtype=torch.float64, requires_grad=True)
+    assert_consistent(mc_zscores(TorchIsing(J, h, graph=g), ["energy", "abs_m"], 0.4, replicas=128,
+                                 sweeps=100, seed=0, sampler=rule))
 
 
 def test_value_error_and_grad_error_equal_analysis_jackknife():
