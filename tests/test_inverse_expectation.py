@@ -8,10 +8,13 @@ against :func:`spinscope.analysis.jackknife`; conventions against :mod:`spinscop
 Statistical thresholds (fixed seeds): every component ``|z| < 5`` where
 ``z = (g_MC - g_exact) / err`` (with 32 jackknife blocks ``z`` is close to Student t with 31
 degrees of freedom: P(|t| > 5) ~ 2e-5 per component, below 1 % for the few hundred compared), and
-the mean of ``z^2`` within [0.6, 1.6] (its expectation is 31/29 ~ 1.07; the components are
-correlated, so the band is wider than a chi-square with that many degrees of freedom; calibrated
-over seeds 0-3, where it was 0.89-1.24). Power: the same Monte Carlo estimate against the exact
-gradient at a 10 % wrong beta fails both tests (mean z^2 was 24-74 in calibration).
+the mean of ``z^2`` within [0.5, 2.0] (expectation 31/29 ~ 1.07; the components come from the same
+samples and are correlated, so the band is wider than a chi-square with that many degrees of
+freedom would need). Calibration of the fast configurations over seeds 10-17: Ising n = 12
+max |z| 2.5-3.8, mean z^2 0.85-1.19; Potts 2.1-3.4, 0.75-1.55. Power: the same Monte Carlo
+estimate against the exact gradient at a 10 % wrong beta fails both tests (max |z| 9.8-19.7,
+mean z^2 12-47 in calibration). (With a burn-in of 25 sweeps instead of the default 100, one
+seed in six reached max |z| 4.8 and mean z^2 1.8: the default was raised.)
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from spinscope.models import IsingModel
 from spinscope.models.graph import hypercubic
 
 Z_MAX = 5.0
-Z2_BAND = (0.6, 1.6)
+Z2_BAND = (0.5, 2.0)
 
 
 def random_ising(n: int, seed: int, scale: float = 1.0, field: float = 0.3) -> TorchIsing:

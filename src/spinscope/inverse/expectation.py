@@ -56,7 +56,8 @@ def expectation(model, observable, *, beta, sampler: str = "metropolis", sweeps:
     sweeps : int
         Measured sweeps per chain (>= 1); one measurement every ``thin`` sweeps.
     burn_in : int, optional
-        Sweeps discarded first (default ``sweeps // 4``; 0 is fine for chains continued with ``spins``).
+        Sweeps discarded first (default ``max(100, sweeps // 4)``; a few are enough for chains
+        continued with ``spins`` after a small parameter step).
     replicas : int
         Independent chains (a multiple of 64 for ``"multispin"``).
     thin : int
@@ -92,7 +93,7 @@ def expectation(model, observable, *, beta, sampler: str = "metropolis", sweeps:
         return exact_expectation(model, observable, beta=beta_t, with_errors=with_errors)
     sweeps = check_int(sweeps, "sweeps", minimum=1)
     thin = check_int(thin, "thin", minimum=1)
-    burn = sweeps // 4 if burn_in is None else check_int(burn_in, "burn_in", minimum=0)
+    burn = max(100, sweeps // 4) if burn_in is None else check_int(burn_in, "burn_in", minimum=0)
     n_blocks = check_int(n_blocks, "n_blocks", minimum=2)
     if sweeps // thin < 2:
         raise InputError(f"sweeps // thin = {sweeps // thin} measurements; need at least 2 "
