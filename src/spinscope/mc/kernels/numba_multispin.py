@@ -310,29 +310,29 @@ def _vhs(src, soff, st, base):
 
 
 @njit(inline="always", cache=True)
-def _lane_bytes(st, s, b, sh):
-    """Bytes ``0 .. 7``: the plane counts of bits ``8 c + sh`` of the lane at ``st[s, b]``."""
-    return (((st[s, b] >> sh) & _H01) | (((st[s, b + np.uint64(16)] >> sh) & _H01) << _ONE)
-            | (((st[s, b + np.uint64(32)] >> sh) & _H01) << np.uint64(2)))
+def _lane_bytes(st, b, sh):
+    """Bytes ``0 .. 7``: the plane counts of bits ``8 c + sh`` of the lane at ``st[b]``."""
+    return (((st[b] >> sh) & _H01) | (((st[b + np.uint64(16)] >> sh) & _H01) << _ONE)
+            | (((st[b + np.uint64(32)] >> sh) & _H01) << np.uint64(2)))
 
 
 @njit(cache=True)
-def _clear_state(st, s, base):
+def _clear_state(st, base):
     for i in range(_SW):
-        st[s, base + np.uint64(i)] = _ZERO
+        st[base + np.uint64(i)] = _ZERO
 
 
 @njit(cache=True)
-def _flush_h(st, s, base, dst, da, db):
-    """Add the counts of the state at ``st[s, base]``, summed over its lanes, to
+def _flush_h(st, base, dst, da, db):
+    """Add the counts of the state at ``st[base]`` (a slot's states), summed over its lanes, to
     ``dst[da, db, :64]``, and clear the state."""
     for k in range(8):
         sh = np.uint64(k)
         pl, lo, hi = _ZERO, _ZERO, _ZERO
         for jj in range(16):
             b = base + np.uint64(jj)
-            pl += _lane_bytes(st, s, b, sh)                 # bytes <= 16 x 7
-            lane = st[s, b + np.uint64(48 + 16 * k)]
+            pl += _lane_bytes(st, b, sh)                    # bytes <= 16 x 7
+            lane = st[b + np.uint64(48 + 16 * k)]
             lo += lane & _M8                                # 16-bit fields <= 16 x 255
             hi += (lane >> np.uint64(8)) & _M8
         for c in range(8):
@@ -340,70 +340,68 @@ def _flush_h(st, s, base, dst, da, db):
             v = np.int64((pl >> np.uint64(8 * c)) & np.uint64(255))
             v += np.int64((f >> np.uint64(16 * (c >> 1))) & np.uint64(0xFFFF)) << 3
             dst[da, db, 8 * c + k] += v
-    _clear_state(st, s, base)
+    _clear_state(st, base)
 
 
 @njit(cache=True)
-def _flush_v(st, s, base, dst, da, y0, ny):
-    """Add the counts of lane ``j < ny`` of the state at ``st[s, base]`` to ``dst[da, y0 + j,
+def _flush_v(st, base, dst, da, y0, ny):
+    """Add the counts of lane ``j < ny`` of the state at ``st[base]`` to ``dst[da, y0 + j,
     :64]`` (one column per lane), and clear the state."""
     for jj in range(ny):
         b = base + np.uint64(jj)
         for k in range(8):
             sh = np.uint64(k)
-            v = _lane_bytes(st, s, b, sh)
-            lane = st[s, b + np.uint64(48 + 16 * k)]
+            v = _lane_bytes(st, b, sh)
+            lane = st[b + np.uint64(48 + 16 * k)]
             for c in range(8):
                 sc = np.uint64(8 * c)
                 dst[da, y0 + jj, 8 * c + k] += (np.int64((v >> sc) & np.uint64(255))
                                                 + (np.int64((lane >> sc) & np.uint64(255)) << 3))
-    _clear_state(st, s, base)
+    _clear_state(st, base)
 
 
 @njit(cache=True)
-def _feed(src, sa, soff, steps, st, s, idx, nb, dst, da, db):
-    """``steps`` steps over the consecutive words ``src[sa, soff:]`` into state ``idx`` of slot
-    ``s`` (flushed into ``dst[da, db]`` every 255 steps)."""
+def _feed(src, soff, steps, st, nb, s, idx, dst, da, db):
+    """``steps`` steps over the consecutive words ``src[soff:]`` into state ``idx`` of the
+    slot states ``st`` (1-D, made once per chunk: no views per row), flushed into ``dst[da,
+    db]`` every 255 steps (``nb[s, idx]`` counts them)."""
     base = np.uint64(idx * _SW)
-    su = np.uint64(s)
     for q in range(steps):
-        _vhs(src[sa], np.uint64(soff + q * _BATCH), st[s], base)
+        _vhs(src, np.uint64(soff + q * _BATCH), st, base)
         nb[s, idx] += 1
         if nb[s, idx] == 255:
-            _flush_h(st, su, base, dst, da, db)
+            _flush_h(st, base, dst, da, db)
             nb[s, idx] = 0
 
 
 @njit(cache=True)
-def _pair_rows(words, w, x, row_len, row_nbr, pb, slot):
-    """The pair groups of row ``x`` (replicas ``2p``, ``2p + 1``; ``D(v)``: where they differ in
-    ``v``) into ``pb[3 slot]``: bits ``2p``/``2p + 1`` ``D`` of the row bond / of the axis-0
-    bond of each site, and ``pb[4 slot + 1]``: in 2-D ``D`` of the spins of sites ``2k``/``2k +
-    1`` (half a row), in 3-D ``D`` of the axis-1 bond / of the spin. ``D`` of a bond is the XOR
-    of the ends' ``D`` (a coupling sign cancels)."""
+def _pair_rows(wv, x, row_len, row_nbr, p1, p2):
+    """The pair groups of row ``x`` of the word ``wv`` (replicas ``2p``, ``2p + 1``; ``D(v)``:
+    where they differ in ``v``): into ``p1`` bits ``2p``/``2p + 1`` ``D`` of the row bond / of
+    the axis-0 bond of each site, into ``p2`` in 2-D ``D`` of the spins of sites ``2k``/``2k +
+    1`` (half a row), in 3-D ``D`` of the axis-1 bond / of the spin. ``D`` of a bond is the
+    XOR of the ends' ``D`` (a coupling sign cancels)."""
     d = row_nbr.shape[1] // 2 + 1
-    wu = np.uint64(w)
     base = np.uint64(x * row_len)
     n0 = np.uint64(row_nbr[x, 1] * row_len)
-    g1, g2 = np.uint64(4 * slot), np.uint64(4 * slot + 1)
     for yy in range(row_len):
         y = np.uint64(yy)
-        s1 = words[wu, base + y + _ONE] if yy + 1 < row_len else words[wu, base]
-        s, nb = words[wu, base + y], words[wu, n0 + y]
+        s1 = wv[base + y + _ONE] if yy + 1 < row_len else wv[base]
+        s, nb = wv[base + y], wv[n0 + y]
         t = s ^ (s >> _ONE)
-        pb[g1, y] = ((t ^ s1 ^ (s1 >> _ONE)) & _M1) | (((t ^ nb ^ (nb >> _ONE)) & _M1) << _ONE)
+        p1[y] = ((t ^ s1 ^ (s1 >> _ONE)) & _M1) | (((t ^ nb ^ (nb >> _ONE)) & _M1) << _ONE)
     if d == 2:
         for kk in range(row_len // 2):
             k = np.uint64(kk)
-            s, s1 = words[wu, base + k + k], words[wu, base + k + k + _ONE]
-            pb[g2, k] = _pdiff(s) | (_pdiff(s1) << _ONE)
+            s, s1 = wv[base + k + k], wv[base + k + k + _ONE]
+            p2[k] = _pdiff(s) | (_pdiff(s1) << _ONE)
     else:
         n1 = np.uint64(row_nbr[x, 3] * row_len)
         for yy in range(row_len):
             y = np.uint64(yy)
-            s, nb = words[wu, base + y], words[wu, n1 + y]
+            s, nb = wv[base + y], wv[n1 + y]
             t = s ^ (s >> _ONE)
-            pb[g2, y] = ((t ^ nb ^ (nb >> _ONE)) & _M1) | ((t & _M1) << _ONE)
+            p2[y] = ((t ^ nb ^ (nb >> _ONE)) & _M1) | ((t & _M1) << _ONE)
 
 
 @njit(inline="always", cache=True)
@@ -413,22 +411,16 @@ def _pdiff(v):
 
 
 @njit(cache=True)
-def _bond_row(words, w, x, a, row_len, row_nbr, anti, pb, slot):
+def _bond_row(wv, x, a, row_len, row_nbr, anti, out):
     """The unsatisfied bonds of row ``x`` to the ``+1`` neighbours along axis ``a`` into
-    ``pb[4 slot + 2]``."""
+    ``out``."""
     d = anti.shape[1]
-    wu, base = np.uint64(w), x * row_len
-    g = np.uint64(4 * slot + 2)
-    if a == d - 1:
-        for y in range(row_len):
-            j = base + (y + 1 if y + 1 < row_len else 0)
-            pb[g, np.uint64(y)] = (words[wu, np.uint64(base + y)] ^ words[wu, np.uint64(j)]
-                                   ^ (_ZERO - np.uint64(anti[base + y, a])))
-    else:
-        jb = row_nbr[x, 2 * a + 1] * row_len
-        for y in range(row_len):
-            pb[g, np.uint64(y)] = (words[wu, np.uint64(base + y)] ^ words[wu, np.uint64(jb + y)]
-                                   ^ (_ZERO - np.uint64(anti[base + y, a])))
+    base = x * row_len
+    jb = row_nbr[x, 2 * a + 1] * row_len if a < d - 1 else base
+    for y in range(row_len):
+        j = base + (y + 1 if y + 1 < row_len else 0) if a == d - 1 else jb + y
+        out[np.uint64(y)] = (wv[np.uint64(base + y)] ^ wv[np.uint64(j)]
+                             ^ (_ZERO - np.uint64(anti[base + y, a])))
 
 
 @njit(cache=True)
@@ -448,6 +440,7 @@ def _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par, anti, masks,
     it every bond has exactly one colour-1 end: each is counted once); returns the flips."""
     st, nb, ub, cnt = sc[0], sc[1], sc[2], sc[5]
     L0, rpp, _L1, _rp, _ncb, cap = _geometry(sc, rows)
+    stv = st[slot]
     for p in range(3):
         nb[slot, p] = 0
         for b in range(64):
@@ -462,11 +455,12 @@ def _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par, anti, masks,
                             ub, slot, q * nwh)
         if q == mrows - 1 or x == x1 - 1:
             for p in range(3):
+                u = ub[3 * slot + p]
                 for i in range((q + 1) * nwh, cap if q < mrows - 1 else 0):
-                    ub[3 * slot + p, i] = _ZERO
-                _feed(ub, 3 * slot + p, 0, cap // _BATCH, st, slot, p, nb, cnt, slot, p)
+                    u[np.uint64(i)] = _ZERO
+                _feed(u, 0, cap // _BATCH, stv, nb, slot, p, cnt, slot, p)
     for p in range(3):
-        _flush_h(st, np.uint64(slot), np.uint64(p * _SW), cnt, slot, p)
+        _flush_h(stv, np.uint64(p * _SW), cnt, slot, p)
     return a
 
 
@@ -475,11 +469,11 @@ def _clear_chunk(sc, slot, ws, p0, p1, bonds):
     """Clear the counters that :func:`_measure_chunk` fills (those of :func:`_count_half` only
     with ``bonds``)."""
     st, nb, _ub, _pb, _tile, cnt, m0, m1, m2 = sc
-    su = np.uint64(slot)
+    stv = st[slot]
     for i in range(nb.shape[1]):
         nb[slot, i] = 0
         if i >= 3 or bonds:
-            _clear_state(st, su, np.uint64(i * _SW))
+            _clear_state(stv, np.uint64(i * _SW))
     for g in range(6):
         if g >= 3 or bonds:
             for b in range(64):
@@ -496,43 +490,59 @@ def _clear_chunk(sc, slot, ws, p0, p1, bonds):
 
 
 @njit(cache=True)
-def _columns(sc, slot, ncb):
+def _columns(tv, stv, ncb):
     """One step of every column state over the 8 rows of the tile (blocks of 16 columns)."""
-    st, tile = sc[0], sc[4]
     for cb in range(ncb):
-        _vhs(tile[slot], np.uint64(cb * _BATCH), st[slot], np.uint64((_ST_COL + cb) * _SW))
+        _vhs(tv, np.uint64(cb * _BATCH), stv, np.uint64((_ST_COL + cb) * _SW))
 
 
 @njit(cache=True)
-def _flush_columns(sc, slot, ncb, row_len):
-    st, m2 = sc[0], sc[8]
+def _flush_columns(stv, m2, slot, ncb, row_len):
     for cb in range(ncb):
         if 16 * cb < row_len:
-            _flush_v(st, np.uint64(slot), np.uint64((_ST_COL + cb) * _SW), m2, slot, 16 * cb,
+            _flush_v(stv, np.uint64((_ST_COL + cb) * _SW), m2, slot, 16 * cb,
                      min(16, row_len - 16 * cb))
 
 
 @njit(cache=True)
-def _to_tile(words, w, x, r, row_len, tile, slot):
+def _to_tile(wv, x, r, row_len, tv):
     """Row ``x`` into row ``r < 8`` of the tile: word ``y`` at ``128 (y // 16) + 16 r + y % 16``."""
-    wu, su, base = np.uint64(w), np.uint64(slot), np.uint64(x * row_len)
+    base = np.uint64(x * row_len)
     for cb in range(row_len // 16):
         o = np.uint64(cb * _BATCH + 16 * r)
         i = base + np.uint64(16 * cb)
         for jj in range(16):
             j = np.uint64(jj)
-            tile[su, o + j] = words[wu, i + j]
+            tv[o + j] = wv[i + j]
     for y in range(row_len // 16 * 16, row_len):
-        tile[su, np.uint64((y >> 4) * _BATCH + 16 * r + (y & 15))] = words[wu, base + np.uint64(y)]
+        tv[np.uint64((y >> 4) * _BATCH + 16 * r + (y & 15))] = wv[base + np.uint64(y)]
 
 
 @njit(cache=True)
-def _count_row(words, w, off, direct, pb, g, steps, st, s, idx, nb, dst, da, db):
-    """Count a row: ``words[w, off:]`` in place (``direct``) or its padded copy ``pb[g]``."""
-    if direct:
-        _feed(words, w, off, steps, st, s, idx, nb, dst, da, db)
-    else:
-        _feed(pb, g, 0, steps, st, s, idx, nb, dst, da, db)
+def _structure_row(wv, x, x0, x1, rpp, row_len, ncb, src, soff, steps, sc, slot, ws, tiles):
+    """The structure-factor counts of row ``x`` (source words ``src[soff:]``): the axis-1 state
+    in 3-D, the plane flush at a plane's end, the tile and its column steps; returns the
+    column steps since the last column flush."""
+    st, nb, tile, m0, m1, m2 = sc[0], sc[1], sc[4], sc[6], sc[7], sc[8]
+    stv, tv = st[slot], tile[slot]
+    r = (x - x0) & 7
+    if m1.shape[1] > 1:
+        x1c = x % rpp
+        _feed(src, soff, steps, stv, nb, slot, _ST_COL + ncb + x1c, m1, slot, x1c)
+    if (x + 1) % rpp == 0:
+        _flush_h(stv, np.uint64(_ST_UP * _SW), m0, ws, x // rpp)
+        nb[slot, _ST_UP] = 0
+    _to_tile(wv, x, r, row_len, tv)
+    if r == 7 or x == x1 - 1:
+        for cb in range(ncb):
+            for i in range(cb * _BATCH + 16 * (r + 1), (cb + 1) * _BATCH if r < 7 else 0):
+                tv[np.uint64(i)] = _ZERO
+        _columns(tv, stv, ncb)
+        tiles += 1
+        if tiles == 255:
+            _flush_columns(stv, m2, slot, ncb, row_len)
+            tiles = 0
+    return tiles
 
 
 @njit(cache=True)
@@ -543,62 +553,45 @@ def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, pairs, struct
     with ``bonds`` the unsatisfied bonds into ``cnt[slot, 0]`` (else kept from
     :func:`_count_half`); with ``structure`` the column counts ``m2[slot, y]`` and in 3-D the
     counts ``m1[slot, x1]`` of the rows with axis-1 coordinate ``x1``."""
-    st, nb, _ub, pb, tile, cnt, m0, m1, _m2 = sc
+    st, nb, _ub, pb, _tile, cnt, m0, m1, m2 = sc
     d = anti.shape[1]
     L0, rpp, L1, rp, ncb, _cap = _geometry(sc, rows)
     p0, p1 = c * L0 // nch, (c + 1) * L0 // nch
     _clear_chunk(sc, slot, ws, p0, p1, bonds)
     x0, x1 = p0 * rpp, p1 * rpp
-    su, wu = np.uint64(slot), np.uint64(w)
+    stv, wv = st[slot], words[w]
+    q1, q2, qb, qr = pb[4 * slot], pb[4 * slot + 1], pb[4 * slot + 2], pb[4 * slot + 3]
     steps, half = rp // _BATCH, (row_len // 2 + _BATCH - 1) // _BATCH
     direct = row_len % _BATCH == 0      # rows fill whole steps: count them in place
+    src = wv if direct else qr
     tiles = 0
     for x in range(x0, x1):
-        plane = x // rpp
+        soff = x * row_len if direct else 0
         if not direct:
-            g = np.uint64(4 * slot + 3)
             for y in range(row_len):
-                pb[g, np.uint64(y)] = words[wu, np.uint64(x * row_len + y)]
-        _count_row(words, w, x * row_len, direct, pb, 4 * slot + 3, steps, st, slot, _ST_UP, nb,
-                   m0, ws, plane)
+                qr[np.uint64(y)] = wv[np.uint64(x * row_len + y)]
+        _feed(src, soff, steps, stv, nb, slot, _ST_UP, m0, ws, x // rpp)
         if structure:
-            r = (x - x0) & 7
-            if d == 3:
-                x1c = x % rpp
-                _count_row(words, w, x * row_len, direct, pb, 4 * slot + 3, steps, st, slot,
-                           _ST_COL + ncb + x1c, nb, m1, slot, x1c)
-            if (x + 1) % rpp == 0:
-                _flush_h(st, su, np.uint64(_ST_UP * _SW), m0, ws, plane)
-                nb[slot, _ST_UP] = 0
-            _to_tile(words, w, x, r, row_len, tile, slot)
-            if r == 7 or x == x1 - 1:
-                for cb in range(ncb):
-                    for i in range(cb * _BATCH + 16 * (r + 1), (cb + 1) * _BATCH if r < 7 else 0):
-                        tile[su, np.uint64(i)] = _ZERO
-                _columns(sc, slot, ncb)
-                tiles += 1
-                if tiles == 255:
-                    _flush_columns(sc, slot, ncb, row_len)
-                    tiles = 0
+            tiles = _structure_row(wv, x, x0, x1, rpp, row_len, ncb, src, soff, steps, sc, slot,
+                                   ws, tiles)
         if pairs:
-            _pair_rows(words, w, x, row_len, row_nbr, pb, slot)
-            _feed(pb, 4 * slot, 0, steps, st, slot, _ST_PAIR1, nb, cnt, slot, 3)
-            _feed(pb, 4 * slot + 1, 0, half if d == 2 else steps, st, slot, _ST_PAIR2, nb, cnt,
-                  slot, 4)
+            _pair_rows(wv, x, row_len, row_nbr, q1, q2)
+            _feed(q1, 0, steps, stv, nb, slot, _ST_PAIR1, cnt, slot, 3)
+            _feed(q2, 0, half if d == 2 else steps, stv, nb, slot, _ST_PAIR2, cnt, slot, 4)
         if bonds:
             for a in range(d):
-                _bond_row(words, w, x, a, row_len, row_nbr, anti, pb, slot)
-                _feed(pb, 4 * slot + 2, 0, steps, st, slot, 0, nb, cnt, slot, 0)
-    _flush_h(st, su, np.uint64(_ST_UP * _SW), m0, ws, p1 - 1)
+                _bond_row(wv, x, a, row_len, row_nbr, anti, qb)
+                _feed(qb, 0, steps, stv, nb, slot, 0, cnt, slot, 0)
+    _flush_h(stv, np.uint64(_ST_UP * _SW), m0, ws, p1 - 1)
     for g in (_ST_PAIR1, _ST_PAIR2):
-        _flush_h(st, su, np.uint64(g * _SW), cnt, slot, g)
+        _flush_h(stv, np.uint64(g * _SW), cnt, slot, g)
     if bonds:
-        _flush_h(st, su, _ZERO, cnt, slot, 0)
+        _flush_h(stv, _ZERO, cnt, slot, 0)
     if structure:
-        _flush_columns(sc, slot, ncb, row_len)
+        _flush_columns(stv, m2, slot, ncb, row_len)
         if d == 3:
             for i in range(L1):
-                _flush_h(st, su, np.uint64((_ST_COL + ncb + i) * _SW), m1, slot, i)
+                _flush_h(stv, np.uint64((_ST_COL + ncb + i) * _SW), m1, slot, i)
 
 
 @njit(cache=True)
