@@ -384,12 +384,15 @@ def _pair_rows(wv, x, row_len, row_nbr, p1, p2):
     d = row_nbr.shape[1] // 2 + 1
     base = np.uint64(x * row_len)
     n0 = np.uint64(row_nbr[x, 1] * row_len)
-    for yy in range(row_len):
+    for yy in range(row_len - 1):
         y = np.uint64(yy)
-        s1 = wv[base + y + _ONE] if yy + 1 < row_len else wv[base]
-        s, nb = wv[base + y], wv[n0 + y]
+        s, s1, nb = wv[base + y], wv[base + y + _ONE], wv[n0 + y]
         t = s ^ (s >> _ONE)
         p1[y] = ((t ^ s1 ^ (s1 >> _ONE)) & _M1) | (((t ^ nb ^ (nb >> _ONE)) & _M1) << _ONE)
+    y = np.uint64(row_len - 1)                                      # the periodic row bond
+    s, s1, nb = wv[base + y], wv[base], wv[n0 + y]
+    t = s ^ (s >> _ONE)
+    p1[y] = ((t ^ s1 ^ (s1 >> _ONE)) & _M1) | (((t ^ nb ^ (nb >> _ONE)) & _M1) << _ONE)
     if d == 2:
         for kk in range(row_len // 2):
             k = np.uint64(kk)
