@@ -192,7 +192,7 @@ def test_multispin_measured_same_for_any_thread_count_and_either_parallel_mode()
         def fn(par, plan=plan, d=d, masks=masks, tabs=tabs):
             w = K.pack_spins(np.random.default_rng(1).choice(np.array([-1, 1], np.int8),
                                                              (128, plan.n)))
-            sc, nch = ms.measure_scratch(2 if par else 1, plan.rows, plan.row_len, d)
+            sc, nch = ms.measure_scratch(2 if par else 1, plan.shape)
             out, four = np.zeros((2, 2, 4, 64), np.int64), np.zeros((2, 2, 64, 6))
             acc = ms.multispin_measured_kernel(
                 w, masks, K.make_keys(0, 2), np.zeros(2, np.uint64), plan.rows, plan.row_len,

@@ -216,6 +216,9 @@ MEASURED = {
     "ea_4x6x10": edwards_anderson((4, 6, 10), seed=5),
     "ferro_6x6x6_scaled": IsingModel.from_graph(hypercubic((6, 6, 6)), 0.5),
     "ea_64x64": edwards_anderson((64, 64), seed=6),   # n >= 4096: rows in parallel with W = 1
+    # rows of whole 128-word steps, counted in place; in 3-D two rows per unsatisfied-bond step
+    "ea_4x256": edwards_anderson((4, 256), seed=7),
+    "ferro_4x4x128": IsingModel.from_graph(hypercubic((4, 4, 128)), 1.0),
 }
 
 
@@ -305,3 +308,38 @@ def test_multispin_unsat_counted_in_the_last_pass_equals_bond_counts(shape, beta
             np.testing.assert_array_equal(got[key][-1], want[key])
         np.testing.assert_array_equal(K.multispin_energies(plan, got["unsat"][-1]),
                                       K.energies(plan, words))
+
+
+@pytest.mark.parametrize("shape", [(2056, 4), (512, 256), (256, 4, 4)])
+def test_multispin_counts_exact_and_equal_for_one_and_two_threads(shape):
+    """Long chunks, where every counter state is flushed mid-chunk (2056 rows: > 255 column
+    steps of 8 rows with one thread; 512 rows of 256: > 255 steps of the unsatisfied-bond and
+    pair states; 256 planes: > 255 steps of each axis-1 state), and the chunks of two threads:
+    the counts equal the recomputation from the unpacked spins, and the Fourier sums (from exact
+    integer marginals) are bit-identical for 1 and 2 threads, as are the spins."""
+    import numba
+
+    model = edwards_anderson(shape, seed=9)
+    plan = K.prepare_multispin(model)
+    s0 = np.random.default_rng(3).choice(np.array([-1, 1], np.int8), (64, model.n))
+    threads = [1, 2] if numba.config.NUMBA_NUM_THREADS >= 2 else [1]
+    runs = []
+    try:
+        for t in threads:
+            numba.set_num_threads(t)
+            words, c = K.pack_spins(s0), np.zeros(1, np.uint64)
+            acc, got = K.multispin_sweeps_measured(plan, words, np.array([0.6]), K.make_keys(4, 1),
+                                                   c, sweeps=2, every=1, pairs=True, structure=True)
+            runs.append((words, acc, got))
+    finally:
+        numba.set_num_threads(1)
+    words, acc, got = runs[0]
+    want = _reference_counts(model, plan, K.unpack_spins(words))
+    for key in ("up", "unsat", "site_diff", "link_diff"):
+        np.testing.assert_array_equal(got[key][-1], want[key])
+    np.testing.assert_allclose(got["fourier"][-1], want["fourier"], atol=1e-8)
+    for w2, acc2, got2 in runs[1:]:
+        np.testing.assert_array_equal(w2, words)
+        np.testing.assert_array_equal(acc2, acc)
+        for key in got:
+            np.testing.assert_array_equal(got2[key], got[key])

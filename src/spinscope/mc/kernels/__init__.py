@@ -394,9 +394,9 @@ def multispin_sweeps_measured(plan: MultispinPlan, words: np.ndarray, betas_per_
     b = _check_state(words, betas_per_word, keys, counters, plan.n, "words", np.uint64)
     masks = _ms.threshold_masks(plan, b)
     ferro = not bool(plan.anti.any())
-    W, d = words.shape[0], len(plan.shape)
+    W = words.shape[0]
     par = W >= _lo.numba.get_num_threads() or plan.n < 4096
-    sc, nch = _ms.measure_scratch(W if par else 1, plan.rows, plan.row_len, d)
+    sc, nch = _ms.measure_scratch(W if par else 1, plan.shape)
     M = sweeps // every
     out, four = np.zeros((M, W, 4, 64), np.int64), np.zeros((M, W, 64, 6))
     acc = _ms.multispin_measured_kernel(
@@ -411,7 +411,7 @@ def multispin_counts(plan: MultispinPlan, words: np.ndarray, *, pairs: bool = Fa
     """The counts of :func:`multispin_sweeps_measured` for the current ``words`` (1-D arrays)."""
     w = np.ascontiguousarray(words, dtype=np.uint64)
     W = w.shape[0]
-    sc, nch = _ms.measure_scratch(W, plan.rows, plan.row_len, len(plan.shape))
+    sc, nch = _ms.measure_scratch(W, plan.shape)
     out, four = np.zeros((1, W, 4, 64), np.int64), np.zeros((1, W, 64, 6))
     _ms.multispin_measure(w, plan.rows, plan.row_len, plan.row_nbr, plan.anti,
                           not bool(plan.anti.any()), bool(pairs), bool(structure),

@@ -20,6 +20,7 @@ and step ``j`` at site ``i`` uses word ``draw(stream, 32 i + j)``: independent o
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -127,11 +128,11 @@ def _level(c0, c1, c2, lev):
 
 @njit(cache=True)
 def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, ferro, st, ub,
-                   slot):
+                   slot, off):
     """Update the colour-``color`` sites of row ``x`` of word ``w`` (full arrays and indices,
     no views or allocations, so threads never touch shared reference counts). With ``slot >=
     0``, the new numbers of unsatisfied bonds of the updated sites (bit planes of weight 1, 2,
-    4) go to ``ub[slot, G - 3 .. G - 1, y // 2]`` (``G = ub.shape[1]``)."""
+    4) go to ``ub[3 slot + p, off + y // 2]`` (``p = 0, 1, 2``)."""
     d = anti.shape[1]
     nrow = row_nbr.shape[1]
     nlev = masks.shape[2]
@@ -187,10 +188,10 @@ def _multispin_row(words, w, x, color, row_len, row_nbr, row_par, anti, masks, f
                 t1, t2 = ~c1 ^ c0, ~c2 ^ (c0 & c1)
             else:
                 t1, t2 = c0 ^ c1, ~(c0 | c1 | c2)
-            g = ub.shape[1] - 3
-            ub[slot, g, y >> 1] = c0
-            ub[slot, g + 1, y >> 1] = c1 ^ (flip & (c1 ^ t1))
-            ub[slot, g + 2, y >> 1] = c2 ^ (flip & (c2 ^ t2))
+            k = off + (y >> 1)
+            ub[3 * slot, k] = c0
+            ub[3 * slot + 1, k] = c1 ^ (flip & (c1 ^ t1))
+            ub[3 * slot + 2, k] = c2 ^ (flip & (c2 ^ t2))
     return acc
 
 
@@ -203,7 +204,7 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
     """
     W = words.shape[0]
     acc = np.zeros(W, dtype=np.int64)
-    nob = np.zeros((1, 3, 1), dtype=np.uint64)
+    nob = np.zeros((3, 1), dtype=np.uint64)
     if words_parallel:
         for w in prange(W):
             a = 0
@@ -212,7 +213,7 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
                 for c in range(2):
                     for x in range(rows):
                         a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st, nob, -1)
+                                            masks, ferro, st, nob, -1, 0)
             acc[w] = a
     else:
         for w in range(W):
@@ -222,7 +223,7 @@ def multispin_kernel(words, masks, keys, counters, rows, row_len, row_nbr, row_p
                     a = 0
                     for x in prange(rows):
                         a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st, nob, -1)
+                                            masks, ferro, st, nob, -1, 0)
                     acc[w] += a
     for w in range(W):
         counters[w] += np.uint64(sweeps)
@@ -263,12 +264,20 @@ def multispin_unsat(words, rows, row_len, row_nbr, anti):
 
 # ------------------------------------------------------------------ fused bit-sliced measurement
 # Per-replica counts of a bit position over many words ("vertical popcounts") are kept in
-# bit-sliced counters ``acc[slot, g]``: planes 0-3 count 1, 2, 4, 8 (carry-save adders over
-# batches of 16 words, Harley-Seal) and 8 byte-lane words 4-11 count the sixteens (byte ``j`` of
-# lane ``k``: bit ``8 j + k``), flushed into int64 counts before a byte can overflow.
-_NPLANE = 4
-_NLANE = _NPLANE + 8
-_MAX_CHUNKS = 64  # at most this many row chunks per word (see _chunks)
+# bit-sliced carry-save states of 16 lanes: ``st[base + 16 p + j]`` holds plane ``p`` (weights
+# 1, 2, 4) of lane ``j`` and ``st[base + 48 + 16 k + j]`` its byte lanes, which count the eights
+# (byte ``c`` of lane word ``k``: bit ``8 c + k``). One step adds 8 rows of 16 consecutive words
+# (128 words), so the compiler turns the 16 lanes into vector instructions; every index is
+# unsigned, which keeps numba's negative-index wrap-around out of the address arithmetic. A
+# state is flushed into int64 counts before a byte can overflow (255 steps) and at the end of
+# its chunk of rows.
+_M8 = np.uint64(0x00FF00FF00FF00FF)
+_SW = 176           # words per state: 16 lanes x (3 planes + 8 byte lanes)
+_BATCH = 128        # words per step: 8 rows x 16 lanes
+# states of one slot: unsatisfied-bond planes (weights 1, 2, 4), the two pair groups, up spins
+# of the current plane (or chunk), then the column states (16 columns each) and, in 3-D, one
+# state per coordinate x1 of the rows (axis 1)
+_ST_PAIR1, _ST_PAIR2, _ST_UP, _ST_COL = 3, 4, 5, 6
 
 
 @njit(inline="always", cache=True)
@@ -278,86 +287,124 @@ def _csa(a, b, c):
 
 
 @njit(cache=True)
-def _flush(acc, cnt, slot, g, dst, planes=True):
-    """Add the counts of ``acc[slot, g]`` to ``cnt[slot, dst, :64]`` and clear the counter
-    (only its byte lanes when not ``planes``)."""
-    for k in range(8):
-        lane = acc[slot, g, _NPLANE + k]
-        for j in range(8):
-            cnt[slot, dst, 8 * j + k] += np.int64((lane >> np.uint64(8 * j)) & np.uint64(255)) << 4
-        acc[slot, g, _NPLANE + k] = _ZERO
-    if not planes:
-        return
-    for p in range(_NPLANE):
-        plane = acc[slot, g, p]
-        for b in range(64):
-            cnt[slot, dst, b] += np.int64((plane >> np.uint64(b)) & _ONE) << p
-        acc[slot, g, p] = _ZERO
+def _vhs(src, soff, st, base):
+    """One carry-save step: add the words ``src[soff + 16 r + j]`` (``r < 8`` rows, ``j < 16``
+    lanes; indices uint64) to the state ``st[base : base + 176]`` (1-D arrays: the compiler
+    vectorises the lanes)."""
+    for jj in range(16):
+        j = np.uint64(jj)
+        o = soff + j
+        b = base + j
+        ones, ta = _csa(st[b], src[o], src[o + np.uint64(16)])
+        ones, tb = _csa(ones, src[o + np.uint64(32)], src[o + np.uint64(48)])
+        twos, fa = _csa(st[b + np.uint64(16)], ta, tb)
+        ones, ta = _csa(ones, src[o + np.uint64(64)], src[o + np.uint64(80)])
+        ones, tb = _csa(ones, src[o + np.uint64(96)], src[o + np.uint64(112)])
+        twos, fb = _csa(twos, ta, tb)
+        fours, e = _csa(st[b + np.uint64(32)], fa, fb)
+        st[b] = ones
+        st[b + np.uint64(16)] = twos
+        st[b + np.uint64(32)] = fours
+        for k in range(8):
+            st[b + np.uint64(48 + 16 * k)] += (e >> np.uint64(k)) & _H01
 
 
 @njit(inline="always", cache=True)
-def _hs_step(ones, twos, fours, eights, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12,
-             a13, a14, a15):
-    """Harley-Seal: add 16 words to the planes ``ones .. eights``; returns them and the
-    sixteens (the carry out of ``eights``)."""
-    ones, ta = _csa(ones, a0, a1)
-    ones, tb = _csa(ones, a2, a3)
-    twos, fa = _csa(twos, ta, tb)
-    ones, ta = _csa(ones, a4, a5)
-    ones, tb = _csa(ones, a6, a7)
-    twos, fb = _csa(twos, ta, tb)
-    fours, ea = _csa(fours, fa, fb)
-    ones, ta = _csa(ones, a8, a9)
-    ones, tb = _csa(ones, a10, a11)
-    twos, fa = _csa(twos, ta, tb)
-    ones, ta = _csa(ones, a12, a13)
-    ones, tb = _csa(ones, a14, a15)
-    twos, fb = _csa(twos, ta, tb)
-    fours, eb = _csa(fours, fa, fb)
-    eights, sixteens = _csa(eights, ea, eb)
-    return ones, twos, fours, eights, sixteens
-
-
-@njit(inline="always", cache=True)
-def _lanes(acc, slot, g, sixteens, cnt, nbat):
-    """Add the sixteens to the byte lanes of ``acc[slot, g]`` (flushed every 255 steps)."""
-    for k in range(8):
-        acc[slot, g, _NPLANE + k] += (sixteens >> np.uint64(k)) & _H01
-    nbat[slot, g] += 1
-    if nbat[slot, g] == 255:
-        _flush(acc, cnt, slot, g, g, False)  # the lanes (the planes are in registers)
-        nbat[slot, g] = 0
+def _lane_bytes(st, b, sh):
+    """Bytes ``0 .. 7``: the plane counts of bits ``8 c + sh`` of the lane at ``st[b]``."""
+    return (((st[b] >> sh) & _H01) | (((st[b + np.uint64(16)] >> sh) & _H01) << _ONE)
+            | (((st[b + np.uint64(32)] >> sh) & _H01) << np.uint64(2)))
 
 
 @njit(cache=True)
-def _hs16(buf, slot, g, nwords, acc, cnt, nbat):
-    """Count ``buf[slot, g, :nwords]`` (``nwords`` a multiple of 16) into ``acc[slot, g]``."""
-    ones, twos = acc[slot, g, 0], acc[slot, g, 1]
-    fours, eights = acc[slot, g, 2], acc[slot, g, 3]
-    for b in range(0, nwords, 16):
-        ones, ta = _csa(ones, buf[slot, g, b], buf[slot, g, b + 1])
-        ones, tb = _csa(ones, buf[slot, g, b + 2], buf[slot, g, b + 3])
-        twos, fa = _csa(twos, ta, tb)
-        ones, ta = _csa(ones, buf[slot, g, b + 4], buf[slot, g, b + 5])
-        ones, tb = _csa(ones, buf[slot, g, b + 6], buf[slot, g, b + 7])
-        twos, fb = _csa(twos, ta, tb)
-        fours, ea = _csa(fours, fa, fb)
-        ones, ta = _csa(ones, buf[slot, g, b + 8], buf[slot, g, b + 9])
-        ones, tb = _csa(ones, buf[slot, g, b + 10], buf[slot, g, b + 11])
-        twos, fa = _csa(twos, ta, tb)
-        ones, ta = _csa(ones, buf[slot, g, b + 12], buf[slot, g, b + 13])
-        ones, tb = _csa(ones, buf[slot, g, b + 14], buf[slot, g, b + 15])
-        twos, fb = _csa(twos, ta, tb)
-        fours, eb = _csa(fours, fa, fb)
-        eights, sixteens = _csa(eights, ea, eb)
+def _clear_state(st, base):
+    for i in range(_SW):
+        st[base + np.uint64(i)] = _ZERO
+
+
+@njit(cache=True)
+def _flush_h(st, base, dst, da, db):
+    """Add the counts of the state at ``st[base]`` (a slot's states), summed over its lanes, to
+    ``dst[da, db, :64]``, and clear the state."""
+    for k in range(8):
+        sh = np.uint64(k)
+        pl, lo, hi = _ZERO, _ZERO, _ZERO
+        for jj in range(16):
+            b = base + np.uint64(jj)
+            pl += _lane_bytes(st, b, sh)                    # bytes <= 16 x 7
+            lane = st[b + np.uint64(48 + 16 * k)]
+            lo += lane & _M8                                # 16-bit fields <= 16 x 255
+            hi += (lane >> np.uint64(8)) & _M8
+        for c in range(8):
+            f = lo if c % 2 == 0 else hi
+            v = np.int64((pl >> np.uint64(8 * c)) & np.uint64(255))
+            v += np.int64((f >> np.uint64(16 * (c >> 1))) & np.uint64(0xFFFF)) << 3
+            dst[da, db, 8 * c + k] += v
+    _clear_state(st, base)
+
+
+@njit(cache=True)
+def _flush_v(st, base, dst, da, y0, ny):
+    """Add the counts of lane ``j < ny`` of the state at ``st[base]`` to ``dst[da, y0 + j,
+    :64]`` (one column per lane), and clear the state."""
+    for jj in range(ny):
+        b = base + np.uint64(jj)
         for k in range(8):
-            acc[slot, g, _NPLANE + k] += (sixteens >> np.uint64(k)) & _H01
-        nbat[slot, g] += 1
-        if nbat[slot, g] == 255:
-            _flush(acc, cnt, slot, g, g, False)  # the lanes (the planes are in registers)
-            nbat[slot, g] = 0
-    acc[slot, g, 0], acc[slot, g, 1] = ones, twos
-    acc[slot, g, 2], acc[slot, g, 3] = fours, eights
+            sh = np.uint64(k)
+            v = _lane_bytes(st, b, sh)
+            lane = st[b + np.uint64(48 + 16 * k)]
+            for c in range(8):
+                sc = np.uint64(8 * c)
+                dst[da, y0 + jj, 8 * c + k] += (np.int64((v >> sc) & np.uint64(255))
+                                                + (np.int64((lane >> sc) & np.uint64(255)) << 3))
+    _clear_state(st, base)
+
+
+@njit(cache=True)
+def _feed(src, soff, steps, st, nb, s, idx, dst, da, db):
+    """``steps`` steps over the consecutive words ``src[soff:]`` into state ``idx`` of the
+    slot states ``st`` (1-D, made once per chunk: no views per row), flushed into ``dst[da,
+    db]`` every 255 steps (``nb[s, idx]`` counts them)."""
+    base = np.uint64(idx * _SW)
+    for q in range(steps):
+        _vhs(src, np.uint64(soff + q * _BATCH), st, base)
+        nb[s, idx] += 1
+        if nb[s, idx] == 255:
+            _flush_h(st, base, dst, da, db)
+            nb[s, idx] = 0
+
+
+@njit(cache=True)
+def _pair_rows(wv, x, row_len, row_nbr, p1, p2):
+    """The pair groups of row ``x`` of the word ``wv`` (replicas ``2p``, ``2p + 1``; ``D(v)``:
+    where they differ in ``v``): into ``p1`` bits ``2p``/``2p + 1`` ``D`` of the row bond / of
+    the axis-0 bond of each site, into ``p2`` in 2-D ``D`` of the spins of sites ``2k``/``2k +
+    1`` (half a row), in 3-D ``D`` of the axis-1 bond / of the spin. ``D`` of a bond is the
+    XOR of the ends' ``D`` (a coupling sign cancels)."""
+    d = row_nbr.shape[1] // 2 + 1
+    base = np.uint64(x * row_len)
+    n0 = np.uint64(row_nbr[x, 1] * row_len)
+    for yy in range(row_len - 1):
+        y = np.uint64(yy)
+        s, s1, nb = wv[base + y], wv[base + y + _ONE], wv[n0 + y]
+        t = s ^ (s >> _ONE)
+        p1[y] = ((t ^ s1 ^ (s1 >> _ONE)) & _M1) | (((t ^ nb ^ (nb >> _ONE)) & _M1) << _ONE)
+    y = np.uint64(row_len - 1)                                      # the periodic row bond
+    s, s1, nb = wv[base + y], wv[base], wv[n0 + y]
+    t = s ^ (s >> _ONE)
+    p1[y] = ((t ^ s1 ^ (s1 >> _ONE)) & _M1) | (((t ^ nb ^ (nb >> _ONE)) & _M1) << _ONE)
+    if d == 2:
+        for kk in range(row_len // 2):
+            k = np.uint64(kk)
+            s, s1 = wv[base + k + k], wv[base + k + k + _ONE]
+            p2[k] = _pdiff(s) | (_pdiff(s1) << _ONE)
+    else:
+        n1 = np.uint64(row_nbr[x, 3] * row_len)
+        for yy in range(row_len):
+            y = np.uint64(yy)
+            s, nb = wv[base + y], wv[n1 + y]
+            t = s ^ (s >> _ONE)
+            p2[y] = ((t ^ nb ^ (nb >> _ONE)) & _M1) | ((t & _M1) << _ONE)
 
 
 @njit(inline="always", cache=True)
@@ -367,238 +414,271 @@ def _pdiff(v):
 
 
 @njit(cache=True)
-def _fill_row(words, w, x, row_len, row_nbr, anti, ferro, ng, buf, slot):
-    """The words of row ``x`` of word ``w`` into ``buf[slot, g, :row_len]`` (the tail up to a
-    multiple of 16 stays zero). Groups ``g``: 0 spins (1: up), ``1 .. d`` bonds to the ``+1``
-    neighbour along axis ``g - 1`` (1: unsatisfied); with pairs (``ng = d + 3``), where the
-    replicas ``2p``, ``2p + 1`` differ: ``d + 1`` bits ``2p``/``2p + 1`` the row bond / the
-    axis-0 bond; ``d + 2`` in 2-D bits ``2p``/``2p + 1`` the spins of sites ``2y``/``2y + 1``
-    (half a row), in 3-D the axis-1 bond / the spin."""
+def _bond_row(wv, x, a, row_len, row_nbr, anti, out):
+    """The unsatisfied bonds of row ``x`` to the ``+1`` neighbours along axis ``a`` into
+    ``out``."""
     d = anti.shape[1]
     base = x * row_len
-    last = row_len - 1
+    jb = row_nbr[x, 2 * a + 1] * row_len if a < d - 1 else base
     for y in range(row_len):
-        buf[slot, 0, y] = words[w, base + y]
-    for y in range(last):
-        buf[slot, d, y] = buf[slot, 0, y] ^ buf[slot, 0, y + 1]
-    buf[slot, d, last] = buf[slot, 0, last] ^ buf[slot, 0, 0]
-    for a in range(d - 1):
-        jb = row_nbr[x, 2 * a + 1] * row_len
-        for y in range(row_len):
-            buf[slot, 1 + a, y] = buf[slot, 0, y] ^ words[w, jb + y]
-    if not ferro:
-        for a in range(d):
-            for y in range(row_len):
-                buf[slot, 1 + a, y] ^= _ZERO - np.uint64(anti[base + y, a])
-    if ng > d + 1:
-        for y in range(row_len):
-            buf[slot, d + 1, y] = _pdiff(buf[slot, d, y]) | (_pdiff(buf[slot, 1, y]) << _ONE)
-        if d == 2:
-            for y in range(row_len // 2):
-                buf[slot, 4, y] = (_pdiff(buf[slot, 0, 2 * y])
-                                   | (_pdiff(buf[slot, 0, 2 * y + 1]) << _ONE))
-        else:
-            for y in range(row_len):
-                buf[slot, 5, y] = _pdiff(buf[slot, 2, y]) | (_pdiff(buf[slot, 0, y]) << _ONE)
+        j = base + (y + 1 if y + 1 < row_len else 0) if a == d - 1 else jb + y
+        out[np.uint64(y)] = (wv[np.uint64(base + y)] ^ wv[np.uint64(j)]
+                             ^ (_ZERO - np.uint64(anti[base + y, a])))
 
 
 @njit(cache=True)
-def _row_counts(acc, cnt, slot, dst):
-    """Flush the up-spin counter ``acc[slot, 0]`` of one row (at most ``16 * 255`` sites) into
-    ``cnt[slot, dst]`` (overwritten) through byte lanes, and clear it."""
-    for k in range(8):
-        sh = np.uint64(k)
-        v = acc[slot, 0, _NPLANE + k] << np.uint64(4)
-        for p in range(_NPLANE):
-            v += ((acc[slot, 0, p] >> sh) & _H01) << np.uint64(p)
-        for j in range(8):
-            cnt[slot, dst, 8 * j + k] = np.int64((v >> np.uint64(8 * j)) & np.uint64(255))
-        acc[slot, 0, _NPLANE + k] = _ZERO
-    for p in range(_NPLANE):
-        acc[slot, 0, p] = _ZERO
+def _geometry(sc, rows):
+    """``L0`` (planes along axis 0), rows per plane, ``L1`` (3-D), padded row length, column
+    states, words per unsatisfied-bond buffer."""
+    L0 = sc[6].shape[1]
+    rp = sc[3].shape[1]
+    return L0, rows // L0, sc[7].shape[1], rp, rp // 16, sc[2].shape[1]
 
 
 @njit(cache=True)
-def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                   tabs, sc, slot, bonds):
-    """Counts of the rows of chunk ``c`` (of ``nch``) into ``cnt[slot]`` (the unsatisfied bonds
-    from the bond groups with ``bonds``, else kept from :func:`_count_half`); with ``structure`` the
-    Fourier sums into ``four[slot]``: ``sum_x m_x e^{i theta_a(x)}`` (row axes, row order) and
-    ``sum_y (2 C_y - rows_c) e^{2 pi i y / L}`` from the chunk's column counts ``C_y``."""
-    acc, buf, nbat, cnt, four, tile, cacc, ccol = sc
-    ct, sn, rre, rim = tabs
-    ngr = cnt.shape[1] - 1
-    d = anti.shape[1]
-    nw = (row_len + 15) // 16 * 16
-    nwh = (row_len // 2 + 15) // 16 * 16
-    _clear_chunk(sc, slot, row_len, bonds)
-    x0, x1 = c * rows // nch, (c + 1) * rows // nch
-    for x in range(x0, x1):
-        _fill_row(words, w, x, row_len, row_nbr, anti, ferro, ng, buf, slot)
-        for g in range(ng):
-            if bonds or g == 0 or g > d:
-                _hs16(buf, slot, g, nwh if d == 2 and g == 4 else nw, acc, cnt, nbat)
-        if not structure:
-            continue
-        _row_counts(acc, cnt, slot, ngr)
-        nbat[slot, 0] = 0
-        c0, s0, c1, s1 = rre[x, 0], rim[x, 0], rre[x, 1], rim[x, 1]
-        for b in range(64):
-            r = cnt[slot, ngr, b]
-            cnt[slot, 0, b] += r
-            m = 2 * r - row_len
-            four[slot, 0, b] += m * c0
-            four[slot, 1, b] += m * s0
-            four[slot, 2, b] += m * c1
-            four[slot, 3, b] += m * s1
-        r = (x - x0) & 15
-        for y in range(row_len):
-            tile[slot, y, r] = words[w, x * row_len + y]
-        if r == 15 or x == x1 - 1:
-            _tile_columns(tile, slot, r + 1, row_len, cacc)
-    for g in range(ng):
-        _flush(acc, cnt, slot, g, g)
-    for g in range(ngr - 3, ngr):
-        _flush(acc, cnt, slot, g, g)
-    if structure:
-        for y in range(row_len):
-            _col_counts(cacc, slot, y, ccol)
-            for b in range(64):
-                v = 2 * ccol[slot, b] - (x1 - x0)
-                four[slot, 4, b] += v * ct[y & 1, y >> 1]
-                four[slot, 5, b] += v * sn[y & 1, y >> 1]
-
-
-@njit(cache=True)
-def _clear_chunk(sc, slot, row_len, planes=True):
-    """Clear the counters of ``slot`` (those of :func:`_count_half` only with ``planes``)."""
-    acc, _buf, nbat, cnt, four, _tile, cacc, _ccol = sc
-    G = acc.shape[1]
-    for g in range(G + 1):
-        if g < G - 3 or g == G or planes:
-            for b in range(64):
-                cnt[slot, g, b] = 0
-            if g < G:
-                nbat[slot, g] = 0
-                for p in range(_NLANE):
-                    acc[slot, g, p] = _ZERO
-    for a in range(6):
-        for b in range(64):
-            four[slot, a, b] = 0.0
-    for y in range(row_len):
-        for p in range(_NLANE):
-            cacc[slot, y, p] = _ZERO
-
-
-@njit(cache=True)
-def _tile_columns(tile, slot, nr, row_len, cacc):
-    """Add rows ``0 .. nr - 1`` of ``tile[slot]`` to the column counters ``cacc[slot, y]``
-    (one Harley-Seal step per column; at most 255 steps per chunk)."""
-    for y in range(row_len):
-        for r in range(nr, 16):
-            tile[slot, y, r] = _ZERO
-    for y in range(row_len):
-        ones, twos, fours, eights, sx = _hs_step(
-            cacc[slot, y, 0], cacc[slot, y, 1], cacc[slot, y, 2], cacc[slot, y, 3],
-            tile[slot, y, 0], tile[slot, y, 1], tile[slot, y, 2], tile[slot, y, 3],
-            tile[slot, y, 4], tile[slot, y, 5], tile[slot, y, 6], tile[slot, y, 7],
-            tile[slot, y, 8], tile[slot, y, 9], tile[slot, y, 10], tile[slot, y, 11],
-            tile[slot, y, 12], tile[slot, y, 13], tile[slot, y, 14], tile[slot, y, 15])
-        cacc[slot, y, 0], cacc[slot, y, 1] = ones, twos
-        cacc[slot, y, 2], cacc[slot, y, 3] = fours, eights
-        for k in range(8):
-            cacc[slot, y, _NPLANE + k] += (sx >> np.uint64(k)) & _H01
-
-
-@njit(cache=True)
-def _col_counts(cacc, slot, y, ccol):
-    """The 64 counts of column counter ``cacc[slot, y]`` into ``ccol[slot]``."""
-    for k in range(8):
-        sh = np.uint64(k)
-        lane = cacc[slot, y, _NPLANE + k]
-        v = _ZERO
-        for p in range(_NPLANE):
-            v += ((cacc[slot, y, p] >> sh) & _H01) << np.uint64(p)
-        for j in range(8):
-            s8 = np.uint64(8 * j)
-            ccol[slot, 8 * j + k] = (np.int64((lane >> s8) & np.uint64(255)) << 4) + np.int64(
-                (v >> s8) & np.uint64(255))
-
-
-@njit(cache=True)
-def _reduce(cnt, four_sc, s0, nch, ng, d, structure, out, four, j, w):
-    """Sum the chunk partials of word ``w`` in a fixed order into ``out[j, w]`` (up,
-    unsatisfied, pair groups) and ``four[j, w]`` (as ``fourier_sums``)."""
-    G = cnt.shape[1] - 1
-    for b in range(64):
-        for a in range(4):
-            out[j, w, a, b] = 0
-        for a in range(6):
-            four[j, w, b, a] = 0.0
-        for c in range(s0, s0 + nch):
-            out[j, w, 0, b] += cnt[c, 0, b]
-            for a in range(1, d + 1):
-                out[j, w, 1, b] += cnt[c, a, b]
-            for a in range(3):
-                out[j, w, 1, b] += cnt[c, G - 3 + a, b] << a
-            if ng > d + 1:
-                out[j, w, 2, b] += cnt[c, d + 1, b]
-                out[j, w, 3, b] += cnt[c, d + 2, b]
-            if structure:
-                for a in range(6):
-                    four[j, w, b, a] += four_sc[c, a, b]
-
-
-@njit(cache=True)
-def _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par, anti, masks, ferro, st, sc,
+def _count_half(words, w, ch, nch, rows, row_len, row_nbr, row_par, anti, masks, ferro, rng, sc,
                 slot):
-    """The colour-1 pass of the rows of chunk ``ch`` (of ``nch``), counting the unsatisfied
-    bonds of the updated sites into the plane counters ``G - 3 .. G - 1`` of ``slot`` (after
+    """The colour-1 pass of the rows of chunk ``ch`` (of ``nch``), counting the new numbers of
+    unsatisfied bonds of the updated sites into ``cnt[slot, 0 .. 2]`` (weights 1, 2, 4; after
     it every bond has exactly one colour-1 end: each is counted once); returns the flips."""
-    acc, buf, nbat, cnt = sc[0], sc[1], sc[2], sc[3]
-    G = acc.shape[1]
-    for g in range(G - 3, G):
-        nbat[slot, g] = 0
-        for p in range(_NLANE):
-            acc[slot, g, p] = _ZERO
+    st, nb, ub, cnt = sc[0], sc[1], sc[2], sc[5]
+    L0, rpp, _L1, _rp, _ncb, cap = _geometry(sc, rows)
+    stv = st[slot]
+    for p in range(3):
+        nb[slot, p] = 0
         for b in range(64):
-            cnt[slot, g, b] = 0
-    nwh = (row_len // 2 + 15) // 16 * 16
+            cnt[slot, p, b] = 0
+    nwh = row_len // 2
+    mrows = cap // nwh if cap % nwh == 0 else 1     # rows per buffer
+    x0, x1 = ch * L0 // nch * rpp, (ch + 1) * L0 // nch * rpp
     a = 0
-    for x in range(ch * rows // nch, (ch + 1) * rows // nch):
-        a += _multispin_row(words, w, x, 1, row_len, row_nbr, row_par, anti, masks, ferro, st,
-                            buf, slot)
-        for g in range(G - 3, G):
-            _hs16(buf, slot, g, nwh, acc, cnt, nbat)
+    for x in range(x0, x1):
+        q = (x - x0) % mrows
+        a += _multispin_row(words, w, x, 1, row_len, row_nbr, row_par, anti, masks, ferro, rng,
+                            ub, slot, q * nwh)
+        if q == mrows - 1 or x == x1 - 1:
+            for p in range(3):
+                u = ub[3 * slot + p]
+                for i in range((q + 1) * nwh, cap if q < mrows - 1 else 0):
+                    u[np.uint64(i)] = _ZERO
+                _feed(u, 0, cap // _BATCH, stv, nb, slot, p, cnt, slot, p)
+    for p in range(3):
+        _flush_h(stv, np.uint64(p * _SW), cnt, slot, p)
     return a
 
 
 @njit(cache=True)
-def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                  tabs, sc, out, four, bonds):
+def _clear_chunk(sc, slot, ws, p0, p1, bonds):
+    """Clear the counters that :func:`_measure_chunk` fills (those of :func:`_count_half` only
+    with ``bonds``)."""
+    st, nb, _ub, _pb, _tile, cnt, m0, m1, m2 = sc
+    stv = st[slot]
+    for i in range(nb.shape[1]):
+        nb[slot, i] = 0
+        if i >= 3 or bonds:
+            _clear_state(stv, np.uint64(i * _SW))
+    for g in range(6):
+        if g >= 3 or bonds:
+            for b in range(64):
+                cnt[slot, g, b] = 0
+    for p in range(p0, p1):
+        for b in range(64):
+            m0[ws, p, b] = 0
+    for i in range(m1.shape[1]):
+        for b in range(64):
+            m1[slot, i, b] = 0
+    for i in range(m2.shape[1]):
+        for b in range(64):
+            m2[slot, i, b] = 0
+
+
+@njit(cache=True)
+def _columns(tv, stv, ncb):
+    """One step of every column state over the 8 rows of the tile (blocks of 16 columns)."""
+    for cb in range(ncb):
+        _vhs(tv, np.uint64(cb * _BATCH), stv, np.uint64((_ST_COL + cb) * _SW))
+
+
+@njit(cache=True)
+def _flush_columns(stv, m2, slot, ncb, row_len):
+    for cb in range(ncb):
+        if 16 * cb < row_len:
+            _flush_v(stv, np.uint64((_ST_COL + cb) * _SW), m2, slot, 16 * cb,
+                     min(16, row_len - 16 * cb))
+
+
+@njit(cache=True)
+def _to_tile(wv, x, r, row_len, tv):
+    """Row ``x`` into row ``r < 8`` of the tile: word ``y`` at ``128 (y // 16) + 16 r + y % 16``."""
+    base = np.uint64(x * row_len)
+    for cb in range(row_len // 16):
+        o = np.uint64(cb * _BATCH + 16 * r)
+        i = base + np.uint64(16 * cb)
+        for jj in range(16):
+            j = np.uint64(jj)
+            tv[o + j] = wv[i + j]
+    for y in range(row_len // 16 * 16, row_len):
+        tv[np.uint64((y >> 4) * _BATCH + 16 * r + (y & 15))] = wv[base + np.uint64(y)]
+
+
+@njit(cache=True)
+def _structure_row(wv, x, x0, x1, rpp, row_len, ncb, src, soff, steps, sc, slot, ws, tiles):
+    """The structure-factor counts of row ``x`` (source words ``src[soff:]``): the axis-1 state
+    in 3-D, the plane flush at a plane's end, the tile and its column steps; returns the
+    column steps since the last column flush."""
+    st, nb, tile, m0, m1, m2 = sc[0], sc[1], sc[4], sc[6], sc[7], sc[8]
+    stv, tv = st[slot], tile[slot]
+    r = (x - x0) & 7
+    if m1.shape[1] > 1:
+        x1c = x % rpp
+        _feed(src, soff, steps, stv, nb, slot, _ST_COL + ncb + x1c, m1, slot, x1c)
+    if (x + 1) % rpp == 0:
+        _flush_h(stv, np.uint64(_ST_UP * _SW), m0, ws, x // rpp)
+        nb[slot, _ST_UP] = 0
+    _to_tile(wv, x, r, row_len, tv)
+    if r == 7 or x == x1 - 1:
+        for cb in range(ncb):
+            for i in range(cb * _BATCH + 16 * (r + 1), (cb + 1) * _BATCH if r < 7 else 0):
+                tv[np.uint64(i)] = _ZERO
+        _columns(tv, stv, ncb)
+        tiles += 1
+        if tiles == 255:
+            _flush_columns(stv, m2, slot, ncb, row_len)
+            tiles = 0
+    return tiles
+
+
+@njit(cache=True)
+def _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, pairs, structure, sc, slot,
+                   ws, bonds):
+    """Counts of the rows of chunk ``c`` (of ``nch``; whole planes ``x0``): up spins into
+    ``m0[ws, x0]`` (per plane with ``structure``), the pair groups into ``cnt[slot, 3 .. 4]``,
+    with ``bonds`` the unsatisfied bonds into ``cnt[slot, 0]`` (else kept from
+    :func:`_count_half`); with ``structure`` the column counts ``m2[slot, y]`` and in 3-D the
+    counts ``m1[slot, x1]`` of the rows with axis-1 coordinate ``x1``."""
+    st, nb, _ub, pb, _tile, cnt, m0, m1, m2 = sc
+    d = anti.shape[1]
+    L0, rpp, L1, rp, ncb, _cap = _geometry(sc, rows)
+    p0, p1 = c * L0 // nch, (c + 1) * L0 // nch
+    _clear_chunk(sc, slot, ws, p0, p1, bonds)
+    x0, x1 = p0 * rpp, p1 * rpp
+    stv, wv = st[slot], words[w]
+    q1, q2, qb, qr = pb[4 * slot], pb[4 * slot + 1], pb[4 * slot + 2], pb[4 * slot + 3]
+    steps, half = rp // _BATCH, (row_len // 2 + _BATCH - 1) // _BATCH
+    direct = row_len % _BATCH == 0      # rows fill whole steps: count them in place
+    src = wv if direct else qr
+    tiles = 0
+    for x in range(x0, x1):
+        soff = x * row_len if direct else 0
+        if not direct:
+            for y in range(row_len):
+                qr[np.uint64(y)] = wv[np.uint64(x * row_len + y)]
+        _feed(src, soff, steps, stv, nb, slot, _ST_UP, m0, ws, x // rpp)
+        if structure:
+            tiles = _structure_row(wv, x, x0, x1, rpp, row_len, ncb, src, soff, steps, sc, slot,
+                                   ws, tiles)
+        if pairs:
+            _pair_rows(wv, x, row_len, row_nbr, q1, q2)
+            _feed(q1, 0, steps, stv, nb, slot, _ST_PAIR1, cnt, slot, 3)
+            _feed(q2, 0, half if d == 2 else steps, stv, nb, slot, _ST_PAIR2, cnt, slot, 4)
+        if bonds:
+            for a in range(d):
+                _bond_row(wv, x, a, row_len, row_nbr, anti, qb)
+                _feed(qb, 0, steps, stv, nb, slot, 0, cnt, slot, 0)
+    _flush_h(stv, np.uint64(_ST_UP * _SW), m0, ws, p1 - 1)
+    for g in (_ST_PAIR1, _ST_PAIR2):
+        _flush_h(stv, np.uint64(g * _SW), cnt, slot, g)
+    if bonds:
+        _flush_h(stv, _ZERO, cnt, slot, 0)
+    if structure:
+        _flush_columns(stv, m2, slot, ncb, row_len)
+        if d == 3:
+            for i in range(L1):
+                _flush_h(stv, np.uint64((_ST_COL + ncb + i) * _SW), m1, slot, i)
+
+
+@njit(cache=True)
+def _reduce(sc, s0, nch, ws, d, rows, row_len, pairs, structure, tabs, out, four, j, w):
+    """Sum the chunk counts of word ``w`` into ``out[j, w]`` (up, unsatisfied, pair groups) and
+    the Fourier sums ``four[j, w]`` (as ``fourier_sums``) from the exact integer marginals: the
+    result does not depend on the chunks or the thread count."""
+    cnt, m0, m1, m2 = sc[5], sc[6], sc[7], sc[8]
+    ct, sn, rre, rim = tabs
+    L0, L1 = m0.shape[1], m1.shape[1]
+    n = rows * row_len
+    rpp = rows // L0
+    for b in range(64):
+        up, us, q1, q2 = 0, 0, 0, 0
+        for p in range(L0):
+            up += m0[ws, p, b]
+        for c in range(s0, s0 + nch):
+            us += cnt[c, 0, b] + 2 * cnt[c, 1, b] + 4 * cnt[c, 2, b]
+            q1 += cnt[c, 3, b]
+            q2 += cnt[c, 4, b]
+        out[j, w, 0, b], out[j, w, 1, b] = up, us
+        out[j, w, 2, b] = q1 if pairs else 0
+        out[j, w, 3, b] = q2 if pairs else 0
+        for a in range(6):
+            four[j, w, b, a] = 0.0
+        if not structure:
+            continue
+        for p in range(L0):
+            v = 2 * m0[ws, p, b] - n // L0
+            four[j, w, b, 0] += v * rre[p * rpp, 0]
+            four[j, w, b, 1] += v * rim[p * rpp, 0]
+        if d == 3:
+            for i in range(L1):
+                t = 0
+                for c in range(s0, s0 + nch):
+                    t += m1[c, i, b]
+                v = 2 * t - n // L1
+                four[j, w, b, 2] += v * rre[i, 1]
+                four[j, w, b, 3] += v * rim[i, 1]
+        for y in range(row_len):
+            t = 0
+            for c in range(s0, s0 + nch):
+                t += m2[c, y, b]
+            v = 2 * t - rows
+            four[j, w, b, 4] += v * ct[y & 1, y >> 1]
+            four[j, w, b, 5] += v * sn[y & 1, y >> 1]
+
+
+@njit(cache=True)
+def _measure_word(words, w, j, nch, rows, row_len, row_nbr, anti, pairs, structure, tabs, sc,
+                  out, four, bonds):
     """All measurements of word ``w`` (serially; used inside the word-parallel loop)."""
     for c in range(nch):
-        _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                       tabs, sc, w * nch + c, bonds)
-    _reduce(sc[3], sc[4], w * nch, nch, ng, anti.shape[1], structure, out, four, j, w)
+        _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, pairs, structure, sc,
+                       w * nch + c, w, bonds)
+    _reduce(sc, w * nch, nch, w, anti.shape[1], rows, row_len, pairs, structure, tabs, out,
+            four, j, w)
 
 
-def _chunks(rows):
-    """Row chunks measured in parallel: fixed by the lattice (results independent of the
-    thread count), >= 256 rows each where possible, at most 4080 (the column counters' range)."""
-    return max(1, min(_MAX_CHUNKS, rows // 256), -(-rows // 4080))
+def _chunks(planes, slots):
+    """Chunks of whole planes (along axis 0) measured in parallel: one per thread when the
+    rows of one word are shared out (``slots == 1``), else one per word. The counts do not
+    depend on it (exact integers; the Fourier sums come from their totals)."""
+    return 1 if slots > 1 else max(1, min(planes, numba.get_num_threads()))
 
 
-def measure_scratch(slots, rows, row_len, d):
-    """Scratch of :func:`multispin_measured_kernel`: counters for ``slots`` words measured at
-    once (``W`` word-parallel, else 1), each with its row chunks (the arrays indexed by
-    slot: no thread writes another's); ``[-1]`` is the number of chunks per word."""
-    G, S = d + 6, slots * _chunks(rows)
-    nw = (row_len + 15) // 16 * 16
-    return (np.zeros((S, G, _NLANE), np.uint64), np.zeros((S, G, nw + 8), np.uint64),
-            np.zeros((S, G), np.int64), np.zeros((S, G + 1, 64), np.int64),
-            np.zeros((S, 6, 64)), np.zeros((S, nw, 16), np.uint64),
-            np.zeros((S, nw, _NLANE), np.uint64), np.zeros((S, 64), np.int64)), _chunks(rows)
+def measure_scratch(slots, shape):
+    """Scratch of :func:`multispin_measured_kernel` for a lattice of ``shape`` (2-D or 3-D):
+    counters for ``slots`` words measured at once (``W`` word-parallel, else 1), each with its
+    chunks (arrays indexed by slot: no thread writes another's); ``[-1]`` is the number of
+    chunks per word."""
+    d, row_len, L0 = len(shape), int(shape[-1]), int(shape[0])
+    L1 = int(shape[1]) if d == 3 else 1
+    nch = _chunks(L0, slots)
+    S = slots * nch
+    rp = -(-row_len // _BATCH) * _BATCH
+    nwh = row_len // 2
+    cap = _BATCH if _BATCH % nwh == 0 else -(-nwh // _BATCH) * _BATCH
+    nst = _ST_COL + rp // 16 + (L1 if d == 3 else 0)
+    return (np.zeros((S, nst * _SW), np.uint64), np.zeros((S, nst), np.int64),
+            np.zeros((3 * S, cap), np.uint64), np.zeros((4 * S, rp), np.uint64),
+            np.zeros((S, 8 * rp), np.uint64), np.zeros((S, 6, 64), np.int64),
+            np.zeros((slots, L0, 64), np.int64), np.zeros((S, L1, 64), np.int64),
+            np.zeros((S, row_len, 64), np.int64)), nch
 
 
 @njit(parallel=True, cache=True)
@@ -609,17 +689,16 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
 
     ``out[j, w]`` (int64, ``(M, W, 4, 64)``): per replica of word ``w`` after sweep
     ``(j + 1) every``: up spins, unsatisfied bonds, and with ``pairs`` the pair groups of
-    :func:`_gword`; ``four[j, w]`` (``(M, W, 64, 6)``) the sums of ``fourier_sums`` when
+    :func:`_pair_rows`; ``four[j, w]`` (``(M, W, 64, 6)``) the sums of ``fourier_sums`` when
     ``structure`` (``tabs``: ``fourier_tables``). ``sc, nch``: :func:`measure_scratch` for
     ``W`` slots (word-parallel) or 1. Spins, counters and the returned accepted flips are
-    exactly those of :func:`multispin_kernel`; the counts do not depend on the thread count,
-    nor do the Fourier sums (fixed chunks, summed in a fixed order).
+    exactly those of :func:`multispin_kernel`; the counts and the Fourier sums do not depend
+    on the thread count.
     """
     W = words.shape[0]
     d = anti.shape[1]
-    ng = d + 3 if pairs else d + 1
     acc = np.zeros(W, dtype=np.int64)
-    buf = sc[1]
+    ub = sc[2]
     if words_parallel:
         for w in prange(W):
             a = 0
@@ -634,10 +713,10 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
                         continue
                     for x in range(rows):
                         a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                            masks, ferro, st, buf, -1)
+                                            masks, ferro, st, ub, -1, 0)
                 if meas:
                     _measure_word(words, w, (t + 1) // every - 1, nch, rows, row_len, row_nbr,
-                                  anti, ferro, ng, structure, tabs, sc, out, four, False)
+                                  anti, pairs, structure, tabs, sc, out, four, False)
             acc[w] = a
     else:
         for w in range(W):
@@ -653,13 +732,13 @@ def multispin_measured_kernel(words, masks, keys, counters, rows, row_len, row_n
                     else:
                         for x in prange(rows):
                             a += _multispin_row(words, w, x, c, row_len, row_nbr, row_par, anti,
-                                                masks, ferro, st, buf, -1)
+                                                masks, ferro, st, ub, -1, 0)
                     acc[w] += a
                 if meas:
                     for c in prange(nch):
-                        _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, ferro, ng,
-                                       structure, tabs, sc, c, False)
-                    _reduce(sc[3], sc[4], 0, nch, ng, d, structure, out, four,
+                        _measure_chunk(words, w, c, nch, rows, row_len, row_nbr, anti, pairs,
+                                       structure, sc, c, 0, False)
+                    _reduce(sc, 0, nch, 0, d, rows, row_len, pairs, structure, tabs, out, four,
                             (t + 1) // every - 1, w)
     for w in range(W):
         counters[w] += np.uint64(sweeps)
@@ -671,8 +750,6 @@ def multispin_measure(words, rows, row_len, row_nbr, anti, ferro, pairs, structu
                       out, four):
     """The measurements of :func:`multispin_measured_kernel` of the current words (no sweep):
     ``out[0, w]``, ``four[0, w]``; ``sc, nch`` from :func:`measure_scratch` with ``W`` slots."""
-    d = anti.shape[1]
-    ng = d + 3 if pairs else d + 1
     for w in prange(words.shape[0]):
-        _measure_word(words, w, 0, nch, rows, row_len, row_nbr, anti, ferro, ng, structure,
-                      tabs, sc, out, four, True)
+        _measure_word(words, w, 0, nch, rows, row_len, row_nbr, anti, pairs, structure, tabs,
+                      sc, out, four, True)
