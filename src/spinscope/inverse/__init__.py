@@ -1,0 +1,17 @@
+"""Inverse problems: spin models learned from samples, and differentiable expectations.
+
+Estimators (scikit-learn style: ``fit(X)`` returns the estimator; ``couplings_``, ``fields_``,
+``to_model()``, ``summary()``) learn an :class:`~spinscope.models.IsingModel` or
+:class:`~spinscope.models.PottsModel` from equilibrium samples:
+
+* :class:`MeanFieldInverse` (naive mean field) and :class:`TAPInverse`: closed forms from the
+  connected correlation matrix;
+* :class:`PseudoLikelihood`: pseudo-likelihood maximisation (symmetric or asymmetric, L1/L2,
+  Ising and q-state Potts);
+* :class:`BoltzmannLearning`: moment matching with persistent chains of :mod:`spinscope.mc`;
+* :class:`ExactLikelihood`: exact maximum likelihood by enumeration (n <= 20), the reference.
+
+Data are read and validated by :func:`read_spin_data` / :func:`as_spin_data`. Conventions and
+formulas: ``docs/inverse.md``. This package imports models, exact, mc, meanfield and analysis;
+nothing below layer 4 imports it.
+"""
