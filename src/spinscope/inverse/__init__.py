@@ -15,3 +15,30 @@ Data are read and validated by :func:`read_spin_data` / :func:`as_spin_data`. Co
 formulas: ``docs/inverse.md``. This package imports models, exact, mc, meanfield and analysis;
 nothing below layer 4 imports it.
 """
+
+from spinscope.inverse.bm import BoltzmannLearning
+from spinscope.inverse.data import SpinData, as_spin_data, read_spin_data
+from spinscope.inverse.exact import ExactLikelihood, model_moments_exact
+from spinscope.inverse.meanfield import MeanFieldInverse, TAPInverse
+from spinscope.inverse.plm import PseudoLikelihood, pseudo_log_likelihood, zero_sum_gauge
+from spinscope.inverse.sampling import SampleSet, equilibrium_samples
+
+ESTIMATORS = {"plm": PseudoLikelihood, "bm": BoltzmannLearning, "mf": MeanFieldInverse,
+              "tap": TAPInverse, "exact": ExactLikelihood}
+
+__all__ = [
+    "ESTIMATORS",
+    "BoltzmannLearning",
+    "ExactLikelihood",
+    "MeanFieldInverse",
+    "PseudoLikelihood",
+    "SampleSet",
+    "SpinData",
+    "TAPInverse",
+    "as_spin_data",
+    "equilibrium_samples",
+    "model_moments_exact",
+    "pseudo_log_likelihood",
+    "read_spin_data",
+    "zero_sum_gauge",
+]
