@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcm": ("spinscope.cli.mcm", "Select the Minimally Complex Model that best explains binary data."),
     "solve": ("spinscope.cli.solve", "Ground states of Ising, QUBO and Max-Cut problems."),
     "generate": ("spinscope.cli.generate", "Planted Ising instances with a known ground-state energy."),
+    "infer": ("spinscope.cli.infer", "Learn an Ising or Potts model from samples (inverse Ising)."),
 }
 
 

@@ -131,7 +131,6 @@ class PseudoLikelihood(InverseEstimator):
         n, q = data.n, data.q
         w = torch.as_tensor(data.weights, dtype=dt, device=self.device)
         x = _design(data, dt, self.device)
-        d = n if q is None else n * q
         W0, g0 = self._start(data)
         W = torch.as_tensor(W0, dtype=dt, device=self.device).requires_grad_(True)
         g = torch.as_tensor(g0, dtype=dt, device=self.device).requires_grad_(True)

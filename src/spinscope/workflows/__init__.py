@@ -42,6 +42,7 @@ _EXPORTS = {
     "track": "spinscope.workflows.tracking",
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
+    "infer": "spinscope.workflows.inference",
 }
 
 __all__ = sorted(_EXPORTS)
