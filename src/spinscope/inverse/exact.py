@@ -26,6 +26,7 @@ from spinscope.inverse.data import SpinData
 __all__ = ["ExactLikelihood", "all_configurations", "model_moments_exact"]
 
 MAX_STATES = 2**20
+NEWTON_WORK = 2e9  # Newton polishing when states x parameters^2 is below this
 
 
 def all_configurations(n: int, q: int | None = None) -> np.ndarray:
@@ -75,6 +76,39 @@ def model_moments_exact(model, beta: float) -> tuple[np.ndarray, np.ndarray]:
     return data_moments(SpinData(spins, q, p))
 
 
+def _features(states: np.ndarray, q: int | None) -> np.ndarray:
+    """Sufficient statistics of every state: pair terms (i < j) then single terms."""
+    n = states.shape[1]
+    iu = np.triu_indices(n, 1)
+    if q is None:
+        s = states.astype(np.float64)
+        return np.concatenate([s[:, iu[0]] * s[:, iu[1]], s], axis=1)
+    x = (states[:, :, None] == np.arange(q)).astype(np.float64)
+    agree = (states[:, iu[0]] == states[:, iu[1]]).astype(np.float64)
+    return np.concatenate([agree, x.reshape(len(states), -1)], axis=1)
+
+
+def _newton_polish(K: np.ndarray, g: np.ndarray, moments, states: np.ndarray, q: int | None,
+                   steps: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """A few Newton steps on the concave log-likelihood (gradient: data minus model moments;
+    Hessian: the model's feature covariance), to reach machine precision after L-BFGS."""
+    n = K.shape[0]
+    iu = np.triu_indices(n, 1)
+    phi = _features(states if q is None else states.astype(np.int64), q)
+    target = np.concatenate([moments[1][iu], moments[0].ravel()])
+    theta = np.concatenate([K[iu], g.ravel()])
+    for _ in range(steps):
+        logw = phi @ theta
+        p = np.exp(logw - logw.max())
+        p /= p.sum()
+        mean = p @ phi
+        cov = (phi * p[:, None]).T @ phi - np.outer(mean, mean)
+        theta = theta + np.linalg.lstsq(cov, target - mean, rcond=1e-12)[0]
+    K = np.zeros((n, n))
+    K[iu] = theta[: iu[0].size]
+    return K + K.T, theta[iu[0].size:].reshape(g.shape)
+
+
 def _check_size(n: int, q: int | None) -> None:
     states = float(2 if q is None else q) ** n
     if states > MAX_STATES:
@@ -112,7 +146,7 @@ class ExactLikelihood(InverseEstimator):
     supports_potts = True
 
     def __init__(self, *, beta: float = 1.0, q: int | None = None, l2: float = 0.0,
-                 max_iter: int = 2000, tol: float = 1e-11) -> None:
+                 max_iter: int = 2000, tol: float = 1e-9) -> None:
         super().__init__(beta=beta, q=q)
         self.l2 = float(l2)
         if not np.isfinite(self.l2) or self.l2 < 0:
@@ -143,6 +177,8 @@ class ExactLikelihood(InverseEstimator):
         info = minimize(objective, [W, g], max_iter=self.max_iter, tol=self.tol)
         K = ((W + W.T) / 2 * mask).detach().numpy()
         g = g.detach().numpy()
+        if not self.l2 and states.shape[0] * (n * n / 2 + g.size) ** 2 <= NEWTON_WORK:
+            K, g = _newton_polish(K, g, data_moments(data), states.numpy(), q)
         if q is not None:
             g = g - g.mean(axis=1, keepdims=True)
         self.log_likelihood_ = -info["loss"]
