@@ -98,7 +98,7 @@ def plm_speed(args, J0, X) -> dict:
             rows[i, others] = lr.coef_[0] / 2  # P(s_i | rest) = sigmoid(2 s_i theta_i)
         return rows
 
-    med_b, times_b, _ = timed(baseline, 1)
+    med_b, _, _ = timed(baseline, 1)
     plm_rows = est.couplings_[:k]
     out["sklearn_per_spin"] = {"spins_timed": k, "seconds_for_those": med_b,
                                "scaled_to_N_s": med_b * X.shape[1] / k,
