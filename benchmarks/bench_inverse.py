@@ -94,7 +94,7 @@ def plm_speed(args, J0, X) -> dict:
     def baseline():
         for i in range(k):
             others = np.delete(np.arange(X.shape[1]), i)
-            lr = LogisticRegression(penalty=None, max_iter=1000, tol=1e-6).fit(X[:, others], X[:, i])
+            lr = LogisticRegression(C=np.inf, max_iter=1000, tol=1e-6).fit(X[:, others], X[:, i])
             rows[i, others] = lr.coef_[0] / 2  # P(s_i | rest) = sigmoid(2 s_i theta_i)
         return rows
 
