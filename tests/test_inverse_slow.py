@@ -66,3 +66,26 @@ def test_potts_plm_recovers_random_graph():
     # measured (seed 7): gamma 0.05; the non-Potts part of the fitted blocks is noise
     assert gamma(est.model_couplings(), J0) < 0.1
     assert est.potts_residual_ < 0.3
+
+
+def test_potts_boltzmann_learning_matches_moments():
+    """q = 3 Potts BM (one coupling per pair): exact model moments within the data's errors."""
+    from spinscope.exact import enumerate_model
+    from spinscope.inverse import BoltzmannLearning, model_moments_exact
+    from spinscope.inverse.exact import all_configurations
+
+    rng = np.random.default_rng(8)
+    n, q, B = 5, 3, 6000
+    J = rng.normal(0.3, 0.3, (n, n))
+    model = PottsModel(q, np.triu(J, 1) + np.triu(J, 1).T)
+    S, p = all_configurations(n, q), enumerate_model(model, 1.0).probabilities
+    X = S[rng.choice(len(S), size=B, p=p)]
+    est = BoltzmannLearning(q=q, chains=512, seed=9, max_steps=300, check_every=50, final_sweeps=40).fit(X)
+    f, agree = model_moments_exact(est.to_model(), 1.0)
+    x = (X[:, :, None] == np.arange(q)).astype(float)
+    df, dagree = x.mean(0), np.einsum("bia,bja->ij", x, x) / B
+    iu = np.triu_indices(n, 1)
+    z1 = (f - df) / np.sqrt(df * (1 - df) / B)
+    z2 = (agree - dagree)[iu] / np.sqrt(dagree[iu] * (1 - dagree[iu]) / B)
+    assert np.sqrt(np.mean(z1**2)) < 1.5 and np.sqrt(np.mean(z2**2)) < 1.5
+    assert max(np.abs(z1).max(), np.abs(z2).max()) < 4.5
