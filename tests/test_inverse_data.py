@@ -85,3 +85,8 @@ def test_array_validation():
     d = as_spin_data([[0, 1], [1, 1]], sample_weight=[1.0, 3.0], encoding="01")
     np.testing.assert_allclose(d.weights, [0.25, 0.75])
     assert d.effective_samples == pytest.approx(1 / (0.25**2 + 0.75**2))
+
+
+def test_single_column_of_signed_spins(tmp_path):
+    d = read_spin_data(write(tmp_path, "one.txt", "1\n-1\n-1\n"))
+    np.testing.assert_array_equal(d.spins[:, 0], [1, -1, -1])

@@ -33,6 +33,7 @@ from spinscope.errors import DataFileError, InputError, SpinscopeTypeError
 __all__ = ["SpinData", "as_spin_data", "read_spin_data"]
 
 _SEPARATORS = re.compile(rb"[\s,;]+")
+_NOT_DIGIT_MODE = re.compile(rb"[\s,;+\-.]")  # a separator, a sign or a decimal point
 
 
 @dataclass(frozen=True, eq=False)
@@ -284,7 +285,7 @@ def _read_text(path: Path, *, csv: bool) -> np.ndarray:
     if not rows:
         raise DataFileError(f"data file {path} is empty: expected one configuration per line")
     numbers = [i for i, ln in rows]
-    if not csv and all(ln.isdigit() for _, ln in rows[:1]):
+    if not csv and not any(_NOT_DIGIT_MODE.search(ln) for _, ln in rows):
         arr = _digit_rows(path, rows)
     else:
         arr = _token_rows(path, rows)
