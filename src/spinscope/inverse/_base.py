@@ -28,9 +28,11 @@ __all__ = ["InverseEstimator", "ising_moments", "potts_moments"]
 
 def ising_moments(data: SpinData) -> tuple[np.ndarray, np.ndarray]:
     """Weighted magnetisations ``m_i = <s_i>`` and second moments ``<s_i s_j>`` of Ising data."""
-    s = data.spins.astype(np.float64)
-    m = data.weights @ s
-    return m, (s * data.weights[:, None]).T @ s
+    import torch
+
+    s = torch.from_numpy(data.spins).to(torch.float64)
+    sw = s * torch.from_numpy(data.weights)[:, None]
+    return sw.sum(0).numpy(), (s.T @ sw).numpy()  # torch: numpy's BLAS is slow on int8 -> f64 here
 
 
 def potts_moments(data: SpinData) -> tuple[np.ndarray, np.ndarray]:
