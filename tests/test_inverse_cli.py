@@ -87,6 +87,8 @@ def test_methods_agree_with_truth(samples, truth, method):
     ("0110\n1100\n0101\n", ["--method", "mf", "--l2", "0.1"], "closed form without regularisation"),
     ("0110\n1101\n0101\n", ["--l1", "0.1", "--l2", "0.1"], "at most one of l1 and l2"),
     ("0110\n1101\n0101\n", ["--out", "m.txt"], "model files end in .npz"),
+    ("0110\n1101\n0101\n", ["--method", "mf", "--asymmetric"], "applies to --method plm only"),
+    ("0110\n1101\n0101\n", ["--beta", "-1"], "beta"),
 ])
 def test_bad_input_exit_2_nothing_written(capsys, tmp_path, monkeypatch, content, args, match):
     monkeypatch.chdir(tmp_path)
