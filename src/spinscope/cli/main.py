@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("spinscope.cli.solve", "Ground states of Ising, QUBO and Max-Cut problems."),
     "generate": ("spinscope.cli.generate", "Planted Ising instances with a known ground-state energy."),
     "landscape": ("spinscope.cli.landscape", "Landscape encodings: exhaustive landscapes and encoded local search."),
+    "infer": ("spinscope.cli.infer", "Learn an Ising or Potts model from samples (inverse Ising)."),
 }
 
 

@@ -44,6 +44,7 @@ _EXPORTS = {
     "landscape_search": "spinscope.workflows.landscape",
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
+    "infer": "spinscope.workflows.inference",
 }
 
 __all__ = sorted(_EXPORTS)
