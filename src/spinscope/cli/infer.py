@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from spinscope.cli._common import emit, get_options
+from spinscope.cli._common import Count, emit, get_options
 
 __all__ = ["command"]
 
@@ -22,14 +22,14 @@ _METHODS = ["plm", "bm", "mf", "tap", "exact"]
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--method", type=click.Choice(_METHODS), default="plm", show_default=True,
               help="pseudo-likelihood, Boltzmann learning, naive mean field, TAP, exact likelihood (n <= 20).")
-@click.option("--q", type=click.IntRange(min=2), default=None,
+@click.option("--q", type=Count(min=2), default=None,
               help="Potts data with states 0..q-1 (default: Ising data, ±1 or 0/1).")
 @click.option("--beta", type=float, default=1.0, show_default=True,
               help="Inverse temperature of the samples (the model is to be simulated at T = 1/beta).")
 @click.option("--l1", type=float, default=0.0, show_default=True, help="L1 regularisation (plm only).")
 @click.option("--l2", type=float, default=0.0, show_default=True, help="L2 regularisation (plm, bm, exact).")
 @click.option("--asymmetric", is_flag=True, help="plm: fit each spin's conditional separately, then symmetrise.")
-@click.option("--check-samples", type=click.IntRange(min=0), default=10000, show_default=True,
+@click.option("--check-samples", type=Count(min=0), default=10000, show_default=True,
               help="Samples of the fitted model for the moment residuals when n is too large to enumerate (0: skip).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the fitted model here (.npz).")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from spinscope.cli._common import emit, get_options, parse_int_list
+from spinscope.cli._common import Count, emit, get_options, parse_int_list
 
 __all__ = ["command"]
 
@@ -38,8 +38,8 @@ def _study_text(d: dict) -> str:
 @command.command("study")
 @click.argument("kind", type=click.Choice(["partition", "ising", "maxcut"]))
 @click.option("--n", "sizes", default="16", show_default=True, help="Sizes, comma list (each 2 .. 20).")
-@click.option("--instances", type=int, default=100, show_default=True, help="Random instances per size.")
-@click.option("--levels", type=int, default=1, show_default=True, help="Encoding levels (each halves the spins).")
+@click.option("--instances", type=Count(), default=100, show_default=True, help="Random instances per size.")
+@click.option("--levels", type=Count(), default=1, show_default=True, help="Encoding levels (each halves the spins).")
 @click.option("--rule", type=click.Choice(["half", "independent"]), default="half", show_default=True,
               help="Fine spins of ising/maxcut levels: weakest half, or an independent set.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
@@ -60,13 +60,13 @@ def study(kind, sizes, instances, levels, rule, out, overwrite) -> None:
 @command.command("search")
 @click.argument("kind", type=click.Choice(["partition", "ising", "maxcut"]))
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("--n", type=int, default=128, show_default=True, help="Spins of the random instances (no FILE).")
-@click.option("--budget", type=int, default=None, help="Flip evaluations per search (default 100000).")
+@click.option("--n", type=Count(), default=128, show_default=True, help="Spins of the random instances (no FILE).")
+@click.option("--budget", type=Count(), default=None, help="Flip evaluations per search (default 100000).")
 @click.option("--time-limit", type=float, default=None, help="Seconds per search (ising, maxcut).")
-@click.option("--runs", type=int, default=10, show_default=True, help="Searches on each landscape.")
+@click.option("--runs", type=Count(), default=10, show_default=True, help="Searches on each landscape.")
 @click.option("--encoding", type=click.Choice(["auto", "independent", "block"]), default="auto",
               show_default=True, help="Encoded landscape of ising/maxcut problems.")
-@click.option("--n-fine", type=int, default=None,
+@click.option("--n-fine", type=Count(), default=None,
               help="Decimated spins: block size (ising/maxcut, default 8) or numbers (partition, default 16).")
 @click.option("--method", type=click.Choice(["first", "steepest"]), default="first", show_default=True,
               help="Descents: first improvement (random scan) or steepest (ising/maxcut).")

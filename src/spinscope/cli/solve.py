@@ -12,7 +12,7 @@ import time
 
 import click
 
-from spinscope.cli._common import emit, get_options
+from spinscope.cli._common import Count, emit, get_options
 from spinscope.optimize.registry import AUTO, SOLVER_CHOICES, SOLVER_REGISTRY, solvers_accepting
 
 __all__ = ["command"]
@@ -76,10 +76,10 @@ def _human(run) -> str:
                    "selects simulated bifurcation.")
 @click.option("--time-limit", type=float, default=None,
               help="Seconds; keep restarting until then (stop earlier at --target).")
-@click.option("--reads", type=click.IntRange(min=1), default=None,
+@click.option("--reads", type=Count(min=1), default=None,
               help="Independent reads (SA anneals, PT ladders, PA population, SB/CIM/CAC trajectories).")
-@click.option("--sweeps", type=click.IntRange(min=1), default=None, help=_SWEEPS_HELP)
-@click.option("--replicas", type=click.IntRange(min=2), default=None,
+@click.option("--sweeps", type=Count(min=1), default=None, help=_SWEEPS_HELP)
+@click.option("--replicas", type=Count(min=2), default=None,
               help=f"Temperatures per parallel-tempering ladder (--solver {_PT}; default 16, auto: 20 or 32).")
 @click.option("--cluster-moves", is_flag=True,
               help=f"Parallel tempering with Houdayer cluster moves between paired ladders (--solver {_PT}; "
