@@ -25,10 +25,12 @@ class SolveResult:
 
     Attributes
     ----------
-    kind : {"ising", "qubo", "maxcut"}
-        Problem kind; ``value`` is a cut (maximised) for Max-Cut, an energy (minimised) otherwise.
+    kind : {"ising", "qubo", "maxcut", "xorsat"}
+        Problem kind; ``value`` is a cut (maximised) for Max-Cut, an energy (minimised) otherwise
+        (``"xorsat"``: a 3-XORSAT instance solved by :mod:`spinscope.optimize.xorsat_solvers`).
     solver : str
-        ``"sa"``, ``"pt"``, ``"pa"``, ``"bsb"``, ``"dsb"``, ``"cim-ahc"``, ``"cim"`` or ``"cac"``.
+        ``"sa"``, ``"pt"``, ``"pa"``, ``"bsb"``, ``"dsb"``, ``"cim-ahc"``, ``"cim"``, ``"cac"`` or
+        ``"bls"``.
     best_state : int8 array, shape (n,)
         Best ±1 spin configuration found.
     best_assignment : int8 array, shape (n,)

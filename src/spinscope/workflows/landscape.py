@@ -36,6 +36,7 @@ from spinscope.optimize.encoded_search import partition_local_search
 from spinscope.optimize.ising_search import ising_local_search
 from spinscope.optimize.level_study import level_study
 from spinscope.optimize.partition import MAX_EXHAUSTIVE_NUMBERS, check_partition_numbers
+from spinscope.workflows._progress import progress_bar
 
 __all__ = ["LandscapeSearchResult", "LandscapeStudyResult", "landscape_search", "landscape_study"]
 
@@ -117,29 +118,6 @@ def _write(path: Path | None, result, figure=None) -> list[str]:
     return files
 
 
-def _progress_bar(progress: Any, label: str):
-    """``update(done, total)``: the caller's callable, a transient rich bar on stderr, or a no-op;
-    ``update(None, None)`` closes the bar."""
-    if callable(progress):
-        return lambda done, total: None if done is None else progress(done, total)
-    if not progress:
-        return lambda done, total: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    bar = Progress(label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
-    task = bar.add_task(label, total=None)
-    bar.start()
-
-    def update(done, total):
-        if done is None:
-            bar.stop()
-        else:
-            bar.update(task, completed=done, total=total)
-    return update
-
-
 def landscape_study(kind: str, sizes: Sequence[int], *, instances: int = 100, levels: int = 1, rule: str = "half",
                     degree: float = 3.0, seed: int | None = None, out: str | os.PathLike | None = None,
                     overwrite: bool = False, progress: Any = False) -> LandscapeStudyResult:
@@ -179,7 +157,7 @@ def landscape_study(kind: str, sizes: Sequence[int], *, instances: int = 100, le
     instances = check_int(instances, "instances", minimum=1)
     path = _check_out_dir(out, overwrite)
     seed = resolve_seed(seed)
-    update = _progress_bar(progress, f"{kind} landscapes")
+    update = progress_bar(progress, f"{kind} landscapes")
     studies = []
     try:
         for k, (n, child) in enumerate(zip(sizes, spawn_seeds(seed, len(sizes)), strict=True)):
@@ -301,7 +279,7 @@ def landscape_search(kind: str, file: str | os.PathLike | None = None, *, n: int
     path = _check_out_dir(out, overwrite)
     fixed = None if file is None else _load_instance(kind, file, n, None)
     seed = resolve_seed(seed)
-    update = _progress_bar(progress, f"{kind} search")
+    update = progress_bar(progress, f"{kind} search")
     rows = []
     try:
         for i, child in enumerate(spawn_seeds(seed, runs), start=1):

@@ -37,6 +37,7 @@ from spinscope._validation import (
 from spinscope.errors import InputError
 from spinscope.models import IsingModel
 from spinscope.nn.analysis import NetworkAnalysis
+from spinscope.workflows._progress import progress_bar
 from spinscope.workflows.simulation import simulate
 
 __all__ = ["AnalyzeResult", "analyze", "mc_check"]
@@ -167,7 +168,7 @@ def _analyse(model, betas, n_betas, tap_starts, tap_beta, seed, spectrum, tap, b
     """:func:`spinscope.nn.analyze_network` with the progress bar of the TAP count."""
     from spinscope.nn.analysis import analyze_network
 
-    report = _count_progress(progress) if fractions else None
+    report = progress_bar(progress, "count TAP solutions") if fractions else None
     try:
         return analyze_network(model, betas=betas, n_betas=n_betas, tap_starts=tap_starts, tap_beta=tap_beta,
                                seed=seed, spectrum=spectrum, tap=tap, biases=biases, tap_count=fractions,
@@ -183,29 +184,6 @@ def _check_fractions(values) -> tuple[float, ...]:
     if not vals or len(vals) > 16 or not all(np.isfinite(v) and v >= 0 for v in vals):
         raise InputError(f"tap_count_at (--tap-count-at) must be 1 to 16 non-negative fractions of T_c, got {values!r}")
     return vals
-
-
-def _count_progress(progress: Any):
-    """``update(done, total)`` for the TAP count: a transient rich bar, the caller's callable, or a no-op;
-    ``update(None, None)`` closes the bar."""
-    if callable(progress):
-        return lambda done, total: None if done is None else progress(done, total)
-    if not progress:
-        return lambda done, total: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    bar = Progress("count TAP solutions", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True)
-    task = bar.add_task("count", total=None)
-    bar.start()
-
-    def update(done, total):
-        if done is None:
-            bar.stop()
-        else:
-            bar.update(task, completed=done, total=total)
-    return update
 
 
 def _check_options(weights_file, random, tap_beta, betas, out, overwrite: bool) -> np.ndarray | None:
