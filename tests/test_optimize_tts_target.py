@@ -35,7 +35,7 @@ def test_optimal_tts_by_hand():
 
 def test_optimal_tts_never_exceeds_the_fixed_budget_tts():
     rng = np.random.default_rng(0)
-    for _ in range(200):
+    for _ in range(100):
         t = rng.exponential(1.0, size=rng.integers(2, 30))
         t[rng.random(t.size) < 0.4] = np.inf
         t_max = 3.0
@@ -46,8 +46,8 @@ def test_optimal_tts_never_exceeds_the_fixed_budget_tts():
         if math.isfinite(tts):
             assert t_opt in t[np.isfinite(t)]
             # brute force over a fine grid of restart times: the minimum is at a hitting time
-            grid = np.linspace(1e-6, t_max, 3001)
-            F = np.array([(t <= g).mean() for g in grid])
+            grid = np.linspace(1e-6, t_max, 601)
+            F = (t[None, :] <= grid[:, None]).mean(axis=1)
             ref = min(tts_from_success(f, g) for f, g in zip(F, grid))
             assert tts <= ref + 1e-9
 
