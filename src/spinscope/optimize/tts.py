@@ -36,6 +36,11 @@ from spinscope.optimize.xorsat_solvers import solve_xorsat
 __all__ = ["TimeToSolution", "median_tts", "time_to_solution", "tts_from_success"]
 
 
+def finite_or_none(x: float) -> float | None:
+    """``float(x)``, or None for an infinite time (JSON has no infinity)."""
+    return float(x) if math.isfinite(x) else None
+
+
 def tts_from_success(p_success: float, t_run: float, confidence: float = 0.99) -> float:
     """``t_run ln(1 - confidence) / ln(1 - p_success)``; ``t_run`` once ``p >= confidence``, ``inf`` at ``p = 0``.
 
@@ -104,10 +109,9 @@ class TimeToSolution:
 
     def to_dict(self) -> dict:
         """JSON-ready summary (infinite times as None)."""
-        fin = lambda x: float(x) if math.isfinite(x) else None  # noqa: E731
         return {"solver": self.solver, "target": self.target, "successes": self.successes, "runs": self.runs,
-                "p_success": self.p_success, "t_run": self.t_run, "tts99": fin(self.tts),
-                "tts99_ci": [fin(self.tts_ci[0]), fin(self.tts_ci[1])], "values": self.values.tolist(),
+                "p_success": self.p_success, "t_run": self.t_run, "tts99": finite_or_none(self.tts),
+                "tts99_ci": [finite_or_none(self.tts_ci[0]), finite_or_none(self.tts_ci[1])], "values": self.values.tolist(),
                 "wall_times": self.wall_times.tolist(), "settings": dict(self.settings)}
 
 
@@ -192,7 +196,6 @@ def median_tts(results: Sequence[TimeToSolution], *, seed: SeedLike = None, n_bo
     tts = np.array([r.tts for r in results])
     rng = np.random.default_rng(seed)
     meds = np.median(tts[rng.integers(0, tts.size, size=(check_int(n_boot, "n_boot", minimum=10), tts.size))], axis=1)
-    fin = lambda x: float(x) if math.isfinite(x) else None  # noqa: E731
-    return {"median": fin(float(np.median(tts))), "ci": [fin(float(np.percentile(meds, 2.5, method="lower"))),
-                                                          fin(float(np.percentile(meds, 97.5, method="higher")))],
+    return {"median": finite_or_none(float(np.median(tts))), "ci": [finite_or_none(float(np.percentile(meds, 2.5, method="lower"))),
+                                                          finite_or_none(float(np.percentile(meds, 97.5, method="higher")))],
             "instances": int(tts.size), "solved_instances": int(np.sum(np.isfinite(tts)))}

@@ -29,7 +29,7 @@ from spinscope._validation import SeedLike, check_int, check_positive, spawn_see
 from spinscope.errors import InputError
 from spinscope.optimize.problems import Problem
 from spinscope.optimize.solve import solve
-from spinscope.optimize.tts import tts_from_success
+from spinscope.optimize.tts import finite_or_none, tts_from_success
 from spinscope.optimize.xorsat import XorsatInstance
 from spinscope.optimize.xorsat_solvers import solve_xorsat
 
@@ -114,11 +114,10 @@ class TimeToTarget:
 
     def to_dict(self) -> dict:
         """JSON-ready summary (infinite times as None)."""
-        fin = lambda x: float(x) if math.isfinite(x) else None  # noqa: E731
         return {"solver": self.solver, "target": self.target, "time_limit": self.time_limit,
-                "runs": self.runs, "successes": self.successes, "tts99": fin(self.tts),
-                "t_opt": fin(self.t_opt), "tts99_ci": [fin(self.tts_ci[0]), fin(self.tts_ci[1])],
-                "median_hit": fin(self.median_hit), "hit_times": [fin(x) for x in self.hit_times],
+                "runs": self.runs, "successes": self.successes, "tts99": finite_or_none(self.tts),
+                "t_opt": finite_or_none(self.t_opt), "tts99_ci": [finite_or_none(self.tts_ci[0]), finite_or_none(self.tts_ci[1])],
+                "median_hit": finite_or_none(self.median_hit), "hit_times": [finite_or_none(x) for x in self.hit_times],
                 "settings": dict(self.settings)}
 
 
