@@ -137,8 +137,9 @@ def _refuse_xorsat(path: Path) -> None:
         return
     if is_xorsat_file(first):
         raise InputError(f"{path} is a 3-XORSAT instance (3-spin clauses, 'spinscope generate xorsat'); "
-                         "solve reads pairwise Max-Cut, Ising and QUBO problems only (read it with "
-                         "spinscope.optimize.read_xorsat)")
+                         "load_problem reads pairwise Max-Cut, Ising and QUBO problems only: solve it with "
+                         "'spinscope solve FILE' or spinscope.optimize.solve_xorsat, read it with "
+                         "spinscope.optimize.read_xorsat")
 
 
 def load_problem(path: str | os.PathLike, *, problem: str | None = None) -> Problem:
