@@ -97,6 +97,32 @@ def test_from_layers_with_biases_matches_formula():
     assert m.energy(s) == pytest.approx(expected)
 
 
+def test_from_layers_csr_equals_dense_blocks_and_drops_zeros():
+    rng = np.random.default_rng(3)
+    w = [rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=(5, 2))]
+    w[1][1, :] = 0.0  # a unit with no outgoing weights, and scattered zeros
+    w[2][[0, 3], [1, 0]] = 0.0
+    m = ss.IsingModel.from_layers(w)
+    dense = np.zeros((14, 14))
+    offs = [0, 4, 7, 12, 14]
+    for k, wk in enumerate(w):
+        dense[offs[k]:offs[k + 1], offs[k + 1]:offs[k + 2]] = wk
+    dense += dense.T
+    j = m.couplings
+    np.testing.assert_array_equal(j.toarray(), dense)
+    assert j.nnz == np.count_nonzero(dense)  # no explicit zeros kept
+    assert all(np.all(np.diff(j.indices[a:b]) > 0) for a, b in zip(j.indptr[:-1], j.indptr[1:]))
+
+
+def test_symmetry_check_of_sparse_couplings_names_the_entry():
+    j = sp.csr_array(np.array([[0, 1.0, 0], [1.0, 0, 2.0], [0, 2.5, 0]]))
+    with pytest.raises(InputError, match=r"J\[1,2\] = 2.0 but J\[2,1\] = 2.5"):
+        ss.IsingModel(j)
+    pattern = sp.csr_array(np.array([[0, 1.0, 0], [1.0, 0, 2.0], [0, 0, 0]]))
+    with pytest.raises(InputError, match="symmetric"):
+        ss.IsingModel(pattern)
+
+
 def test_hopfield_stores_patterns():
     rng = np.random.default_rng(2)
     xi = rng.choice([-1, 1], size=(2, 50))

@@ -3,7 +3,7 @@
 :func:`analysis_memory` estimates, from the layer widths alone, the peak memory of
 :func:`spinscope.nn.analyze_network` on a fully connected network: the float64 weights, building
 the sparse coupling matrix ``J`` (:meth:`spinscope.models.IsingModel.from_layers`; its transient
-peak was measured at 11-13 times the weights, so 13 is used), the stability curve (``J``, the
+peak was measured at 7 times the weights, so 8 is used), the stability curve (``J``, the
 dense blocks of ``J`` and ``J∘J`` in :class:`~spinscope.meanfield._couplings.Couplings`, a
 Lanczos basis), the spectrum (the dense even-odd block of ``J``, its copy inside the SVD, the
 singular vectors and LAPACK's workspace) and the TAP solver (a dozen ``starts × n`` arrays).
@@ -24,7 +24,7 @@ from spinscope.errors import InputError, MemoryLimitError
 __all__ = ["analysis_memory", "check_analysis_memory"]
 
 _F = 8  # bytes of a float64
-_BUILD = 13 * _F  # transient bytes per weight while the sparse J is built (measured 11-13 x 8)
+_BUILD = 8 * _F  # transient bytes per weight while the sparse J is built and checked (measured 7 x 8)
 _J = 3 * _F  # bytes per weight of the sparse J that remains (data + indices, both triangles)
 _STAGES = ("start", "weights", "model")
 
