@@ -29,6 +29,15 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 _S = np.linspace(-40.0, 40.0, 8001)          # trapezoid grid of the sign channel's integrals
 
 
+def _half_line(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``s`` and weights with ``E[h(Z)] ~ sum w h(s)``: Gauss-Legendre on ``[0, 9]`` and
+    ``[-9, 0]`` separately (the weight ``phi(s)`` folded in), for ``h`` with a kink at 0."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    s = 4.5 * (x + 1.0)
+    w = 4.5 * w * np.exp(-0.5 * s * s) / np.sqrt(2.0 * np.pi)
+    return np.concatenate([-s[::-1], s]), np.concatenate([w[::-1], w])
+
+
 def _log_npdf(x):
     return -0.5 * x * x - 0.5 * _LOG_2PI
 
@@ -127,7 +136,9 @@ class Channel:
         if self.name == "linear":
             Ve = V + self.noise
             return (y - omega) / Ve, np.broadcast_to(-1.0 / Ve, np.shape(omega))
-        _, mean, var = self._posterior(y, omega, V)
+        V = np.maximum(V, 1e-12)
+        with np.errstate(invalid="ignore", over="ignore"):
+            _, mean, var = self._posterior(y, omega, V)
         return (mean - omega) / V, (var - V) / (V * V)
 
     def log_z(self, y, omega, V):
@@ -172,17 +183,20 @@ class Channel:
             P[big] = 2.0 * (dens * ent).sum(axis=1) * ds
         return G, P
 
-    def _quadrature_terms(self, q, rho, nodes=(40, 40, 24)):
-        """Gauss-Hermite over ``xi`` (the known part), ``u`` (the unknown part) and the noise."""
-        (xa, wa), (xb, wb), (xc, wc) = (gauss_hermite(n) for n in nodes)
+    def _quadrature_terms(self, q, rho, nodes=(40, 24, 16)):
+        """Over the teacher's ``z ~ N(0, rho)`` (half-range Gauss-Laguerre on each side of the kink
+        of ``phi`` at 0), the student's ``omega | z`` and the noise (Gauss-Hermite)."""
+        zs, zw = _half_line(nodes[0])
+        (xa, wa), (xc, wc) = gauss_hermite(nodes[1]), gauss_hermite(nodes[2])
         G = np.empty_like(q)
         P = np.empty_like(q)
+        w = zw[:, None, None] * wa[None, :, None] * wc[None, None, :]
         for i, qi in enumerate(q.ravel()):
             V = max(rho - qi, 1e-12)
-            omega = np.sqrt(qi) * xa[:, None, None]
-            y = self.phi(omega + np.sqrt(V) * xb[None, :, None]) + np.sqrt(self.noise) * xc[None, None, :]
+            z = np.sqrt(rho) * zs[:, None, None]
+            omega = (qi / rho) * z + np.sqrt(max(qi * (1 - qi / rho), 0.0)) * xa[None, :, None]
+            y = self.phi(z) + np.sqrt(self.noise) * xc[None, None, :]
             log_z, mean, _ = self._posterior(y, omega, V)
-            w = wa[:, None, None] * wb[None, :, None] * wc[None, None, :]
             G.flat[i] = np.sum(w * ((mean - omega) / V) ** 2)
             P.flat[i] = np.sum(w * log_z)
         return G, P
