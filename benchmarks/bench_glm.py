@@ -74,8 +74,8 @@ def bench_amp(n, repeats):
     out = {"N": n, "M": m}
     for dtype in (np.float32, np.float64):
         name = np.dtype(dtype).name
-        gen, (x, A, y) = _median_time(lambda: teacher_student(p, c, n, m, 1, 1, dtype=dtype), 1)
-        run, res = _median_time(lambda: gamp(y, A, p, c, x_true=x, iterations=200), repeats)
+        gen, (x, A, y) = _median_time(lambda d=dtype: teacher_student(p, c, n, m, 1, 1, dtype=d), 1)
+        run, res = _median_time(lambda x=x, A=A, y=y: gamp(y, A, p, c, x_true=x, iterations=200), repeats)
         out[name] = {"generate_s": gen, "gamp_s": run, "iterations": int(res.iterations[0]),
                      "final_overlap": float(res.overlaps[0, -1]), "matrix_bytes": int(A.nbytes)}
         del A

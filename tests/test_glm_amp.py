@@ -41,7 +41,10 @@ def test_gamp_mse_matches_state_evolution(prior, channel, alpha):
     se = StateEvolution(p, c, grid=201)
     mse_se = p.rho - se.reached(se.fixed_points(alpha)).q
     res = amp_instances(p, c, alpha, 400, 10, seed=2, iterations=100)
-    assert abs(np.median(res.mse) - mse_se) < 0.1 * mse_se + 2e-3
+    # 3 standard errors of the median (1.25 sd / sqrt(B)) of the instance-to-instance scatter,
+    # plus 5% for the finite-N bias
+    sem = 1.25 * np.std(res.mse, ddof=1) / np.sqrt(len(res.mse))
+    assert abs(np.median(res.mse) - mse_se) < 3 * sem + 0.05 * mse_se
 
 
 def test_instances_do_not_depend_on_the_batch_size(perceptron):

@@ -20,6 +20,7 @@ batch is allocated once, its size checked against the machine's memory first.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,26 @@ class AMPResult:
                 "iterations": self.iterations.tolist(), "converged": self.converged.tolist()}
 
 
+_BLOCK_ROWS = 512
+
+
+def _fill_gaussian(A: np.ndarray, ss: np.random.SeedSequence) -> None:
+    """Fill ``A`` (M, N) with N(0, 1) entries, block ``k`` of rows from the ``k``-th child of
+    ``ss`` (so the values do not depend on the number of threads), blocks filled in parallel
+    (numpy's generators release the GIL while filling)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = range(0, A.shape[0], _BLOCK_ROWS)
+    children = ss.spawn(len(starts))
+
+    def fill(k):
+        i = starts[k]
+        np.random.default_rng(children[k]).standard_normal(out=A[i:i + _BLOCK_ROWS], dtype=A.dtype)
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        list(pool.map(fill, range(len(starts))))
+
+
 def teacher_student(prior, channel, n: int, m: int, instances: int, seed, *,
                     dtype=np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(x* (B, N), A (B, M, N), y (B, M))``; instance ``b`` is drawn from the ``b``-th child
@@ -65,9 +86,10 @@ def teacher_student(prior, channel, n: int, m: int, instances: int, seed, *,
     x = np.empty((instances, n))
     y = np.empty((instances, m))
     for b, ss in enumerate(spawn_seeds(seed, instances)):
-        rng = np.random.default_rng(ss)
+        data_ss, matrix_ss = ss.spawn(2)
+        rng = np.random.default_rng(data_ss)
         x[b] = prior.sample(n, rng)
-        rng.standard_normal(out=A[b], dtype=A.dtype)
+        _fill_gaussian(A[b], matrix_ss)
         z = (A[b] @ x[b].astype(dtype)).astype(float) / np.sqrt(n)
         y[b] = channel.sample(z, rng)
     return x, A, y

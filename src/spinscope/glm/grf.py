@@ -153,15 +153,12 @@ class GRFOutput:
 
 def _fwht(a: np.ndarray) -> np.ndarray:
     """Unnormalised Walsh-Hadamard transform along the last axis (length a power of 2)."""
+    from spinscope.glm._kernels import fwht_rows
+
     a = np.array(a, dtype=float, copy=True)
-    lead, n = a.shape[:-1], a.shape[-1]
-    h = 1
-    while h < n:
-        a = a.reshape(*lead, n // (2 * h), 2, h)
-        u, v = a[..., 0, :], a[..., 1, :]
-        a = np.stack([u + v, u - v], axis=-2)
-        h *= 2
-    return a.reshape(*lead, n)
+    flat = a.reshape(-1, a.shape[-1])
+    fwht_rows(flat)
+    return flat.reshape(a.shape)
 
 
 def hypercube_spectrum(covariance: Covariance, n: int) -> np.ndarray:
