@@ -150,7 +150,8 @@ def glm(*, prior: str = "rademacher", channel: str = "sign", covariance: str | N
     n, instances : int
         GAMP size and instances per load.
     amp, amp_points, iterations : bool, int, int
-        Run GAMP at ``amp_points`` loads spread over ``alphas`` (at most ``iterations`` each).
+        Run GAMP at the loads ``alphas`` if there are at most ``amp_points`` of them, else at
+        ``amp_points`` loads spread evenly over their range (at most ``iterations`` each).
     exact, exact_n, exact_instances : bool, sizes, int
         Exact posteriors at each ``N`` of ``exact_n`` (<= 20), at the same loads as GAMP.
     out : path, optional
@@ -174,7 +175,7 @@ def glm(*, prior: str = "rademacher", channel: str = "sign", covariance: str | N
         amp_points=amp_points, prior=p, output=output)
     iterations = check_int(iterations, "iterations", minimum=1)
     path = _check_out_dir(out)
-    sample_alphas = np.linspace(a.min(), a.max(), min(amp_points, a.size)) if a.size > 1 else a
+    sample_alphas = a if a.size <= amp_points else np.linspace(a.min(), a.max(), amp_points)
     if amp:
         m = round(float(sample_alphas.max()) * n)
         check_memory(instances * m * n * 4.0 + 12 * instances * (m + n) * 8,
