@@ -36,7 +36,7 @@ def glm_figure(result: dict):
     """Three panels: overlap, MSE and conditional entropy (or mutual information) against alpha."""
     fig = new_figure((13, 4))
     axes = fig.subplots(1, 3)
-    th, amp, exact = result["theory"], result["amp"], result["exact"]
+    th, amp, exact = result.get("theory_dense") or result["theory"], result["amp"], result["exact"]
     _theory(axes[0], th, "q", "q_amp")
     _theory(axes[1], th, "mse", "mse_amp")
     discrete = any(v is not None for v in th["conditional_entropy"])

@@ -33,7 +33,8 @@ __all__ = ["GLMResult", "glm", "parse_alphas"]
 @dataclass
 class GLMResult:
     """Theory, GAMP and exact-posterior curves of one ``spinscope glm`` run (``to_dict()`` is
-    the ``--json`` output)."""
+    the ``--json`` output). ``theory`` is at the given loads (with every fixed point);
+    ``theory_dense`` (for the figures) at 200 loads over their range when fewer were given."""
 
     config: dict
     seed: int
@@ -44,13 +45,18 @@ class GLMResult:
     exact: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     files: list = field(default_factory=list)
+    theory_dense: Any = None
 
     def to_dict(self) -> dict:
         theory = self.theory.to_dict()
         theory.pop("fixed_points")
         theory["fixed_points"] = [[fp.to_dict() for fp in fps] for fps in self.theory.fixed_points]
+        dense = None
+        if self.theory_dense is not None:
+            dense = self.theory_dense.to_dict()
+            dense.pop("fixed_points")
         return {"config": self.config, "seed": self.seed, "thresholds": self.thresholds, "theory": theory,
-                "amp": self.amp, "trace": self.trace, "exact": self.exact, "timings": self.timings,
+                "theory_dense": dense, "amp": self.amp, "trace": self.trace, "exact": self.exact, "timings": self.timings,
                 "files": self.files}
 
 
@@ -182,18 +188,18 @@ def glm(*, prior: str = "rademacher", channel: str = "sign", covariance: str | N
                      f"GAMP on {instances} instances of N = {n}, M = {m} (float32 matrices)",
                      advice="use fewer --instances or a smaller --N")
     seed = resolve_seed(seed)
-    config = {"prior": p.to_dict(), "channel": output.to_dict(), "alphas": [float(x) for x in a], "N": n,
-              "instances": instances, "amp": bool(amp), "amp_alphas": [float(x) for x in sample_alphas],
-              "iterations": iterations, "exact": bool(exact), "exact_n": list(exact_n),
-              "exact_instances": exact_instances, "seed": seed}
+    config = {"prior": p.to_dict(), "channel": output.to_dict(), "alphas": a.tolist(), "N": n,
+              "instances": instances, "amp": bool(amp), "amp_alphas": sample_alphas.tolist(), "iterations": iterations,
+              "exact": bool(exact), "exact_n": list(exact_n), "exact_instances": exact_instances, "seed": seed}
     t0 = time.perf_counter()
     se = StateEvolution(p, output)
     curve = se.curve(a)
+    dense = se.curve(np.linspace(a.min(), a.max(), 200)) if 1 < a.size < 200 else None
     thresholds = _thresholds(se, p, output, float(a.max()))
     timings = {"theory_s": time.perf_counter() - t0}
     update = progress_bar(progress, "glm")
     total = (len(sample_alphas) if amp else 0) + (len(sample_alphas) * len(exact_n) if exact else 0)
-    result = GLMResult(config=config, seed=seed, thresholds=thresholds, theory=curve, timings=timings)
+    result = GLMResult(config, seed, thresholds, curve, timings=timings, theory_dense=dense)
     amp_seed, exact_seed = spawn_seeds(seed, 2)
     try:
         if amp:
