@@ -104,3 +104,16 @@ def test_exact_refuses_large_n():
 def test_exact_n20_perceptron_near_perfect_above_alpha_alg():
     ex = exact_glm(make_channel("sign"), 2.0, 20, 2, seed=1)
     assert np.all(ex.overlap > 0.9) and np.all(ex.entropy < 0.02)
+
+
+@pytest.mark.slow
+def test_exact_grf_entropy_at_n20_follows_the_replica_formula():
+    """f = q^3, noise 0.1 (alpha_c = 0.578): at N = 20 the posterior entropy per spin is within 0.03
+    of H(X|Y)/N on both sides of the transition (4 instances each)."""
+    out = GRFOutput(make_covariance("q**3"), 0.1)
+    se = StateEvolution(make_prior("rademacher"), out)
+    h = se.curve([0.3, 0.8]).conditional_entropy
+    for alpha, target in zip((0.3, 0.8), h):
+        ex = exact_grf(out, alpha, 20, 4, seed=11)
+        assert abs(ex.entropy.mean() - target) < 0.03, alpha
+    assert exact_grf(out, 0.8, 20, 4, seed=11).overlap.mean() > 0.95
