@@ -32,7 +32,7 @@ def test_gamp_reaches_perfect_recovery_above_alpha_alg(perceptron):
     p, c = perceptron
     res = amp_instances(p, c, 2.0, 400, 10, seed=5, iterations=60)
     # at this small N an instance or two can stall below 1 (finite-size); most recover x* exactly
-    assert np.median(res.overlaps[:, -1]) == 1.0 and np.mean(res.overlaps[:, -1] == 1.0) >= 0.8
+    assert np.mean(res.overlaps[:, -1] > 1 - 1e-6) >= 0.8
 
 
 @pytest.mark.parametrize("prior,channel,alpha", [("gaussian", "linear", 0.7), ("sparse", "relu", 1.5),
