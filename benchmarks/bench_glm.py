@@ -65,6 +65,8 @@ def bench_se(repeats):
 
 
 def bench_amp(n, repeats):
+    import torch  # noqa: F401  (imported before the clock starts: the matrix is drawn by torch)
+
     from spinscope.glm.amp import amp_instances, gamp, teacher_student
     from spinscope.glm.channels import make_channel
     from spinscope.glm.priors import make_prior

@@ -70,3 +70,19 @@ def test_existing_output_is_not_touched(tmp_path, capsys):
     assert main(["glm", "--alpha", "1", "--out", str(out)]) == 2
     assert "not an empty directory" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_same_seed_same_result_and_the_python_api_mirrors_the_cli(capsys):
+    from spinscope.workflows import glm
+
+    args = ["--seed", "5", "--json", "glm", "--alpha", "0.5,1.5", "--N", "100", "--instances", "3", "--amp",
+            "--exact", "--exact-n", "6", "--exact-instances", "2"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    second = json.loads(capsys.readouterr().out)
+    for key in ("theory", "amp", "exact", "trace", "thresholds"):
+        assert first[key] == second[key]
+    api = glm(alphas="0.5,1.5", n=100, instances=3, amp=True, exact=True, exact_n=[6], exact_instances=2,
+              seed=5).to_dict()
+    assert api["amp"] == first["amp"] and api["exact"] == first["exact"]

@@ -165,6 +165,7 @@ class StateEvolution:
         q, q_amp, phi = (np.array(c) for c in zip(*rows)) if rows else (np.zeros(0),) * 3
         mi = -phi + alphas * self.loglik
         h = self.prior.entropy() - mi
+        h = np.where(np.abs(h) < 1e-9, 0.0, h)          # perfect recovery: rounding of log 2 - I
         return SECurve(alpha=alphas, q=q, q_amp=q_amp, mse=self.rho - q, mse_amp=self.rho - q_amp,
                        phi=phi, mutual_information=mi, conditional_entropy=h, fixed_points=allfp)
 
