@@ -54,6 +54,7 @@ def test_glm_grf_reports_the_all_or_nothing_load(capsys):
     (["--exact", "--exact-n", "24"], "N <= 20"),
     (["--exact", "--prior", "gaussian"], "--prior rademacher"),
     (["--amp", "--channel", "grf", "--covariance", "q**3"], "GAMP needs the GLM form"),
+    (["--amp", "--N", "1000000", "--alpha", "2"], "memory is available"),
 ])
 def test_bad_input_exits_2_with_one_message(tmp_path, capsys, args, message):
     out = tmp_path / "run"
