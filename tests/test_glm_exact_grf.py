@@ -108,12 +108,14 @@ def test_exact_n20_perceptron_near_perfect_above_alpha_alg():
 
 @pytest.mark.slow
 def test_exact_grf_entropy_at_n20_follows_the_replica_formula():
-    """f = q^3, noise 0.1 (alpha_c = 0.578): at N = 20 the posterior entropy per spin is within 0.03
-    of H(X|Y)/N on both sides of the transition (4 instances each)."""
+    """f = q^3, noise 0.1 (alpha_c = 0.578): at N = 20 the mean posterior entropy per spin is within
+    3 standard errors + 0.02 (finite N) of H(X|Y)/N on both sides of the transition (12 instances)."""
     out = GRFOutput(make_covariance("q**3"), 0.1)
     se = StateEvolution(make_prior("rademacher"), out)
     h = se.curve([0.3, 0.8]).conditional_entropy
     for alpha, target in zip((0.3, 0.8), h):
-        ex = exact_grf(out, alpha, 20, 4, seed=11)
-        assert abs(ex.entropy.mean() - target) < 0.03, alpha
-    assert exact_grf(out, 0.8, 20, 4, seed=11).overlap.mean() > 0.95
+        ex = exact_grf(out, alpha, 20, 12, seed=11)
+        sem = ex.entropy.std(ddof=1) / np.sqrt(len(ex.entropy))
+        assert abs(ex.entropy.mean() - target) < 3 * sem + 0.02, alpha
+        if alpha > 0.5:
+            assert np.median(ex.overlap) > 0.99
