@@ -61,6 +61,7 @@ LAYERS: dict[str, int] = {
     "spinscope.meanfield": 2,
     "spinscope.mcm": 2,
     "spinscope.optimize": 2,
+    "spinscope.glm": 2,
     # 3 -- analyses of samples, spectra, fits
     "spinscope.analysis": 3,
     # 4 -- neural networks as spin models

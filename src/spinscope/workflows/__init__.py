@@ -45,6 +45,8 @@ _EXPORTS = {
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
     "infer": "spinscope.workflows.inference",
+    "glm": "spinscope.workflows.glm_study",
+    "GLMResult": "spinscope.workflows.glm_study",
 }
 
 __all__ = sorted(_EXPORTS)
