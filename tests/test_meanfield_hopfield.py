@@ -91,15 +91,22 @@ def test_generalised_equations_low_load_limit():
     for dh in (1.0, 0.6):
         assert H.rs_solve(1e-8, 0.9 * dh, hidden_prior=dh).m > 0.05
         assert H.rs_solve(1e-8, 1.1 * dh, hidden_prior=dh).m < 0.05
-    # retrieval below some finite temperature for every pattern prior (Barra et al.)
+    # finitely many patterns: retrieval below T = 1 for every pattern prior (Barra et al.)
     for dxi in (0.0, 0.5, 1.0):
-        assert H.rs_solve(1e-4, 0.3, pattern_prior=dxi).m > 0.5
-    # Gaussian patterns at alpha -> 0 (where 1 - beta (1 - q) > 0 holds): m = E xi tanh(beta m xi)
-    p = H.rs_solve(1e-9, 0.3, pattern_prior="gaussian")
+        assert H.rs_solve(0.0, 0.95, pattern_prior=dxi).m > 0.05
+        assert H.rs_solve(0.0, 1.05, pattern_prior=dxi).m < 0.05
+    # Gaussian patterns, finitely many (alpha = 0): m = E xi tanh(beta m xi), by quadrature over xi
+    p = H.rs_solve(0.0, 0.5, pattern_prior="gaussian")
     x = np.linspace(-10, 10, 4001)
     w = np.exp(-x * x / 2)
     w /= w.sum()
-    assert p.m > 0.5 and abs(p.m - np.sum(w * x * np.tanh(p.m * x / 0.3))) < 1e-7
+    assert p.m > 0.5 and abs(p.m - np.sum(w * x * np.tanh(2 * p.m * x))) < 1e-7
+    # ... and by Stein's lemma 1 = beta E sech^2, i.e. beta (1 - q) = 1 exactly (a zero mode): at
+    # alpha > 0 the hidden units' response diverges, so no retrieval at any load (as Leuzzi et
+    # al. 2022 find for Gaussian patterns)
+    assert abs((1 - p.q) - 0.5) < 1e-9
+    assert H.rs_solve(1e-6, 0.5, pattern_prior="gaussian").phase == "none"
+    assert np.isnan(H.retrieval_temperature([1e-3], pattern_prior="gaussian")[0])
 
 
 def test_retrieval_region_grows_with_broader_hidden_units():

@@ -101,13 +101,14 @@ def _hidden_lnz(a, b, dh):
 def gen_rhs(alpha, beta, dxi, dh, m, q, nodes, weights):
     """One map of the bipartite equations ``(m, q) -> (m', q', p)``; NaN if unbounded."""
     b = beta * (1.0 - q)
-    if b * dh >= 1.0:
-        return np.nan, np.nan, np.nan
-    sq = np.sqrt(beta * max(q, 0.0))
     p = 0.0
-    for k in range(nodes.size):
-        t = _hidden_mean(sq * nodes[k], b, dh)
-        p += weights[k] * t * t
+    if alpha > 0.0:  # alpha = 0 (finite P): no non-condensed hidden units
+        if b * dh >= 1.0:
+            return np.nan, np.nan, np.nan
+        sq = np.sqrt(beta * max(q, 0.0))
+        for k in range(nodes.size):
+            t = _hidden_mean(sq * nodes[k], b, dh)
+            p += weights[k] * t * t
     mu = np.sqrt(1.0 - dxi)
     big_a = beta * dh * m * mu
     big_b = beta * dh * m * np.sqrt(dxi)
@@ -129,7 +130,8 @@ def gen_point(alpha, beta, dxi, dh, m, q, nodes, weights, tol, maxit):
         mn, qn, p = gen_rhs(alpha, beta, dxi, dh, m, q, nodes, weights)
         if not np.isfinite(mn):
             return np.nan, np.nan, np.nan, it
-        qn = _stay_bounded(q, qn, beta, dh)
+        if alpha > 0.0:
+            qn = _stay_bounded(q, qn, beta, dh)
         done = abs(mn - m) < tol and abs(qn - q) < tol
         m, q = mn, qn
         if done:
@@ -257,11 +259,13 @@ def diagram_columns(alphas, betas, dxi, dh, ags, nodes, weights, tol, maxit, out
 
 @numba.njit(cache=True)
 def _follow(alpha, beta, dxi, dh, m, q, nodes, weights, maxit, m_min):
+    """Iterate from ``(m, q)``; a retrieval state needs ``m > m_min`` and convergence (an
+    iteration pinned at the bound ``beta (1 - q) dh = 1`` by :func:`_stay_bounded` is none)."""
     if dxi == 0.0 and dh == 1.0:  # the Hopfield model: the (cheaper) AGS form
-        m, q, _, _ = ags_point(alpha, beta, m, q, nodes, weights, 1e-11, maxit)
+        m, q, _, it = ags_point(alpha, beta, m, q, nodes, weights, 1e-11, maxit)
     else:
-        m, q, _, _ = gen_point(alpha, beta, dxi, dh, m, q, nodes, weights, 1e-11, maxit)
-    return m, q, np.isfinite(m) and m > m_min
+        m, q, _, it = gen_point(alpha, beta, dxi, dh, m, q, nodes, weights, 1e-11, maxit)
+    return m, q, np.isfinite(m) and m > m_min and it < maxit
 
 
 @numba.njit(cache=True)

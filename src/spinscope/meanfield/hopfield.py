@@ -83,9 +83,9 @@ _GRID = gaussian_grid()
 _COARSE = gaussian_grid(401, 8.5)  # for the boundaries: T_M moves by < 1e-6 against _GRID
 
 
-def _check_alpha_t(alpha, temperature) -> tuple[float, float]:
+def _check_alpha_t(alpha, temperature, *, zero_ok: bool = False) -> tuple[float, float]:
     a, t = float(alpha), float(temperature)
-    if not np.isfinite(a) or a <= 0:
+    if not np.isfinite(a) or a < 0 or (a == 0 and not zero_ok):
         raise InputError(f"alpha (the load P/N) must be a finite number > 0, got {alpha!r}")
     if not np.isfinite(t) or t <= 0:
         raise InputError(f"T must be a finite temperature > 0 (use ags_zero_temperature for T = 0), "
@@ -111,7 +111,8 @@ class RSPoint:
         Free energy per (visible) spin: of the zero-diagonal Hopfield model for :func:`ags_solve`,
         of the RBM measure for :func:`rs_solve`.
     iterations : int
-        Fixed-point iterations used (``MAXIT`` means not converged to ``TOL``).
+        Fixed-point iterations used (``MAXIT``: not converged to ``TOL``, e.g. held at the bound
+        ``beta (1 - q) dh < 1`` where the hidden units' response diverges: no solution).
     """
 
     alpha: float
@@ -125,7 +126,10 @@ class RSPoint:
 
     @property
     def phase(self) -> str:
-        """``"retrieval"`` (m > 0.05), ``"spin glass"`` (q > 1e-6) or ``"paramagnet"``."""
+        """``"retrieval"`` (m > 0.05), ``"spin glass"`` (q > 1e-6), ``"paramagnet"``, or
+        ``"none"`` (the iteration did not converge)."""
+        if self.iterations >= MAXIT or not np.isfinite(self.m):
+            return "none"
         return "retrieval" if self.m > M_MIN else "spin glass" if self.q > 1e-6 else "paramagnet"
 
     def to_dict(self) -> dict:
@@ -159,14 +163,14 @@ def rs_solve(alpha: float, T: float, *, pattern_prior="boolean", hidden_prior="g
     Parameters
     ----------
     alpha, T : float
-        Load ``P/N`` and temperature ``1/beta``.
+        Load ``P/N`` (``0``: finitely many patterns) and temperature ``1/beta``.
     pattern_prior, hidden_prior : str or float
         Priors of the weights and of the hidden units (see :func:`prior_fraction`).
     m0, q0 : float
         Starting point of the iteration (``m0 = 1``: retrieval branch); ``m0 = 0``: the
         spin-glass or paramagnetic solution, as in :func:`ags_solve`.
     """
-    a, t = _check_alpha_t(alpha, T)
+    a, t = _check_alpha_t(alpha, T, zero_ok=True)
     dxi = prior_fraction(pattern_prior, "pattern prior")
     dh = prior_fraction(hidden_prior, "hidden prior")
     beta = 1.0 / t
