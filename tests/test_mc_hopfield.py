@@ -1,0 +1,147 @@
+"""Hopfield models and RBMs: energies, the RBM <-> Hopfield marginal identity, samplers vs enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.stats import chisquare
+
+from spinscope.errors import InputError
+from spinscope.mc.hopfield import hopfield_sample, rbm_gibbs
+from spinscope.meanfield.hopfield import retrieval_temperature
+from spinscope.models import ensembles
+from spinscope.models.hopfield import RBM, HopfieldModel, random_patterns
+
+
+def all_states(n):
+    return np.array(list(itertools.product([-1, 1], repeat=n)), dtype=float)
+
+
+def test_hopfield_energy_matches_ising_couplings_and_ensemble():
+    xi = random_patterns(3, 12, seed=4)
+    model = HopfieldModel(xi, field=0.3, target=1)
+    s = all_states(12)[::37]
+    np.testing.assert_allclose(model.energy(s), model.to_ising().energy(s), atol=1e-12)
+    np.testing.assert_allclose(HopfieldModel(xi).energy(s), ensembles.hopfield(xi).energy(s), atol=1e-12)
+    np.testing.assert_allclose(model.overlaps(xi[1]), xi @ xi[1] / 12)
+
+
+@pytest.mark.parametrize("d", [1.0, 0.5, 0.0])
+def test_rbm_marginal_by_enumeration(d):
+    # sum over the hidden prior done by quadrature == the closed form of log_marginal
+    rng = np.random.default_rng(1)
+    rbm = RBM(rng.normal(size=(6, 2)) * 0.6, rng.normal(size=6) * 0.2, rng.normal(size=2) * 0.2, d)
+    s = all_states(6)
+    a = rbm.hidden_fields(s)
+    g = np.linspace(-12, 12, 4001)
+    wg = np.exp(-g * g / 2)
+    wg /= wg.sum()
+    eps = np.array([-1.0, 1.0])
+    tau = (np.sqrt(1 - d) * eps[:, None] + np.sqrt(d) * g[None, :]).ravel()
+    wt = np.tile(wg, 2) / 2
+    num = np.log(np.exp(a[..., None] * tau).dot(wt)).sum(-1) + s @ rbm.visible_bias
+    lm = rbm.log_marginal(s)
+    np.testing.assert_allclose(lm - lm[0], num - num[0], atol=1e-9)
+
+
+def test_rbm_with_gaussian_hidden_units_is_the_hopfield_model():
+    model = HopfieldModel(random_patterns(3, 10, seed=2), field=0.2)
+    T = 0.7
+    rbm = RBM.from_hopfield(model, T)
+    s = all_states(10)
+    lm = rbm.log_marginal(s)
+    lh = -model.energy(s) / T
+    np.testing.assert_allclose(lm - lm[0], lh - lh[0], atol=1e-10)
+
+
+def _exact_probs(logw):
+    p = np.exp(logw - logw.max())
+    return p / p.sum()
+
+
+def _codes(states):
+    n = states.shape[-1]
+    return ((states > 0).astype(np.int64) * (1 << np.arange(n - 1, -1, -1))).sum(-1)
+
+
+@pytest.mark.parametrize("d", [1.0, 0.4])
+def test_rbm_block_gibbs_matches_the_exact_marginal(d):
+    # chi-square of the visible-state histogram against exact enumeration (p > 1e-3 at a
+    # fixed seed); power check: the same samples against the marginal at another temperature
+    n, p = 8, 2
+    xi = random_patterns(p, n, seed=7)
+    rbm = RBM(np.sqrt(1.5 / n) * xi.T, None, None, d)
+    samples = rbm_gibbs(rbm, sweeps=3000, burn_in=50, replicas=32, seed=11)
+    counts = np.bincount(_codes(samples.visible).ravel(), minlength=2**n)
+    s = all_states(n)
+    probs = _exact_probs(rbm.log_marginal(s))
+    # thin to roughly independent draws (block Gibbs decorrelates in a few sweeps here)
+    thin = counts / 5
+    assert chisquare(thin, probs * thin.sum()).pvalue > 1e-3
+    wrong = RBM(np.sqrt(1.0 / n) * xi.T, None, None, d)
+    assert chisquare(thin, _exact_probs(wrong.log_marginal(s)) * thin.sum()).pvalue < 1e-6
+
+
+def test_hopfield_metropolis_matches_enumeration():
+    # energy histogram of the overlap-based Metropolis kernel vs exact Boltzmann weights
+    n = 10
+    model = HopfieldModel(random_patterns(2, n, seed=3), field=0.1)
+    T = 0.8
+    s = all_states(n)
+    e = model.energy(s)
+    probs = _exact_probs(-e / T)
+    res = hopfield_sample(model, T, sweeps=4000, burn_in=20, replicas=16, start="random", seed=5)
+    levels, inverse = np.unique(np.round(e, 9), return_inverse=True)
+    exact = np.bincount(inverse, weights=probs)
+    meas = np.round(res.energy.ravel() * n, 9)
+    obs = np.array([np.sum(np.isclose(meas, lv)) for lv in levels]) / 3.0  # thin
+    assert obs.sum() * 3 == meas.size
+    assert chisquare(obs, exact * obs.sum()).pvalue > 1e-3
+    wrong = _exact_probs(-e / 1.2)
+    assert chisquare(obs, np.bincount(inverse, weights=wrong) * obs.sum()).pvalue < 1e-6
+
+
+def test_hopfield_sampler_is_reproducible_and_tracks_overlaps():
+    model = HopfieldModel(random_patterns(20, 400, seed=1))
+    a = hopfield_sample(model, 0.3, sweeps=5, burn_in=2, seed=9)
+    b = hopfield_sample(model, 0.3, sweeps=5, burn_in=2, seed=9)
+    np.testing.assert_array_equal(a.spins, b.spins)
+    np.testing.assert_allclose(a.overlaps[-1], model.overlaps(a.spins))
+    assert a.target_overlap()[0] > 0.9  # alpha = 0.05, T = 0.3: retrieval
+
+
+def test_bad_patterns_are_refused():
+    with pytest.raises(InputError, match="boolean must hold ±1"):
+        HopfieldModel(np.array([[1, -1, 0.5]]))
+    with pytest.raises(InputError, match="NaN"):
+        HopfieldModel(np.array([[1, -1, np.nan]]), pattern_prior=1.0)
+    HopfieldModel(np.array([[1, -1, 0.5]]), pattern_prior=1.0)  # real patterns are fine
+    with pytest.raises(InputError, match="target"):
+        HopfieldModel(np.ones((2, 4)), target=2)
+
+
+def _median_overlap(xi, T, seed):
+    """Median over 3 target patterns (one chain each) of the measured overlap with the target."""
+    out = []
+    for target in range(3):
+        model = HopfieldModel(xi, target=target)
+        res = hopfield_sample(model, T, sweeps=300, burn_in=300, every=10, seed=seed + target)
+        out.append(res.target_overlap(target)[0])
+    return float(np.median(out))
+
+
+@pytest.mark.slow
+def test_monte_carlo_retrieval_on_the_right_side_of_tm():
+    # N = 2000 started on a pattern: median over 3 stored patterns of m > 0.5 at T = T_M - 0.08,
+    # < 0.5 at T = T_M + 0.08 (finite-size tolerance 0.08 in T: near T_M the retrieval state of
+    # a finite network is metastable and some patterns are less stable than others;
+    # 300 burn-in + 300 measured sweeps)
+    N = 2000
+    alphas = np.array([0.02, 0.05, 0.10])
+    tm = retrieval_temperature(alphas)
+    for k, (alpha, t) in enumerate(zip(alphas, tm)):
+        xi = random_patterns(int(alpha * N), N, seed=100 + k)
+        below, above = _median_overlap(xi, t - 0.08, 10 * k), _median_overlap(xi, t + 0.08, 10 * k)
+        assert below > 0.5 and above < 0.5, (alpha, t, below, above)
