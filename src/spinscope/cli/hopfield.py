@@ -61,7 +61,7 @@ def command(diagram, alpha, temperatures, prior_patterns, prior_hidden, family, 
     the bipartite RBM equations otherwise), prints T_M, T_c, T_g and the check against AGS'
     numbers, and optionally runs Monte Carlo on both sides of T_M.
     """
-    from spinscope.workflows.hopfield import hopfield
+    from spinscope.workflows.hopfield_study import hopfield
 
     opts = get_options()
     result = hopfield(alphas=_range(alpha, "--alpha"), temperatures=_range(temperatures, "--T"),

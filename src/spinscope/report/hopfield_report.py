@@ -62,7 +62,7 @@ def figures(result) -> list[tuple[str, bytes, str]]:
 
 
 def render_hopfield_report(result, figs=None) -> str:
-    """The HTML text of the report of a :class:`~spinscope.workflows.hopfield.HopfieldResult`."""
+    """The HTML text of the report of a :class:`~spinscope.workflows.hopfield_study.HopfieldResult`."""
     cfg, ref = result.config, result.reference
     figs = figures(result) if figs is None else figs
     sections = [

@@ -45,8 +45,8 @@ _EXPORTS = {
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
     "infer": "spinscope.workflows.inference",
-    "hopfield": "spinscope.workflows.hopfield",
-    "HopfieldResult": "spinscope.workflows.hopfield",
+    "hopfield": "spinscope.workflows.hopfield_study",
+    "HopfieldResult": "spinscope.workflows.hopfield_study",
 }
 
 __all__ = sorted(_EXPORTS)

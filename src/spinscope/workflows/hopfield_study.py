@@ -111,7 +111,7 @@ def _mc_point(alpha, T, t_m, N, targets, seed, sweeps, burn_in, dxi) -> dict:
     from spinscope.models.hopfield import HopfieldModel, random_patterns
 
     ss = spawn_seeds(seed, targets + 1)
-    xi = random_patterns(int(round(alpha * N)), N, prior=dxi, seed=ss[0])
+    xi = random_patterns(round(alpha * N), N, prior=dxi, seed=ss[0])
     m = []
     t0 = time.perf_counter()
     for k in range(targets):
