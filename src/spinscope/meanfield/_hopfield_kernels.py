@@ -204,11 +204,14 @@ def spin_glass_q(alpha, beta, dxi, dh, ags, nodes, weights, tol):
 
 @numba.njit(cache=True)
 def _solve(alpha, beta, dxi, dh, ags, m, q, nodes, weights, tol, maxit):
-    """Retrieval-branch iteration (``ags`` or bipartite form): ``(m, q, x)``, ``x = r`` or ``p``."""
+    """Retrieval-branch iteration (``ags`` or bipartite form): ``(m, q, x)``, ``x = r`` or ``p``;
+    ``m`` is NaN when the iteration does not converge within ``maxit``."""
     if ags:
-        m, q, x, _ = ags_point(alpha, beta, m, q, nodes, weights, tol, maxit)
+        m, q, x, it = ags_point(alpha, beta, m, q, nodes, weights, tol, maxit)
     else:
-        m, q, x, _ = gen_point(alpha, beta, dxi, dh, m, q, nodes, weights, tol, maxit)
+        m, q, x, it = gen_point(alpha, beta, dxi, dh, m, q, nodes, weights, tol, maxit)
+    if it >= maxit:  # not converged: the ghost of a vanished branch (or pinned at the bound)
+        return np.nan, q, x
     return m, q, x
 
 
@@ -301,3 +304,22 @@ def tm_scan(alphas, dxi, dh, t_lo, t_hi, dt, steps, nodes, weights, maxit, m_min
             else:
                 hi = mid
         out[i] = 0.5 * (lo + hi)
+
+
+@numba.njit(cache=True)
+def tm_refine(alphas, lo, hi, m0, q0, dxi, dh, steps, nodes, weights, maxit, m_min, out):
+    """Bisection of ``T_M`` inside per-alpha brackets ``[lo, hi]`` (retrieval at ``lo`` with the
+    state ``(m0, q0)``, none at ``hi``), each trial warm-started from the last retrieving state."""
+    for i in range(alphas.size):
+        if not (np.isfinite(lo[i]) and np.isfinite(hi[i])):
+            out[i] = lo[i]
+            continue
+        a, t_ok, t_no, m, q = alphas[i], lo[i], hi[i], m0[i], q0[i]
+        for _ in range(steps):
+            mid = 0.5 * (t_ok + t_no)
+            m1, q1, ok = _follow(a, 1.0 / mid, dxi, dh, m, q, nodes, weights, maxit, m_min)
+            if ok:
+                t_ok, m, q = mid, m1, q1
+            else:
+                t_no = mid
+        out[i] = 0.5 * (t_ok + t_no)

@@ -9,8 +9,9 @@ energies; a point is
 * ``"spin glass"``: no retrieval state, ``q > 0`` (``T < T_g``),
 * ``"paramagnet"``: neither.
 
-The lines are computed on the grid's ``alpha`` values: ``T_M`` by :func:`retrieval_temperature`
-(continuation + bisection), ``T_g`` in closed form / by a 1-D root, ``T_c`` by linear
+The lines are computed on the grid's ``alpha`` values: ``T_M`` by bisection between the grid
+temperatures where the retrieval branch is lost (about 1e-3 accurate: iterations are capped at
+600; :func:`~spinscope.meanfield.hopfield.retrieval_temperature` is the precise one), ``T_g`` in closed form / by a 1-D root, ``T_c`` by linear
 interpolation of ``f_R - f_SG`` between the grid temperatures where it changes sign.
 """
 
@@ -23,10 +24,10 @@ import numpy as np
 from spinscope.errors import InputError
 from spinscope.meanfield import _hopfield_kernels as hk
 from spinscope.meanfield.hopfield import (
+    _COARSE,
     _GRID,
     M_MIN,
     prior_fraction,
-    retrieval_temperature,
     spin_glass_temperature,
 )
 
@@ -107,8 +108,26 @@ def _tc_from_grid(T: np.ndarray, df: np.ndarray) -> float:
     return float(t0 + (t1 - t0) * d0 / (d0 - d1))
 
 
+def _tm_from_grid(a, t, out, exists, dxi, dh, steps: int = 10, maxit: int = 600) -> np.ndarray:
+    """``T_M`` per alpha: bisection between the last grid temperature with a retrieval state and
+    the next one (``steps`` halvings: ``dT 2^-10``); NaN if none at the lowest temperature; the
+    highest grid temperature if retrieval survives the whole column."""
+    n = a.size
+    lo, hi = np.full(n, np.nan), np.full(n, np.nan)
+    m0, q0 = np.zeros(n), np.zeros(n)
+    for i in range(n):
+        if not exists[i, 0]:
+            continue
+        j = int(np.argmin(exists[i])) - 1 if not exists[i].all() else t.size - 1
+        lo[i], m0[i], q0[i] = t[j], out[i, j, 0], out[i, j, 1]
+        hi[i] = t[j + 1] if j + 1 < t.size else np.nan
+    res = np.empty(n)
+    hk.tm_refine(a, lo, hi, m0, q0, dxi, dh, steps, *_COARSE, maxit, M_MIN, res)
+    return res
+
+
 def phase_diagram(alphas, temperatures, *, pattern_prior="boolean", hidden_prior="gaussian",
-                  tol: float = 1e-10, maxit: int = 5_000) -> PhaseDiagram:
+                  tol: float = 1e-10, maxit: int = 1_000) -> PhaseDiagram:
     """Solve the RS equations on the grid ``alphas x temperatures`` and classify every point.
 
     Parameters
@@ -121,7 +140,8 @@ def phase_diagram(alphas, temperatures, *, pattern_prior="boolean", hidden_prior
         See :func:`spinscope.meanfield.hopfield.prior_fraction`. Boolean patterns with Gaussian
         hidden units (the defaults) are the Hopfield model, solved in the AGS form.
     tol, maxit : float, int
-        Fixed-point tolerance and iteration cap per point.
+        Fixed-point tolerance and iteration cap per point (a retrieval iteration that has not
+        converged by then counts as no retrieval state: a point within ~1e-3 of ``T_M``).
     """
     dxi = prior_fraction(pattern_prior, "pattern prior")
     dh = prior_fraction(hidden_prior, "hidden prior")
@@ -139,8 +159,7 @@ def phase_diagram(alphas, temperatures, *, pattern_prior="boolean", hidden_prior
     phase = np.where(qs > 1e-8, 1, 0)
     lower = exists & ~(np.isfinite(fs) & (fs < fr))
     phase = np.where(exists, np.where(lower, 3, 2), phase)
-    tm = retrieval_temperature(a, pattern_prior=dxi, hidden_prior=dh,
-                               t_max=max(float(t[-1]), dh * 1.02 + 1e-3))
+    tm = _tm_from_grid(a, t, out, exists, dxi, dh)
     tc = np.array([_tc_from_grid(t, np.where(exists[i], fr[i] - fs[i], np.nan)) for i in range(a.size)])
     tg = spin_glass_temperature(a, hidden_prior=dh)
     return PhaseDiagram(a, t, dxi, dh, np.where(exists, m, np.nan), np.where(exists, fr, np.nan),
