@@ -138,3 +138,25 @@ def test_bad_priors_are_refused(bad):
 def test_bad_alpha_or_temperature(alpha, T):
     with pytest.raises(InputError):
         H.ags_solve(alpha, T)
+
+
+def test_phase_diagram_grid_is_consistent_with_the_lines():
+    from spinscope.meanfield.hopfield_diagram import PHASES, phase_diagram
+
+    a, t = np.array([0.01, 0.03, 0.08, 0.15]), np.linspace(0.1, 1.4, 14)
+    d = phase_diagram(a, t)
+    np.testing.assert_allclose(d.t_g, 1 + np.sqrt(a), rtol=1e-12)
+    np.testing.assert_allclose(d.t_m[:3], H.retrieval_temperature(a[:3]), atol=2e-3)
+    assert np.isnan(d.t_m[3]) and np.isnan(d.t_c[2])  # alpha = 0.15 > alpha_c; 0.08 > 0.051
+    for i in range(a.size):
+        for j, tj in enumerate(t):
+            name = PHASES[d.phase[i, j]]
+            if tj > d.t_g[i] - 1e-9:  # q vanishes continuously at T_g
+                assert name == "paramagnet"
+            elif not tj < d.t_m[i]:
+                assert name == "spin glass"
+            elif tj < d.t_c[i] - 0.1:  # T_c is interpolated on the grid (step 0.1)
+                assert name == "retrieval"
+            elif tj > d.t_c[i] + 0.1 or np.isnan(d.t_c[i]):
+                assert name == "mixed"
+    assert sum(d.counts().values()) == a.size * t.size
