@@ -15,7 +15,14 @@ Cases:
   (``MonteCarlo("metropolis")`` on ``HopfieldModel.to_ising()``, O(N^2) per sweep), timed on
   ``--baseline-sweeps`` sweeps.
 
-Medians of ``--reps`` repetitions. Usage: ``python benchmarks/bench_hopfield.py [--reps 3] [--quick]``
+* ``capacity`` (with ``--capacity``): the zero-temperature capacity from Monte Carlo. For
+  N = 1000, 2000, 4000, 8000 and alpha = 0.10 .. 0.18, networks started on a stored pattern are
+  run at T = 0.005 (effectively T = 0) for 60 sweeps; alpha_c(N) is where the final overlap,
+  averaged over 3 patterns, crosses 0.8 (linear interpolation), and alpha_c(N) = a + b / sqrt(N)
+  is fitted by least squares to extrapolate to N = infinity (RS: 0.138).
+
+Medians of ``--reps`` repetitions. Usage: ``python benchmarks/bench_hopfield.py [--reps 3] [--quick]
+[--capacity]``
 (``--quick``: 30 x 30 grid, N = 1000; a smoke test).
 """
 
@@ -99,15 +106,43 @@ def mc_case(N: int, reps: int, baseline_sweeps: int) -> dict:
                          "speedup": base_per_sweep / per_sweep}}
 
 
+CAPACITY_ALPHAS = np.arange(0.10, 0.1801, 0.01)
+
+
+def capacity_case(sizes=(1000, 2000, 4000, 8000), alphas=CAPACITY_ALPHAS) -> dict:
+    rows = []
+    for N in sizes:
+        ms = []
+        for k, a in enumerate(alphas):
+            xi = random_patterns(round(a * N), N, seed=1000 * k + N)
+            m = [hopfield_sample(HopfieldModel(xi, target=t), 0.005, sweeps=10, burn_in=50, every=10,
+                                 seed=t).target_overlap(t)[0] for t in range(3)]
+            ms.append(float(np.mean(m)))
+        ms = np.array(ms)
+        k = int(np.argmax(ms < 0.8)) if np.any(ms < 0.8) else None
+        ac = (float(alphas[k - 1] + (alphas[k] - alphas[k - 1]) * (ms[k - 1] - 0.8) / (ms[k - 1] - ms[k]))
+              if k else None)
+        rows.append({"N": N, "alpha_c": ac, "m": ms.round(4).tolist()})
+    ok = [r for r in rows if r["alpha_c"] is not None]
+    x = 1 / np.sqrt([r["N"] for r in ok])
+    fit = np.polyfit(x, [r["alpha_c"] for r in ok], 1) if len(ok) >= 2 else [np.nan, np.nan]
+    return {"capacity": {"alphas": alphas.round(3).tolist(), "rows": rows, "slope_b": float(fit[0]),
+                         "alpha_c_extrapolated": float(fit[1]), "rs_value": 0.138}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--capacity", action="store_true", help="only the zero-temperature capacity case")
     ap.add_argument("--baseline-sweeps", type=int, default=20)
     ap.add_argument("--baseline-columns", type=int, default=10,
                     help="alpha columns the cold-start baseline is timed on (scaled to the grid)")
     args = ap.parse_args()
     n, N = (30, 1000) if args.quick else (100, 4000)
+    if args.capacity:
+        print(json.dumps(capacity_case(), indent=2))
+        return
     result = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                           "load_1min": os.getloadavg()[0]},
               "reps": args.reps, "quick": args.quick}
