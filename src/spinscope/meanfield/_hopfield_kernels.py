@@ -272,6 +272,20 @@ def _follow(alpha, beta, dxi, dh, m, q, nodes, weights, maxit, m_min):
 
 
 @numba.njit(cache=True)
+def _bisect(a, t_ok, t_no, m, q, dxi, dh, steps, nodes, weights, maxit, m_min):
+    """Bisection between ``t_ok`` (retrieval, state ``(m, q)``) and ``t_no`` (none), each trial
+    warm-started from the last retrieving state."""
+    for _ in range(steps):
+        mid = 0.5 * (t_ok + t_no)
+        m1, q1, ok = _follow(a, 1.0 / mid, dxi, dh, m, q, nodes, weights, maxit, m_min)
+        if ok:
+            t_ok, m, q = mid, m1, q1
+        else:
+            t_no = mid
+    return 0.5 * (t_ok + t_no)
+
+
+@numba.njit(cache=True)
 def tm_scan(alphas, dxi, dh, t_lo, t_hi, dt, steps, nodes, weights, maxit, m_min, out):
     """``out[i]`` = the temperature where the retrieval branch, followed up from ``t_lo`` (from the
     pattern ``m = q = 1``) in steps ``dt`` with warm starts, is lost; then ``steps`` bisections,
@@ -296,14 +310,7 @@ def tm_scan(alphas, dxi, dh, t_lo, t_hi, dt, steps, nodes, weights, maxit, m_min
         if lo >= t_hi:
             out[i] = t_hi
             continue
-        for _ in range(steps):
-            mid = 0.5 * (lo + hi)
-            m1, q1, ok = _follow(a, 1.0 / mid, dxi, dh, m, q, nodes, weights, maxit, m_min)
-            if ok:
-                lo, m, q = mid, m1, q1
-            else:
-                hi = mid
-        out[i] = 0.5 * (lo + hi)
+        out[i] = _bisect(a, lo, hi, m, q, dxi, dh, steps, nodes, weights, maxit, m_min)
 
 
 @numba.njit(cache=True)
@@ -314,12 +321,4 @@ def tm_refine(alphas, lo, hi, m0, q0, dxi, dh, steps, nodes, weights, maxit, m_m
         if not (np.isfinite(lo[i]) and np.isfinite(hi[i])):
             out[i] = lo[i]
             continue
-        a, t_ok, t_no, m, q = alphas[i], lo[i], hi[i], m0[i], q0[i]
-        for _ in range(steps):
-            mid = 0.5 * (t_ok + t_no)
-            m1, q1, ok = _follow(a, 1.0 / mid, dxi, dh, m, q, nodes, weights, maxit, m_min)
-            if ok:
-                t_ok, m, q = mid, m1, q1
-            else:
-                t_no = mid
-        out[i] = 0.5 * (t_ok + t_no)
+        out[i] = _bisect(alphas[i], lo[i], hi[i], m0[i], q0[i], dxi, dh, steps, nodes, weights, maxit, m_min)
