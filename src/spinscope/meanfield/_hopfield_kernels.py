@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 LN2 = float(np.log(2.0))
+COLLAPSED = 1e-9  # an iteration from m > 0 whose m falls below this has lost the retrieval state
 
 
 @numba.njit(cache=True, inline="always")
@@ -62,6 +63,10 @@ def ags_point(alpha, beta, m, q, nodes, weights, tol, maxit):
         if not np.isfinite(mn):
             return np.nan, np.nan, np.nan, it
         qn = _stay_bounded(q, qn, beta, 1.0)
+        if abs(mn) < COLLAPSED and m != 0.0:
+            # started off m = 0 and fell to it: no retrieval state here; q has not converged
+            # (plain iteration oscillates on the spin-glass side): r is NaN
+            return 0.0, qn, np.nan, it
         done = abs(mn - m) < tol and abs(qn - q) < tol
         m, q = mn, qn
         if done:
@@ -132,6 +137,8 @@ def gen_point(alpha, beta, dxi, dh, m, q, nodes, weights, tol, maxit):
             return np.nan, np.nan, np.nan, it
         if alpha > 0.0:
             qn = _stay_bounded(q, qn, beta, dh)
+        if abs(mn) < COLLAPSED and m != 0.0:  # the retrieval state is gone (see ags_point)
+            return 0.0, qn, np.nan, it
         done = abs(mn - m) < tol and abs(qn - q) < tol
         m, q = mn, qn
         if done:

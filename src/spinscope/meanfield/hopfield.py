@@ -143,7 +143,8 @@ def ags_solve(alpha: float, T: float, *, m0: float = 1.0, q0: float = 1.0,
 
     ``m = E tanh beta(m + sqrt(alpha r) z)``, ``q = E tanh^2 beta(...)``,
     ``r = q / (1 - beta (1 - q))^2``. ``m0 > 0`` iterates from ``(m0, q0)`` (``m0 = q0 = 1``:
-    the retrieval branch); ``m0 = 0`` gives the spin-glass solution (``q > 0``, a bracketed root,
+    the retrieval branch; if ``m`` collapses to 0 there is none and the ``m = 0`` solution is
+    returned); ``m0 = 0`` gives the spin-glass solution (``q > 0``, a bracketed root,
     since plain iteration oscillates there) or the paramagnet (``q = 0``).
     """
     a, t = _check_alpha_t(alpha, T)
@@ -152,6 +153,8 @@ def ags_solve(alpha: float, T: float, *, m0: float = 1.0, q0: float = 1.0,
         q, r, f = hk.spin_glass_point(a, beta, 0.0, 1.0, True, *_GRID)
         return RSPoint(a, t, 0.0, float(q), float(r), float(beta * r), float(f), 0)
     m, q, r, it = hk.ags_point(a, beta, float(m0), float(q0), *_GRID, tol, MAXIT)
+    if m == 0.0:  # the iteration lost the retrieval state: the m = 0 solution instead
+        return ags_solve(a, t, m0=0.0)
     f = hk.ags_free_energy(a, beta, m, q, r, *_GRID) if np.isfinite(m) else np.nan
     return RSPoint(a, t, float(m), float(q), float(r), float(beta * r), float(f), int(it))
 
@@ -178,6 +181,8 @@ def rs_solve(alpha: float, T: float, *, pattern_prior="boolean", hidden_prior="g
         q, p, f = hk.spin_glass_point(a, beta, dxi, dh, False, *_GRID)
         return RSPoint(a, t, 0.0, float(q), float(p / beta), float(p), float(f), 0)
     m, q, p, it = hk.gen_point(a, beta, dxi, dh, float(m0), float(q0), *_GRID, tol, MAXIT)
+    if m == 0.0:  # the iteration lost the retrieval state: the m = 0 solution instead
+        return rs_solve(a, t, pattern_prior=dxi, hidden_prior=dh, m0=0.0)
     f = hk.gen_free_energy(a, beta, dxi, dh, m, q, p, *_GRID) if np.isfinite(m) else np.nan
     return RSPoint(a, t, float(m), float(q), float(p / beta), float(p), float(f), int(it))
 
