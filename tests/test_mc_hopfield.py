@@ -145,3 +145,18 @@ def test_monte_carlo_retrieval_on_the_right_side_of_tm():
         xi = random_patterns(int(alpha * N), N, seed=100 + k)
         below, above = _median_overlap(xi, t - 0.08, 10 * k), _median_overlap(xi, t + 0.08, 10 * k)
         assert below > 0.5 and above < 0.5, (alpha, t, below, above)
+
+
+def test_hopfield_model_runs_on_the_generic_sampler():
+    # HopfieldModel.to_ising() with MonteCarlo (heat-bath): retrieval from the pattern at
+    # alpha = 0.05, T = 0.3 and the same mean overlap as the overlap kernel (within 0.02)
+    from spinscope.mc import MonteCarlo
+
+    model = HopfieldModel(random_patterns(15, 300, seed=8))
+    mc = MonteCarlo("heatbath")
+    state = mc.init(model.to_ising(), betas=[1 / 0.3], replicas=4, seed=2,
+                    spins=np.tile(model.patterns[0].astype(np.int8), (4, 1)))
+    state, _ = mc.run(state, sweeps=200)
+    m_generic = model.overlaps(np.asarray(state.spins))[:, 0].mean()
+    m_kernel = hopfield_sample(model, 0.3, sweeps=200, burn_in=0, replicas=4, seed=2).overlaps[-1, :, 0].mean()
+    assert m_generic > 0.9 and abs(m_generic - m_kernel) < 0.02
