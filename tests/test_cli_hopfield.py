@@ -61,7 +61,7 @@ def test_python_api_mirrors_the_cli():
     (["--T", "0.1:x:3"], r"--T '0\.1:x:3' is not a range"),
     (["--prior-patterns", "ternary"], r"pattern prior 'ternary' is unknown: use boolean, gaussian"),
     (["--prior-hidden", "mixed:1.5"], r"hidden prior: the Gaussian fraction must lie in \[0, 1\]"),
-    (["--mc", "--mc-alpha", "1e7"], r"needs .* of memory|more memory|memory"),
+    (["--mc", "--mc-alpha", "1e7"], r"Monte Carlo patterns \(P = 40000000000, N = 4000\) needs about .* use a smaller --mc-alpha"),
     (["--mc", "--N", "100", "--mc-alpha", "0.001"], r"fewer than 1 pattern"),
 ])
 def test_bad_input_exit_2_nothing_written(capsys, tmp_path, args, match):
@@ -70,4 +70,30 @@ def test_bad_input_exit_2_nothing_written(capsys, tmp_path, args, match):
     assert rc == 2 and stdout == ""
     assert err.count("\n") == 1 and err.startswith("spinscope: error:")
     assert __import__("re").search(match, err), err
+    assert not out.exists()
+
+
+def test_patterns_file(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    good = tmp_path / "xi.npy"
+    np.save(good, rng.choice([-1.0, 1.0], size=(10, 400)))
+    rc, stdout, _ = run(capsys, "--json", "hopfield", "--no-diagram", "--mc", "--patterns", good,
+                        "--sweeps", 20, "--burn-in", 20)
+    res = json.loads(stdout)
+    assert rc == 0 and res["config"]["N"] == 400 and res["config"]["mc_alphas"] == [0.025]
+    assert [p["P"] for p in res["mc_points"]] == [10, 10] and "diagram" not in res
+
+
+@pytest.mark.parametrize(("rows", "prior", "match"), [
+    ("1 -1 1 -1\n1 1 -1 0.5\n", "boolean", r"patterns declared boolean must hold ±1 entries; found 0\.5 at index \(1, 3\)"),
+    ("1 -1 1 -1\n1 nan -1 0.5\n", "gaussian", r"patterns contains NaN or infinity at index \(1, 1\)"),
+    ("1 -1 x -1\n", "boolean", r"cannot read patterns from .*p\.txt"),
+])
+def test_bad_patterns_file_exit_2(capsys, tmp_path, rows, prior, match):
+    f = tmp_path / "p.txt"
+    f.write_text(rows)
+    out = tmp_path / "run"
+    rc, stdout, err = run(capsys, "hopfield", "--mc", "--patterns", f, "--prior-patterns", prior,
+                          "--per-point", 1, "--out", out)
+    assert rc == 2 and stdout == "" and __import__("re").search(match, err), err
     assert not out.exists()

@@ -47,14 +47,16 @@ def _range(text: str | None, name: str):
 @click.option("--N", "n", type=Count(min=16), default=4000, show_default=True, help="Neurons of the Monte Carlo networks.")
 @click.option("--mc-alpha", default=None, help="Loads of the Monte Carlo points [0.02,0.05,0.1].")
 @click.option("--mc-offset", type=float, default=0.08, show_default=True, help="Distance in T from T_M.")
-@click.option("--patterns", "patterns_per_point", type=Count(min=1), default=3, show_default=True,
+@click.option("--per-point", "patterns_per_point", type=Count(min=1), default=3, show_default=True,
               help="Target patterns per Monte Carlo point (one chain each).")
 @click.option("--sweeps", type=Count(min=10), default=300, show_default=True, help="Measured sweeps per chain.")
 @click.option("--burn-in", type=Count(min=0), default=300, show_default=True, help="Burn-in sweeps per chain.")
+@click.option("--patterns", "patterns_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Stored patterns for --mc (.npy, .csv or text, one per row); N and alpha = P/N from them.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run directory (new or empty): tables, figures, report.html.")
 def command(diagram, alpha, temperatures, prior_patterns, prior_hidden, family, mc, n, mc_alpha, mc_offset,
-            patterns_per_point, sweeps, burn_in, out) -> None:
+            patterns_per_point, sweeps, burn_in, patterns_file, out) -> None:
     """Phase diagram of Hopfield networks / RBMs: paramagnet, spin glass, retrieval.
 
     Solves the replica-symmetric equations (AGS for Boolean patterns and Gaussian hidden units,
@@ -68,7 +70,7 @@ def command(diagram, alpha, temperatures, prior_patterns, prior_hidden, family, 
                       pattern_prior=prior_patterns, hidden_prior=prior_hidden, diagram=diagram,
                       family=family, mc=mc, N=n, mc_alphas=_range(mc_alpha, "--mc-alpha"),
                       mc_offset=mc_offset, patterns_per_point=patterns_per_point, sweeps=sweeps,
-                      burn_in=burn_in, out=out, seed=opts.seed,
+                      burn_in=burn_in, patterns=patterns_file, out=out, seed=opts.seed,
                       progress=opts.show_progress and not opts.json)
     emit(result.to_dict(), _text(result))
 

@@ -118,7 +118,8 @@ def hopfield_sample(model: HopfieldModel, T: float, *, sweeps: int = 200, burn_i
     sweeps, burn_in = check_int(sweeps, "sweeps", minimum=1), check_int(burn_in, "burn_in", minimum=0)
     every, replicas = check_int(every, "every", minimum=1), check_int(replicas, "replicas", minimum=1)
     check_memory(8.0 * model.n * model.p + 8.0 * (sweeps // every) * replicas * model.p,
-                 "Hopfield Monte Carlo (patterns and overlap series)")
+                 "Hopfield Monte Carlo (patterns and overlap series)",
+                 advice="use fewer patterns, neurons or measurements")
     rng = make_rng(seed)
     spins = _start(model, start, replicas, rng)
     keys = make_keys(rng, replicas)
@@ -170,7 +171,8 @@ def rbm_gibbs(rbm: RBM, *, sweeps: int = 1000, burn_in: int = 100, replicas: int
     """
     sweeps, burn_in = check_int(sweeps, "sweeps", minimum=1), check_int(burn_in, "burn_in", minimum=0)
     replicas = check_int(replicas, "replicas", minimum=1)
-    check_memory(float(sweeps) * replicas * rbm.n_visible, "RBM visible samples")
+    check_memory(float(sweeps) * replicas * rbm.n_visible, "RBM visible samples",
+                 advice="use fewer sweeps or replicas")
     rng = make_rng(seed)
     s = rng.choice(np.array([-1.0, 1.0]), size=(replicas, rbm.n_visible))
     out = np.empty((sweeps, replicas, rbm.n_visible), dtype=np.int8)

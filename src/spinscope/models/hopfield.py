@@ -40,8 +40,9 @@ def _check_patterns(patterns, prior_fraction: float) -> np.ndarray:
     check_finite(xi, "patterns")
     if prior_fraction == 0.0 and not np.all(np.abs(xi) == 1):
         bad = tuple(int(i) for i in np.argwhere(np.abs(xi) != 1)[0])
-        raise InputError(f"patterns declared boolean must hold ±1 entries; found {xi[bad]!r} at "
-                         f"index {bad}: pass pattern_prior='gaussian' (or a fraction) for real patterns")
+        raise InputError(f"patterns declared boolean must hold ±1 entries; found {float(xi[bad])!r} at "
+                         f"index {bad}: for real-valued patterns declare a Gaussian prior "
+                         f"(--prior-patterns gaussian or mixed:D; pattern_prior= in Python)")
     return xi
 
 

@@ -30,7 +30,7 @@ from spinscope.meanfield.hopfield import ags_zero_temperature, prior_fraction, r
 from spinscope.meanfield.hopfield_diagram import PhaseDiagram, phase_diagram
 from spinscope.workflows._progress import progress_bar
 
-__all__ = ["REFERENCE_TM", "HopfieldResult", "hopfield"]
+__all__ = ["REFERENCE_TM", "HopfieldResult", "hopfield", "load_patterns"]
 
 #: T_M(alpha) of the AGS equations quoted in issue 17 (match to +-0.01)
 REFERENCE_TM = {0.01: 0.800, 0.02: 0.715, 0.05: 0.540, 0.08: 0.400, 0.10: 0.315, 0.12: 0.215}
@@ -82,7 +82,8 @@ def _check_mc(mc_alphas, N: int, patterns_per_point: int) -> np.ndarray:
     if np.any(P < patterns_per_point):
         raise InputError(f"Monte Carlo needs at least {patterns_per_point} patterns per point (one chain "
                          f"per target pattern); alpha = {float(a[P.argmin()])} gives {int(P.min())} at N = {N}")
-    check_memory(8.0 * float(P.max()) * N * 2, f"Monte Carlo patterns (P = {int(P.max())}, N = {N})")
+    check_memory(8.0 * float(P.max()) * N * 2, f"Monte Carlo patterns (P = {int(P.max())}, N = {N})",
+                 advice="use a smaller --mc-alpha or --N (retrieval needs alpha < 0.14 anyway)")
     return a
 
 
@@ -106,12 +107,32 @@ def _family(alphas: np.ndarray) -> list[dict]:
     return out
 
 
-def _mc_point(alpha, T, t_m, N, targets, seed, sweeps, burn_in, dxi) -> dict:
+def load_patterns(patterns, pattern_prior: float) -> np.ndarray:
+    """Patterns ``(P, N)`` from an array or a ``.npy`` / text (``.csv``, ``.txt``) file, checked
+    against the declared prior (±1 for Boolean; finite always)."""
+    from spinscope.models.hopfield import HopfieldModel
+
+    if isinstance(patterns, (str, os.PathLike)):
+        path = os.fspath(patterns)
+        if not os.path.isfile(path):
+            raise InputError(f"patterns file {path} does not exist")
+        try:
+            xi = (np.load(path, allow_pickle=False) if path.endswith(".npy")
+                  else np.loadtxt(path, delimiter="," if path.endswith(".csv") else None, ndmin=2))
+        except ValueError as exc:
+            raise InputError(f"cannot read patterns from {path}: {exc} (one pattern per row, "
+                             f"numbers only; or a .npy array of shape (P, N))") from None
+    else:
+        xi = patterns
+    return HopfieldModel(xi, pattern_prior=pattern_prior).patterns
+
+
+def _mc_point(alpha, T, t_m, N, targets, seed, sweeps, burn_in, dxi, given=None) -> dict:
     from spinscope.mc.hopfield import hopfield_sample
     from spinscope.models.hopfield import HopfieldModel, random_patterns
 
     ss = spawn_seeds(seed, targets + 1)
-    xi = random_patterns(round(alpha * N), N, prior=dxi, seed=ss[0])
+    xi = random_patterns(round(alpha * N), N, prior=dxi, seed=ss[0]) if given is None else given
     m = []
     t0 = time.perf_counter()
     for k in range(targets):
@@ -127,7 +148,7 @@ def _mc_point(alpha, T, t_m, N, targets, seed, sweeps, burn_in, dxi) -> dict:
             "agrees": bool((np.median(m) > 0.5) == below), "seconds": time.perf_counter() - t0}
 
 
-def _run_mc(a, dxi, dh, N, offset, targets, seed, sweeps, burn_in, progress) -> list[dict]:
+def _run_mc(a, dxi, dh, N, offset, targets, seed, sweeps, burn_in, progress, given=None) -> list[dict]:
     tm = retrieval_temperature(a, pattern_prior=dxi, hidden_prior=dh)
     todo = [(x, t + s * offset, t) for x, t in zip(a, tm) if np.isfinite(t)
             for s in (-1, 1) if t + s * offset > 0]
@@ -136,7 +157,7 @@ def _run_mc(a, dxi, dh, N, offset, targets, seed, sweeps, burn_in, progress) -> 
     out = []
     for k, (x, t, t_m) in enumerate(todo):
         bar(k, len(todo))
-        out.append(_mc_point(x, t, t_m, N, targets, seeds[k], sweeps, burn_in, dxi))
+        out.append(_mc_point(x, t, t_m, N, targets, seeds[k], sweeps, burn_in, dxi, given))
     bar(None, None)
     return out
 
@@ -144,7 +165,8 @@ def _run_mc(a, dxi, dh, N, offset, targets, seed, sweeps, burn_in, progress) -> 
 def hopfield(*, alphas=None, temperatures=None, pattern_prior="boolean", hidden_prior="gaussian",
              diagram: bool = True, family: bool = False, mc: bool = False, N: int = 4000, mc_alphas=None,
              mc_offset: float = 0.08, patterns_per_point: int = 3, sweeps: int = 300, burn_in: int = 300,
-             out: str | os.PathLike | None = None, seed: Any = None, progress: Any = False) -> HopfieldResult:
+             patterns=None, out: str | os.PathLike | None = None, seed: Any = None,
+             progress: Any = False) -> HopfieldResult:
     """Phase diagram of Hopfield networks / RBMs: RS theory, reference check, Monte Carlo.
 
     Parameters
@@ -161,6 +183,9 @@ def hopfield(*, alphas=None, temperatures=None, pattern_prior="boolean", hidden_
         Loads of the Monte Carlo points (default 0.02, 0.05, 0.10), each at ``T_M -/+ mc_offset``.
     patterns_per_point, sweeps, burn_in : int
         Target patterns (one chain each) per point; measured and burn-in sweeps.
+    patterns : (P, N) array or path, optional
+        Stored patterns for the Monte Carlo (``.npy``, ``.csv`` or whitespace text, one pattern per
+        row; ±1 if ``pattern_prior`` is Boolean); then ``N`` and the one load ``P/N`` come from them.
     out : path, optional
         Run directory (must be new or empty).
     seed : int, optional
@@ -177,13 +202,19 @@ def hopfield(*, alphas=None, temperatures=None, pattern_prior="boolean", hidden_
     sweeps, burn_in = check_int(sweeps, "sweeps", minimum=10), check_int(burn_in, "burn_in", minimum=0)
     if not np.isfinite(mc_offset) or mc_offset <= 0:
         raise InputError(f"mc_offset must be a temperature > 0, got {mc_offset!r}")
+    given = load_patterns(patterns, dxi) if (mc and patterns is not None) else None
+    if given is not None:
+        N, mc_alphas = given.shape[1], [given.shape[0] / given.shape[1]]
     mca = _check_mc(mc_alphas, N, targets) if mc else np.array([])
-    check_memory(a.size * t.size * 5 * 8.0 * 4, f"the {a.size} x {t.size} phase-diagram grid")
+    check_memory(a.size * t.size * 5 * 8.0 * 4, f"the {a.size} x {t.size} phase-diagram grid",
+                 advice="use fewer --alpha or --T points")
     seed = resolve_seed(seed)
     config = {"alphas": a.tolist(), "temperatures": t.tolist(), "pattern_prior": dxi, "hidden_prior": dh,
               "diagram": bool(diagram), "family": bool(family), "mc": bool(mc), "N": N,
               "mc_alphas": mca.tolist(), "mc_offset": float(mc_offset), "patterns_per_point": targets,
-              "sweeps": sweeps, "burn_in": burn_in, "seed": seed}
+              "sweeps": sweeps, "burn_in": burn_in, "seed": seed,
+              "patterns": None if given is None else (os.fspath(patterns) if isinstance(patterns, (str, os.PathLike))
+                                                      else "array")}
     rundir = _create_rundir(out, config)
     timings = {}
     t0 = time.perf_counter()
@@ -194,7 +225,7 @@ def hopfield(*, alphas=None, temperatures=None, pattern_prior="boolean", hidden_
     timings["reference_s"] = time.perf_counter() - t0
     fam = _family(a) if family else []
     t0 = time.perf_counter()
-    points = _run_mc(mca, dxi, dh, N, mc_offset, targets, seed, sweeps, burn_in, progress) if mc else []
+    points = _run_mc(mca, dxi, dh, N, mc_offset, targets, seed, sweeps, burn_in, progress, given) if mc else []
     timings["mc_s"] = time.perf_counter() - t0
     result = HopfieldResult(config, seed, diag, reference, fam, points, timings,
                             str(rundir.path) if rundir else None)
