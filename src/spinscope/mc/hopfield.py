@@ -146,6 +146,44 @@ def _energy_from_overlaps(model: HopfieldModel, ov: np.ndarray) -> np.ndarray:
     return -0.5 * (ov * ov).sum(-1) + 0.5 * diag - model.field * ov[..., model.target]
 
 
+@numba.njit(cache=True)
+def rbm_sweeps(w, b, c, d, spins, betas, keys, counters, sweeps):
+    """Block-Gibbs sweeps of ``p(s, tau) ∝ prior_d(tau) exp(beta (s^T W tau + b^T s + c^T tau))``
+    on the visible chains ``spins`` (R, N) int8, in place; the hidden units are drawn afresh from
+    ``p(tau | s)`` in every sweep, so the chain state is the visible layer. Counter-based random
+    numbers: draws ``3 mu .. 3 mu + 2`` for hidden unit ``mu`` (component, Box-Muller pair),
+    ``3 P + i`` for visible unit ``i``. Returns the visible flips per chain."""
+    n, p = w.shape
+    mu = np.sqrt(1.0 - d)
+    sd = np.sqrt(d)
+    tau = np.empty(p)
+    flips = np.zeros(spins.shape[0])
+    for r in range(spins.shape[0]):
+        beta = betas[r]
+        for _ in range(sweeps):
+            stream = stream_start(keys[r], counters[r])
+            counters[r] += np.uint64(1)
+            for k in range(p):
+                a = c[k]
+                for i in range(n):
+                    a += w[i, k] * spins[r, i]
+                a *= beta
+                eps = 1.0 if uniform53(draw(stream, 3 * k)) * (1.0 + np.exp(-2.0 * mu * a)) < 1.0 else -1.0
+                u1 = 1.0 - uniform53(draw(stream, 3 * k + 1))
+                u2 = uniform53(draw(stream, 3 * k + 2))
+                g = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+                tau[k] = mu * eps + d * a + sd * g
+            for i in range(n):
+                h = b[i]
+                for k in range(p):
+                    h += w[i, k] * tau[k]
+                new = 1 if uniform53(draw(stream, 3 * p + i)) * (1.0 + np.exp(-2.0 * beta * h)) < 1.0 else -1
+                if new != spins[r, i]:
+                    spins[r, i] = new
+                    flips[r] += 1.0
+    return flips
+
+
 @dataclass(frozen=True)
 class RBMSamples:
     """Visible configurations of block-Gibbs chains: ``visible`` (M, R, N) int8, ``seed``."""

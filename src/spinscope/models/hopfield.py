@@ -26,7 +26,9 @@ import numpy as np
 
 from spinscope._validation import check_finite, check_int, make_rng
 from spinscope.errors import InputError
+from spinscope.models.base import StateSpace
 from spinscope.models.ising import IsingModel
+from spinscope.models.registry import register_model
 
 __all__ = ["RBM", "HopfieldModel", "hidden_log_partition", "random_patterns"]
 
@@ -151,6 +153,13 @@ class RBM:
     hidden_bias: np.ndarray | None = None
     hidden_prior: float = 1.0
 
+    #: registered model kind: ``MonteCarlo("block")`` samples it (the chain state is the visible
+    #: layer; hidden units are redrawn every sweep), at inverse temperature ``beta`` multiplying
+    #: the whole exponent
+    kind = "rbm"
+    state_space = StateSpace.ising()
+    lattice_shape = None
+
     def __post_init__(self) -> None:
         w = np.asarray(self.weights, dtype=float)
         if w.ndim != 2 or min(w.shape) < 1:
@@ -179,6 +188,11 @@ class RBM:
         return cls(w, b, None, 1.0)
 
     @property
+    def n(self) -> int:
+        """Number of visible units (the sampled spins)."""
+        return int(self.weights.shape[0])
+
+    @property
     def n_visible(self) -> int:
         return int(self.weights.shape[0])
 
@@ -194,3 +208,6 @@ class RBM:
         """Unnormalised ``ln p(s)`` of the visible units, hidden units summed out."""
         s = np.asarray(s, dtype=float)
         return s @ self.visible_bias + hidden_log_partition(self.hidden_fields(s), self.hidden_prior).sum(-1)
+
+
+register_model(RBM)
