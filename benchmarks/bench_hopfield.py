@@ -42,7 +42,7 @@ from spinscope.mc.hopfield import hopfield_sample
 from spinscope.meanfield import _hopfield_kernels as hk
 from spinscope.meanfield.hopfield import _GRID
 from spinscope.meanfield.hopfield_diagram import phase_diagram
-from spinscope.models.hopfield import HopfieldModel, random_patterns
+from spinscope.models.hopfield_rbm import HopfieldModel, random_patterns
 from spinscope.workflows import hopfield
 
 

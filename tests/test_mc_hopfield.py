@@ -12,7 +12,7 @@ from spinscope.errors import InputError
 from spinscope.mc.hopfield import hopfield_sample, rbm_gibbs
 from spinscope.meanfield.hopfield import retrieval_temperature
 from spinscope.models import ensembles
-from spinscope.models.hopfield import RBM, HopfieldModel, random_patterns
+from spinscope.models.hopfield_rbm import RBM, HopfieldModel, random_patterns
 
 
 def all_states(n):

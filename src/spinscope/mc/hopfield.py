@@ -24,7 +24,7 @@ import numpy as np
 from spinscope._rng import draw, make_keys, stream_start, uniform53
 from spinscope._validation import check_int, check_memory, make_rng
 from spinscope.errors import InputError
-from spinscope.models.hopfield import RBM, HopfieldModel
+from spinscope.models.hopfield_rbm import RBM, HopfieldModel
 
 __all__ = ["HopfieldSamples", "RBMSamples", "hopfield_sample", "rbm_gibbs"]
 

@@ -110,7 +110,7 @@ def _family(alphas: np.ndarray) -> list[dict]:
 def load_patterns(patterns, pattern_prior: float) -> np.ndarray:
     """Patterns ``(P, N)`` from an array or a ``.npy`` / text (``.csv``, ``.txt``) file, checked
     against the declared prior (±1 for Boolean; finite always)."""
-    from spinscope.models.hopfield import HopfieldModel
+    from spinscope.models.hopfield_rbm import HopfieldModel
 
     if isinstance(patterns, (str, os.PathLike)):
         path = os.fspath(patterns)
@@ -129,7 +129,7 @@ def load_patterns(patterns, pattern_prior: float) -> np.ndarray:
 
 def _mc_point(alpha, T, t_m, N, targets, seed, sweeps, burn_in, dxi, given=None) -> dict:
     from spinscope.mc.hopfield import hopfield_sample
-    from spinscope.models.hopfield import HopfieldModel, random_patterns
+    from spinscope.models.hopfield_rbm import HopfieldModel, random_patterns
 
     ss = spawn_seeds(seed, targets + 1)
     xi = random_patterns(round(alpha * N), N, prior=dxi, seed=ss[0]) if given is None else given
