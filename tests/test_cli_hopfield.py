@@ -25,6 +25,7 @@ def test_small_run_json_and_run_directory(capsys, tmp_path):
     assert rc == 0
     res = json.loads(stdout)
     assert res["seed"] == 3 and res["config"]["N"] == 400
+    assert (res["format"], res["version"]) == ("spinscope-hopfield", 1)
     assert res["reference"]["max_abs_difference"] < 0.01
     assert abs(res["reference"]["alpha_c_T0"] - 0.138) < 5e-4
     lines = res["diagram"]["lines"]

@@ -117,6 +117,8 @@ def hopfield_sample(model: HopfieldModel, T: float, *, sweeps: int = 200, burn_i
         raise InputError(f"T must be a finite temperature > 0, got {T!r}")
     sweeps, burn_in = check_int(sweeps, "sweeps", minimum=1), check_int(burn_in, "burn_in", minimum=0)
     every, replicas = check_int(every, "every", minimum=1), check_int(replicas, "replicas", minimum=1)
+    if every > sweeps:
+        raise InputError(f"every ({every}) must not exceed sweeps ({sweeps}): nothing would be measured")
     check_memory(8.0 * model.n * model.p + 8.0 * (sweeps // every) * replicas * model.p,
                  "Hopfield Monte Carlo (patterns and overlap series)",
                  advice="use fewer patterns, neurons or measurements")
@@ -136,7 +138,7 @@ def hopfield_sample(model: HopfieldModel, T: float, *, sweeps: int = 200, burn_i
         m = spins @ xit / model.n  # exact, no drift
         series.append(m.copy())
     ov = np.array(series)
-    energy = model.energy(spins) if not series else _energy_from_overlaps(model, ov)
+    energy = _energy_from_overlaps(model, ov)
     acc = float(total) / (replicas * model.n * (burn_in + every * (sweeps // every)))
     return HopfieldSamples(ov, energy, spins, acc, seed if isinstance(seed, int) else None)
 

@@ -10,7 +10,8 @@ size and its memory, the output directory), then computes
 * optionally Monte Carlo points (:func:`spinscope.mc.hopfield.hopfield_sample`): ``N`` neurons
   started on a stored pattern at ``T_M(alpha) -/+ offset``, several patterns per point,
 
-and writes (with ``out``) ``result.json``, ``lines.csv``, ``diagram.csv``, ``mc.csv``,
+and writes (with ``out``) ``result.json`` (format ``spinscope-hopfield`` version 1: the ``--json``
+output), ``lines.csv``, ``diagram.csv``, ``mc.csv``,
 ``family.csv``, the figures and a self-contained ``report.html``. The result's ``to_dict()`` is
 the ``--json`` output. The RS part is deterministic; the Monte Carlo flows from one seed.
 """
@@ -54,7 +55,7 @@ class HopfieldResult:
     out: str | None = None
 
     def to_dict(self) -> dict:
-        d = {"config": self.config, "seed": self.seed, "reference": self.reference,
+        d = {"format": "spinscope-hopfield", "version": 1, "config": self.config, "seed": self.seed, "reference": self.reference,
              "family": self.family, "mc_points": self.mc_points, "timings": self.timings, "out": self.out}
         if self.diagram is not None:
             d["diagram"] = {"counts": self.diagram.counts(), "lines": self.diagram.lines()}
