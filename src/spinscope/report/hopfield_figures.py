@@ -19,7 +19,8 @@ _COLORS = ("#f4f4f4", "#d9e6f5", "#fbe3c8", "#cdeccd")  # paramagnet, spin glass
 def phase_diagram_figure(alpha: np.ndarray, T: np.ndarray, phase: np.ndarray, lines: Mapping[str, np.ndarray],
                          mc_points: Sequence[Mapping] = (), *, title: str = ""):
     """Phases on the grid (colours), the ``T_M``, ``T_c``, ``T_g`` lines, and Monte Carlo points
-    (filled: retrieval m > 0.5, open: none; error bars: standard error over patterns)."""
+    (filled: retrieval m > 0.5, open: none), each labelled with its overlap ± standard error
+    over the target patterns (the error is on m, not on the point's position)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -35,8 +36,7 @@ def phase_diagram_figure(alpha: np.ndarray, T: np.ndarray, phase: np.ndarray, li
             ax.plot(alpha, y, style, lw=1.5, label=label)
     for p in mc_points:
         filled = p["m"] > 0.5
-        ax.errorbar(p["alpha"], p["T"], yerr=None, xerr=None, fmt="o", ms=6,
-                    mfc="k" if filled else "white", mec="k")
+        ax.plot(p["alpha"], p["T"], "o", ms=6, mfc="k" if filled else "white", mec="k")
         ax.annotate(f"{p['m']:.2f}±{p['m_err']:.2f}", (p["alpha"], p["T"]), textcoords="offset points",
                     xytext=(5, 3), fontsize=7)
     handles = ax.get_legend_handles_labels()[0]
