@@ -193,3 +193,25 @@ def test_rbm_through_the_monte_carlo_registry(d, beta):
     assert _chi2_pvalue(counts, probs) > 1e-3
     e, _ = mc.measure(state)
     np.testing.assert_allclose(e * n, -rbm.log_marginal(np.asarray(state.spins)), rtol=1e-12)
+
+
+def test_rbm_block_gibbs_reproduces_the_hopfield_model():
+    # RBM.from_hopfield (Gaussian hidden, ±1 visible), N = 10, P = 3, T = 0.8, sampled by
+    # MonteCarlo("block"): visible states and Hopfield energies against the exact Boltzmann law
+    # of the Hopfield model (chi-square p > 1e-3, small bins pooled), and the mean |overlaps|
+    from spinscope.mc import MonteCarlo
+
+    n, T = 10, 0.8
+    model = HopfieldModel(random_patterns(3, n, seed=12), field=0.05)
+    mc = MonteCarlo("block")
+    state = mc.init(RBM.from_hopfield(model, T), betas=[1.0], replicas=4000, seed=6)
+    state, _ = mc.run(state, sweeps=200)
+    s = np.asarray(state.spins)
+    states = all_states(n)
+    probs = _exact_probs(-model.energy(states) / T)
+    assert _chi2_pvalue(np.bincount(_codes(s), minlength=2**n), probs) > 1e-3
+    levels, inverse = np.unique(np.round(model.energy(states), 9), return_inverse=True)
+    found = np.searchsorted(levels, np.round(model.energy(s), 9))
+    assert _chi2_pvalue(np.bincount(found, minlength=levels.size), np.bincount(inverse, weights=probs)) > 1e-3
+    exact_m = probs @ np.abs(model.overlaps(states))
+    np.testing.assert_allclose(np.abs(model.overlaps(s)).mean(0), exact_m, atol=0.02)
