@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "landscape": ("spinscope.cli.landscape", "Landscape encodings: exhaustive landscapes and encoded local search."),
     "infer": ("spinscope.cli.infer", "Learn an Ising or Potts model from samples (inverse Ising)."),
     "glm": ("spinscope.cli.glm", "Bayesian inference in GLMs: replica theory, GAMP, exact posteriors."),
+    "hopfield": ("spinscope.cli.hopfield", "Phase diagram of Hopfield networks and RBMs (RS theory, Monte Carlo)."),
 }
 
 

@@ -6,6 +6,7 @@ This package imports nothing else of spinscope; every algorithm consumes these o
 from spinscope.models.base import StateSpace
 from spinscope.models.ensembles import edwards_anderson, hopfield, layered_sk, sk
 from spinscope.models.graph import Graph, from_edges, hypercubic, triangular
+from spinscope.models.hopfield_rbm import RBM, HopfieldModel
 from spinscope.models.io import load_model, save_model
 from spinscope.models.ising import IsingModel, as_spins
 from spinscope.models.potts import ClockModel, PottsModel
@@ -20,8 +21,10 @@ from spinscope.models.xy import XYModel
 
 __all__ = [
     "MODEL_KINDS",
+    "RBM",
     "ClockModel",
     "Graph",
+    "HopfieldModel",
     "IsingModel",
     "PottsModel",
     "StateSpace",

@@ -47,6 +47,8 @@ _EXPORTS = {
     "infer": "spinscope.workflows.inference",
     "glm": "spinscope.workflows.glm_study",
     "GLMResult": "spinscope.workflows.glm_study",
+    "hopfield": "spinscope.workflows.hopfield_study",
+    "HopfieldResult": "spinscope.workflows.hopfield_study",
 }
 
 __all__ = sorted(_EXPORTS)
