@@ -173,21 +173,25 @@ def test_zero_temperature_energy_never_increases():
     assert np.any(np.diff(e_hot) > 0)
 
 
-def test_identical_for_one_and_two_threads():
-    model = sorting_model(T=6.0)
+def test_identical_for_one_and_two_threads(monkeypatch):
+    from spinscope.mc.kernels import numba_cpm
+
+    monkeypatch.setattr(numba_cpm, "PARALLEL_MIN_SITES", 0)  # tile-parallel even for a small lattice
+    model = sorting_model(T=6.0, L=36, cells=36)
     old = numba.get_num_threads()
     out = []
     try:
         for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
             numba.set_num_threads(threads)
-            single = CPMSampler(model, blob_state(), seed=11, tile=6).run(25)
-            many = CPMSampler(model, blob_state(), seed=11, tile=6, replicas=3).run(25)
+            single = CPMSampler(model, blob_state(36, 36), seed=11, tile=6).run(25)
+            many = CPMSampler(model, blob_state(36, 36), seed=11, tile=6, replicas=3).run(25)
             out.append((single.sigma, many.sigma, single.conflicts.copy()))
     finally:
         numba.set_num_threads(old)
     assert np.array_equal(out[0][0], out[1][0])
     assert np.array_equal(out[0][1], out[1][1])
     assert np.array_equal(out[0][1][0], out[0][0][0])  # replica 0 of a batch = the single chain
+    assert out[1][2][0, 0] < 25 * 4  # most phases ran tile-parallel (the rest sequentially)
 
 
 def test_neighbor_shells_follow_compucell3d():

@@ -1,15 +1,16 @@
 """Numba kernel of the Cellular Potts model: tiled, thread-count independent copy attempts.
 
 One Monte Carlo step (MCS) is ``2**d`` phases; phase ``c`` visits the tiles of colour ``c``
-(tiles alternate colours along every axis, see :mod:`spinscope.mc.cpm_tiles`), and a tile gets
-as many copy attempts as it has sites, each at a uniformly random site of the tile. Two tiles of
-one colour are at least one tile side apart, so their attempts neither read nor write a common
-site. They may still touch one *cell* (its volume and perimeter): before each phase the kernel
-marks the tiles whose reach (tile sites and their copy neighbours) holds a cell that another tile
-of the phase also reaches; unmarked tiles run concurrently (``prange``), marked ones afterwards,
-one by one in tile order. The chain is therefore a fixed function of the seed, whatever the
-number of threads: random words come from :mod:`spinscope._rng`, keyed by
-``(chain key, MCS * 2**d + phase, 2 * (tile * max_area + attempt) + {0, 1})``.
+(tiles alternate colours along every axis, see :mod:`spinscope.mc.cpm_tiles`) in tile order, and
+a tile gets as many copy attempts as it has sites, each at a uniformly random site of the tile.
+That sequential order *defines* the chain. Two tiles of one colour are at least one tile side
+apart, so their attempts neither read nor write a common site; they may still touch one *cell*
+(its volume and perimeter). A tile-parallel run therefore first checks, per phase, whether some
+cell is reached (sites of a tile and their copy neighbours) by two tiles of the phase: if none
+is, the tiles are independent and run concurrently (``prange``) with exactly the sequential
+result; otherwise that phase runs sequentially. Random words come from :mod:`spinscope._rng`,
+keyed by ``(chain key, MCS * 2**d + phase, 2 * (tile * max_area + attempt) + {0, 1})``, so no
+draw depends on the thread that makes it: results are identical for any number of threads.
 
 Rules: ``exact = False`` is the standard CPM kinetics (accept ``min(1, exp(-dH / T))``);
 ``exact = True`` multiplies by the Hastings factor ``n_i(old) / n_i(new)`` (copy neighbours of
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -150,13 +152,12 @@ def _mark_conflicts(c, sigma, col_tiles, col_count, region, region_len, lo, hi, 
 
 @njit(cache=True)
 def _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T, exact,
-                  tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile, first):
-    """Tiles of colour ``c`` one by one: the unmarked ones (``first``) or the marked ones."""
+                  tile_sites, tile_area, col_tiles, col_count, acc_tile):
+    """The tiles of colour ``c`` one by one, in tile order (the definition of the chain)."""
     for q in range(col_count[c]):
-        if (conflict[q] == 0) == first:
-            tile = col_tiles[c, q]
-            acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
-                                             s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
+        tile = col_tiles[c, q]
+        acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
+                                         s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
 
 
 @njit(cache=True)
@@ -171,32 +172,24 @@ def _chain(sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, 
             if col_count[c] == 0:
                 continue
             stream = stream_start(key, np.uint64((mcs0 + t) * ncol + c))
-            n_conf = 0
-            conflict[0] = 0
-            if col_count[c] > 1:
-                n_conf = _mark_conflicts(c, sigma, col_tiles, col_count, region, region_len, lo, hi, conflict)
-            if parallel and col_count[c] - n_conf > 1:
-                _phase_parallel(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs,
-                                T, exact, tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile)
-            else:
-                _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs,
-                              T, exact, tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile, True)
-            if n_conf > 0:
+            if parallel and col_count[c] > 1:
+                if _mark_conflicts(c, sigma, col_tiles, col_count, region, region_len, lo, hi, conflict) == 0:
+                    _phase_parallel(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj,
+                                    zs, T, exact, tile_sites, tile_area, col_tiles, col_count, acc_tile)
+                    continue
                 stats[0] += 1
-                stats[1] += n_conf
-                _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs,
-                              T, exact, tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile, False)
+            _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T,
+                          exact, tile_sites, tile_area, col_tiles, col_count, acc_tile)
 
 
 @njit(parallel=True, cache=True)
 def _phase_parallel(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T, exact,
-                    tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile):
-    """The unmarked tiles of colour ``c`` concurrently (they share no site and no cell)."""
+                    tile_sites, tile_area, col_tiles, col_count, acc_tile):
+    """The tiles of colour ``c`` concurrently (they share no site and no cell: same result)."""
     for q in prange(col_count[c]):
-        if conflict[q] == 0:
-            tile = col_tiles[c, q]
-            acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
-                                             s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
+        tile = col_tiles[c, q]
+        acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
+                                         s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
 
 
 @njit(parallel=True, cache=True)
@@ -209,19 +202,25 @@ def _replicas_parallel(sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, 
                acc_tile[r], stats[r], False)
 
 
+PARALLEL_MIN_SITES = 1 << 16
+
+
 def cpm_sweeps(sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T, exact, tile_sites,
                tile_area, col_tiles, col_count, region, region_len, keys, mcs0, n_mcs, acc_tile, stats):
     """Advance ``R`` chains by ``n_mcs`` MCS (MCS numbers ``mcs0 ..``) in place.
 
     ``sigma`` is ``(R, N + 1)``: one extra (ghost, medium) entry at index ``N``; ``vol``/``surf``
     ``(R, C + 1)`` are the volumes/perimeters of ids ``0..C`` (entry 0 is not maintained).
-    ``acc_tile (R, n_tiles)`` accumulates accepted copies per tile; ``stats[r, 0]`` counts
-    phases with conflicting tiles and ``stats[r, 1]`` the conflicting tiles run one by one.
-    Several chains run concurrently (one thread each); one chain runs its tiles concurrently.
+    ``acc_tile (R, n_tiles)`` accumulates accepted copies per tile; ``stats[r, 0]`` counts the
+    phases a tile-parallel chain had to run one tile after the other (a cell reached two tiles).
+    Several chains run concurrently (one thread each); a single chain of at least
+    ``PARALLEL_MIN_SITES`` sites runs its tiles concurrently (below that, launching threads four
+    times per MCS costs more than it saves). Either way the result is the same.
     """
     args = (ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, float(T), bool(exact), tile_sites, tile_area,
             col_tiles, col_count, region, region_len)
     if sigma.shape[0] > 1:
         _replicas_parallel(sigma, vol, surf, *args, keys, mcs0, n_mcs, acc_tile, stats)
     else:
-        _chain(sigma[0], vol[0], surf[0], *args, keys[0], mcs0, n_mcs, acc_tile[0], stats[0], True)
+        parallel = sigma.shape[1] > PARALLEL_MIN_SITES and numba.get_num_threads() > 1
+        _chain(sigma[0], vol[0], surf[0], *args, keys[0], mcs0, n_mcs, acc_tile[0], stats[0], parallel)
