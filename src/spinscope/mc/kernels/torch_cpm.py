@@ -92,7 +92,7 @@ def _step(d: _Dev, st, stream, tiles, active, s: int):
     site = d.sites[tiles.unsqueeze(0).expand(R, -1), loc]
     j = d.nbr[site, (w0 & 0xFFFFFFFF) * d.zc >> 32]
     old, new = sigma.gather(1, site), sigma.gather(1, j)
-    nb = sigma.gather(1, d.nbr[site].reshape(R, -1)).reshape(site.shape + (-1,))
+    nb = sigma.gather(1, d.nbr[site].reshape(R, -1)).reshape((*site.shape, -1))
     to, tn, tm = d.ctype[old], d.ctype[new], d.ctype[nb[..., : d.zj]]
     cj = nb[..., : d.zj]
     dh = (torch.where(cj != new.unsqueeze(-1), d.J[tn.unsqueeze(-1), tm], 0.0)
