@@ -46,3 +46,12 @@ def test_torch_zero_temperature_and_periodic():
     a = CPMSampler(model, s0, seed=8, tile=4).run(4)
     b = CPMSampler(model, s0, seed=8, tile=4, backend="torch").run(4)
     assert np.array_equal(a.sigma, b.sigma)
+
+
+@pytest.mark.parametrize("rule", ["standard", "exact"])
+def test_torch_equals_numba_with_connectivity(rule):
+    model, s0 = model_and_state(T=10.0, periodic=False, connectivity=True)
+    a = CPMSampler(model, s0, rule=rule, seed=6, replicas=2, tile=5).run(5)
+    b = CPMSampler(model, s0, rule=rule, seed=6, replicas=2, tile=5, backend="torch").run(5)
+    assert a.flags == (2 if rule == "standard" else 7)
+    assert np.array_equal(a.sigma, b.sigma)

@@ -215,3 +215,60 @@ def test_bad_models_are_refused(kw, msg):
 def test_bad_state_shape_is_refused():
     with pytest.raises(InputError, match="lattice shape"):
         tiny_model().check_state(np.zeros((4, 3), int))
+
+
+def reachable_connected(model, s0):
+    """States the exact rule with the (symmetric) connectivity constraint reaches from ``s0``."""
+    from spinscope.mc.kernels.numba_cpm import CONNECT_NEW, CONNECT_OLD, connected_ok
+
+    nbr, zc = model.neighbors(), model.shell_sizes()[0]
+    start = tuple(int(v) for v in model.check_state(s0))
+    seen, queue = {start}, deque([start])
+    while queue:
+        x = queue.popleft()
+        ext = np.array((*x, 0), dtype=np.int32)
+        for i in range(model.n):
+            nb = [int(ext[j]) for j in nbr[i, :zc]]
+            if x[i] not in nb:
+                continue
+            for new in set(nb) - {x[i]}:
+                if not connected_ok(i, x[i], new, ext, nbr, CONNECT_OLD | CONNECT_NEW):
+                    continue
+                y = (*x[:i], new, *x[i + 1:])
+                if y not in seen:
+                    seen.add(y)
+                    queue.append(y)
+    return np.array(sorted(seen), dtype=np.int64)
+
+
+def test_exact_rule_with_connectivity_samples_boltzmann():
+    model, s0 = tiny_model(connectivity=True), S0
+    states = reachable_connected(model, s0)
+    codes = states @ 3 ** np.arange(model.n)
+    order = np.argsort(codes)
+    codes, energy = codes[order], model.energies(states[order])
+    p = np.exp(-(energy - energy.min()) / model.T)
+    p /= p.sum()
+    smp = CPMSampler(model, s0, rule="exact", replicas=8000, seed=9).run(150)
+    c = smp.sigma.reshape(8000, -1).astype(np.int64) @ 3 ** np.arange(model.n)
+    idx = np.searchsorted(codes, c)
+    assert np.all(codes[np.minimum(idx, codes.size - 1)] == c)  # never leaves the constrained space
+    hist = np.bincount(idx, minlength=codes.size)
+    exp = p * hist.sum()
+    big = exp >= 5
+    chi2 = ((hist[big] - exp[big]) ** 2 / exp[big]).sum() + (hist[~big].sum() - exp[~big].sum()) ** 2 / exp[~big].sum()
+    assert stats.chi2.sf(chi2, big.sum()) > 1e-3
+    assert big.sum() > 100 and codes.size < boltzmann_table(TINY)[0].size  # the constraint removes states
+
+
+def test_connectivity_keeps_cells_in_one_piece():
+    from scipy import ndimage
+
+    def pieces(sigma):
+        return max(ndimage.label(sigma == c)[0].max() for c in range(1, sigma.max() + 1))
+
+    for conn, expect_split in ((True, False), (False, True)):
+        model = sorting_model(T=12.0, periodic=False, connectivity=conn)
+        smp = CPMSampler(model, blob_state(), seed=2, tile=6, replicas=4).run(40)
+        split = max(pieces(s) for s in smp.sigma) > 1
+        assert split == expect_split

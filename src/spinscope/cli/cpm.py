@@ -20,6 +20,8 @@ _PRESETS = ["cellsort", "graner-glazier", "morpheus"]
               help="A TOML specification instead of a preset (format: docs/cpm.md).")
 @click.option("--mcs", type=Count(min=0), default=None, help="Monte Carlo steps [default: the preset's].")
 @click.option("--T", "T", type=float, default=None, help="Temperature [default: the preset's].")
+@click.option("--connectivity/--no-connectivity", default=None,
+              help="Refuse copies that split a cell locally (2-D) [default: the preset's/config's, off].")
 @click.option("--rule", type=click.Choice(["standard", "exact"]), default="standard", show_default=True,
               help="standard CPM kinetics, or the Metropolis-Hastings corrected rule that samples exp(-H/T).")
 @click.option("--backend", type=click.Choice(["numba", "torch"]), default="numba", show_default=True,
@@ -32,7 +34,7 @@ _PRESETS = ["cellsort", "graner-glazier", "morpheus"]
               help="New run directory (CSV, PNG, GIF, curves, report.html, checkpoint).")
 @click.option("--resume", type=click.Path(path_type=Path), default=None,
               help="Continue the run in this directory from its checkpoint (bit-identical).")
-def command(preset, config, mcs, T, rule, backend, replicas, tile, points, out, resume) -> None:
+def command(preset, config, mcs, T, connectivity, rule, backend, replicas, tile, points, out, resume) -> None:
     """Simulate a Cellular Potts model and measure cell sorting.
 
     Prints the final observables (mean over replicas): energy, heterotypic boundary fraction,
@@ -41,7 +43,7 @@ def command(preset, config, mcs, T, rule, backend, replicas, tile, points, out, 
     from spinscope.workflows.cpm import cpm
 
     opts = get_options()
-    res = cpm(preset, config=config, mcs=mcs, T=T, rule=rule, backend=backend, replicas=replicas, out=out,
+    res = cpm(preset, config=config, mcs=mcs, T=T, connectivity=connectivity, rule=rule, backend=backend, replicas=replicas, out=out,
               resume=resume, seed=opts.seed, device=opts.device, tile=tile, points=points,
               progress=opts.show_progress and not opts.json)
     emit(res.to_dict(), _text(res))

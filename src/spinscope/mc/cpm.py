@@ -42,7 +42,7 @@ def _numba_advance(sampler: CPMSampler, n_mcs: int) -> None:
     zc, zj, zs = m.shell_sizes()
     cpm_sweeps(sampler.sigma_ext, sampler.vol, sampler.surf, sampler.ctype, m.J, m.lambda_volume,
                m.target_volume, m.lambda_surface, m.target_surface, sampler.nbr, zc, zj, zs, m.T,
-               sampler.exact, tl.sites, tl.area, tl.colour_tiles, tl.colour_count, tl.region, tl.region_len,
+               sampler.flags, tl.sites, tl.area, tl.colour_tiles, tl.colour_count, tl.region, tl.region_len,
                sampler.keys, sampler.mcs, n_mcs, sampler.accepted_tiles, sampler.conflicts)
 
 
@@ -139,6 +139,13 @@ class CPMSampler:
     @property
     def exact(self) -> bool:
         return self.entry.exact
+
+    @property
+    def flags(self) -> int:
+        """Kernel flags: exact rule (1), connectivity of the shrinking cell (2), and, with the exact
+        rule, of the growing cell too (4: keeps the constraint symmetric, so the rule stays exact)."""
+        conn = bool(getattr(self.model, "connectivity", False))
+        return int(self.exact) | (2 if conn else 0) | (4 if conn and self.exact else 0)
 
     @property
     def sigma(self) -> np.ndarray:

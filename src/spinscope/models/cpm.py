@@ -118,6 +118,9 @@ class CellularPottsModel:
         Periodic boundaries; ``False``: fixed medium walls.
     type_names : tuple of str
         Names of the types (``type_names[0]`` is the medium).
+    connectivity : bool
+        Refuse copies that split a cell locally (the ring of 8 neighbours of the site; 2-D only),
+        as CompuCell3D's connectivity plugin does.
     """
 
     shape: tuple
@@ -132,6 +135,7 @@ class CellularPottsModel:
     contact_order: int = 2
     periodic: bool = True
     type_names: tuple = ()
+    connectivity: bool = False
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     kind = "cpm"
@@ -169,6 +173,8 @@ class CellularPottsModel:
         if self.periodic and min(shape) < reach + 1:
             raise InputError(f"periodic lattice sides must be >= {reach + 1} for these neighbour "
                              f"orders (a site must not be its own neighbour), got {shape}")
+        if self.connectivity and len(shape) != 2:
+            raise InputError("the connectivity constraint is implemented for 2-D lattices only")
         names = tuple(self.type_names) or ("Medium", *tuple(f"type{t}" for t in range(1, nt)))
         if len(names) != nt:
             raise InputError(f"type_names needs {nt} names (medium first), got {len(names)}")
@@ -180,6 +186,7 @@ class CellularPottsModel:
         put(self, "neighbor_order", int(self.neighbor_order))
         put(self, "contact_order", int(self.contact_order))
         put(self, "periodic", bool(self.periodic))
+        put(self, "connectivity", bool(self.connectivity))
         put(self, "type_names", names)
         put(self, "target_volume", _per_type(self.target_volume, nt, "target_volume", positive=True))
         put(self, "lambda_volume", _per_type(self.lambda_volume, nt, "lambda_volume"))
@@ -208,7 +215,7 @@ class CellularPottsModel:
 
     def neighbors(self) -> np.ndarray:
         """Neighbour table ``(N, z)`` of the largest order used (cached; see :func:`neighbor_table`)."""
-        order = max(self.neighbor_order, self.contact_order, 1)
+        order = max(self.neighbor_order, self.contact_order, 2 if self.connectivity else 1)
         if "nbr" not in self._cache:
             self._cache["nbr"] = neighbor_table(self.shape, order, self.periodic)
         return self._cache["nbr"]

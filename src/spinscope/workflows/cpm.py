@@ -137,7 +137,7 @@ class _Run:
         self.rows = json.loads(str(data["rows"]))
 
 
-def _open(preset, config, *, mcs, T, rule, backend, replicas, out, resume, seed, tile, points):
+def _open(preset, config, *, mcs, T, connectivity, rule, backend, replicas, out, resume, seed, tile, points):
     """Validate everything and return ``(model, sigma0, run config, run directory or None)``."""
     from spinscope.io.rundir import RunDirectory
     from spinscope.workflows.cpm_config import build_run
@@ -145,7 +145,7 @@ def _open(preset, config, *, mcs, T, rule, backend, replicas, out, resume, seed,
     if out is not None and resume is not None:
         raise InputError("give either out (a new run) or resume (an existing run), not both")
     if resume is not None:
-        if any(v is not None for v in (preset, config, mcs, T, tile)):
+        if any(v is not None for v in (preset, config, mcs, T, tile, connectivity)):
             raise InputError("resume continues a run as it was configured: give only the directory "
                              "(no preset, config, mcs, T or tile)")
         rd = RunDirectory.resume(resume, command="cpm")
@@ -156,7 +156,7 @@ def _open(preset, config, *, mcs, T, rule, backend, replicas, out, resume, seed,
         return model, sigma0, cfg, rd
     spec, source = _spec(preset, config)
     seed = resolve_seed(seed)
-    model, sigma0, spec = build_run(spec, T=T, seed=seed)
+    model, sigma0, spec = build_run(spec, T=T, connectivity=connectivity, seed=seed)
     total = check_int(spec.get("mcs", 1000) if mcs is None else mcs, "mcs", minimum=0)
     spec["mcs"] = total
     spec.pop("_source", None)
@@ -171,7 +171,7 @@ def _open(preset, config, *, mcs, T, rule, backend, replicas, out, resume, seed,
 
 
 def cpm(preset: str | None = None, *, config: str | Path | dict | None = None, mcs: int | None = None,
-        T: float | None = None, rule: str = "standard", backend: str = "numba", replicas: int = 1,
+        T: float | None = None, connectivity: bool | None = None, rule: str = "standard", backend: str = "numba", replicas: int = 1,
         out: str | Path | None = None, resume: str | Path | None = None, seed: Any = None,
         device: str = "cpu", tile: int | None = None, points: int = 40, progress: Any = False) -> CPMResult:
     """Run a Cellular Potts simulation (the ``spinscope cpm`` command as one call).
@@ -186,6 +186,8 @@ def cpm(preset: str | None = None, *, config: str | Path | dict | None = None, m
         Monte Carlo steps (default: the preset's); 1 MCS = one copy attempt per lattice site.
     T : float, optional
         Temperature overriding the preset's.
+    connectivity : bool, optional
+        Switch the local connectivity constraint on/off (default: the specification's, off).
     rule : {"standard", "exact"}
         Standard CPM kinetics or the Metropolis-Hastings corrected rule.
     backend : {"numba", "torch"}
@@ -211,7 +213,7 @@ def cpm(preset: str | None = None, *, config: str | Path | dict | None = None, m
     """
     from spinscope.workflows._progress import progress_bar
 
-    model, sigma0, cfg, rd = _open(preset, config, mcs=mcs, T=T, rule=rule, backend=backend, replicas=replicas,
+    model, sigma0, cfg, rd = _open(preset, config, mcs=mcs, T=T, connectivity=connectivity, rule=rule, backend=backend, replicas=replicas,
                                    out=out, resume=resume, seed=seed, tile=tile, points=points)
     run = _Run(model, sigma0, cfg, device)
     if resume is not None:

@@ -7,6 +7,7 @@ A specification is a dict (a preset, or a TOML file with the same keys)::
     T = 10.0
     neighbor_order = 2          # copy attempts (CompuCell3D NeighborOrder)
     contact_order = 2           # contact energy
+    connectivity = false        # refuse copies that split a cell locally (2-D)
     mcs = 10000
     types = ["Condensing", "NonCondensing"]      # the medium is implicit ("Medium")
     [J]                         # every pair of types incl. Medium, "A-B" (order free)
@@ -65,7 +66,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 _KEYS = {"shape", "periodic", "T", "neighbor_order", "contact_order", "mcs", "types", "J", "volume", "surface",
-         "layout"}
+         "layout", "connectivity"}
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -159,8 +160,9 @@ def _layout_file(lay: dict, shape: tuple):
     return explicit_layout(sigma, types)
 
 
-def build_run(spec: dict, *, T: float | None = None, seed: Any = None):
-    """``(model, sigma0, spec)`` from a specification (validated; ``T`` overrides ``spec["T"]``)."""
+def build_run(spec: dict, *, T: float | None = None, connectivity: bool | None = None, seed: Any = None):
+    """``(model, sigma0, spec)`` from a specification (validated; ``T`` and ``connectivity``
+    override the specification's)."""
     from spinscope.models.cpm import CellularPottsModel
 
     spec = copy.deepcopy(dict(spec))
@@ -169,6 +171,8 @@ def build_run(spec: dict, *, T: float | None = None, seed: Any = None):
         raise InputError(f"unknown key(s) {unknown} in the CPM specification; known: {sorted(_KEYS)}")
     if T is not None:
         spec["T"] = float(T)
+    if connectivity is not None:
+        spec["connectivity"] = bool(connectivity)
     types = spec.get("types")
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         raise InputError("types must be a list of cell type names, e.g. types = [\"A\", \"B\"]")
@@ -185,5 +189,5 @@ def build_run(spec: dict, *, T: float | None = None, seed: Any = None):
                                lambda_surface=_by_type(surf.get("lambda", 0.0), names, "surface lambda"),
                                T=spec.get("T", 10.0), neighbor_order=spec.get("neighbor_order", 2),
                                contact_order=spec.get("contact_order", 2), periodic=bool(spec.get("periodic", False)),
-                               type_names=tuple(names))
+                               type_names=tuple(names), connectivity=bool(spec.get("connectivity", False)))
     return model, sigma, spec

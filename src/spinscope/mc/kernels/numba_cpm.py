@@ -12,9 +12,12 @@ result; otherwise that phase runs sequentially. Random words come from :mod:`spi
 keyed by ``(chain key, MCS * 2**d + phase, 2 * (tile * max_area + attempt) + {0, 1})``, so no
 draw depends on the thread that makes it: results are identical for any number of threads.
 
-Rules: ``exact = False`` is the standard CPM kinetics (accept ``min(1, exp(-dH / T))``);
-``exact = True`` multiplies by the Hastings factor ``n_i(old) / n_i(new)`` (copy neighbours of
-the site holding the old / new id), which makes ``exp(-H / T)`` the stationary law.
+Rules (``exact``, bit flags): without ``EXACT`` the standard CPM kinetics (accept
+``min(1, exp(-dH / T))``); with ``EXACT`` the Hastings factor ``n_i(old) / n_i(new)`` (copy
+neighbours of the site holding the old / new id) makes ``exp(-H / T)`` the stationary law.
+``CONNECT_OLD`` refuses copies that locally split the shrinking cell (CompuCell3D's
+connectivity constraint, 2-D); ``CONNECT_NEW`` also refuses copies whose reverse would split the
+growing cell, which keeps the constraint symmetric and the exact rule exact.
 """
 
 from __future__ import annotations
@@ -38,21 +41,21 @@ def delta_energy(site, old, new, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, 
     to = ctype[old]
     tn = ctype[new]
     dh = 0.0
-    for k in range(zj):
-        m = sigma[nbr[site, k]]
-        tm = ctype[m]
-        if m != new:
-            dh += J[tn, tm]
-        if m != old:
-            dh -= J[to, tm]
     n_old = 0
     n_new = 0
-    for k in range(zs):
+    for k in range(zj):  # the first zs neighbours (order 1) also give the perimeter changes
         m = sigma[nbr[site, k]]
         if m == old:
-            n_old += 1
+            dh += J[tn, to]
+            if k < zs:
+                n_old += 1
         elif m == new:
-            n_new += 1
+            dh -= J[to, tn]
+            if k < zs:
+                n_new += 1
+        else:
+            tm = ctype[m]
+            dh += J[tn, tm] - J[to, tm]
     ds_old = 2 * n_old - zs
     ds_new = zs - 2 * n_new
     if old > 0:
@@ -64,6 +67,55 @@ def delta_energy(site, old, new, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, 
         if lam_s[tn] != 0.0:
             dh += lam_s[tn] * (ds_new * ds_new + 2.0 * ds_new * (surf[new] - s_t[tn]))
     return dh, ds_old, ds_new
+
+
+#: Columns of the 2-D neighbour table (order >= 2) in ring order E, NE, N, NW, W, SW, S, SE;
+#: even ring positions are the nearest neighbours.
+RING = (2, 5, 0, 4, 1, 6, 3, 7)
+EXACT, CONNECT_OLD, CONNECT_NEW = 1, 2, 4
+
+
+@njit(cache=True)
+def ring_ok(site, cell, sigma, nbr):
+    """Whether removing ``site`` from ``cell`` keeps the cell's nearest neighbours of ``site``
+    connected through the ring of its 8 neighbours (a local connectivity check, 2-D)."""
+    runs = 0
+    members = 0
+    for k in range(8):
+        b = sigma[nbr[site, RING[k]]] == cell
+        if b:
+            members += 1
+            prev = sigma[nbr[site, RING[(k + 7) % 8]]] == cell
+            if not prev:
+                nxt = sigma[nbr[site, RING[(k + 1) % 8]]] == cell
+                if k % 2 == 0 or nxt:  # a lone corner touches no nearest neighbour
+                    runs += 1
+    return members == 8 or runs <= 1
+
+
+@njit(cache=True)
+def _touches(site, cell, sigma, nbr):
+    for k in range(4):
+        if sigma[nbr[site, k]] == cell:
+            return True
+    return False
+
+
+@njit(cache=True)
+def connected_ok(site, old, new, sigma, nbr, flags):
+    """The connectivity constraint (cells stay nearest-neighbour connected, 2-D): the shrinking
+    cell must not split locally and the growing cell must touch the site by a nearest neighbour;
+    with ``CONNECT_NEW`` (exact rule) also the reverse move's conditions."""
+    if old > 0 and not ring_ok(site, old, sigma, nbr):
+        return False
+    if new > 0 and not _touches(site, new, sigma, nbr):
+        return False
+    if flags & CONNECT_NEW:
+        if new > 0 and not ring_ok(site, new, sigma, nbr):
+            return False
+        if old > 0 and not _touches(site, old, sigma, nbr):
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -95,8 +147,10 @@ def _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, 
         new = sigma[j]
         if new == old:
             continue
+        if exact & (CONNECT_OLD | CONNECT_NEW) and not connected_ok(site, old, new, sigma, nbr, exact):
+            continue
         ratio = 1.0
-        if exact:
+        if exact & EXACT:
             n_old = 0
             n_new = 0
             for k in range(zc):
@@ -217,7 +271,7 @@ def cpm_sweeps(sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, 
     ``PARALLEL_MIN_SITES`` sites runs its tiles concurrently (below that, launching threads four
     times per MCS costs more than it saves). Either way the result is the same.
     """
-    args = (ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, float(T), bool(exact), tile_sites, tile_area,
+    args = (ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, float(T), int(exact), tile_sites, tile_area,
             col_tiles, col_count, region, region_len)
     if sigma.shape[0] > 1:
         _replicas_parallel(sigma, vol, surf, *args, keys, mcs0, n_mcs, acc_tile, stats)

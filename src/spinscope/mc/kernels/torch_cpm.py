@@ -62,7 +62,9 @@ class _Dev:
         self.colours = [torch.as_tensor(tl.colour_tiles[c, : tl.colour_count[c]], dtype=torch.long, device=dev)
                         for c in range(tl.colour_tiles.shape[0])]
         self.max_area = int(tl.sites.shape[1])
-        self.T, self.exact = float(m.T), bool(sampler.exact)
+        self.T, self.exact, self.flags = float(m.T), bool(sampler.exact), int(sampler.flags)
+        self.ring = torch.tensor([2, 5, 0, 4, 1, 6, 3, 7], dtype=torch.long, device=dev)
+        self.odd = (torch.arange(8, device=dev) % 2 == 1)
 
 
 def _conflicted(d: _Dev, sigma: torch.Tensor, tiles: torch.Tensor) -> torch.Tensor:
@@ -80,6 +82,16 @@ def _conflicted(d: _Dev, sigma: torch.Tensor, tiles: torch.Tensor) -> torch.Tens
     return ((hi >= 0) & (lo != hi)).any(1)
 
 
+def _ring_ok(d: _Dev, sigma, site, cell):
+    """numba_cpm.ring_ok for every (replica, tile): runs of ``cell`` around the 8-ring that touch
+    a nearest neighbour (a lone corner does not); medium (0) is never constrained."""
+    R = sigma.shape[0]
+    b = sigma.gather(1, d.nbr[site][..., d.ring].reshape(R, -1)).reshape((*site.shape, 8)) == cell.unsqueeze(-1)
+    prev, nxt = b.roll(1, -1), b.roll(-1, -1)
+    start = b & ~prev & (~d.odd | nxt)
+    return (cell == 0) | b.all(-1) | (start.sum(-1) <= 1)
+
+
 def _step(d: _Dev, st, stream, tiles, active, s: int):
     """One attempt in every active (replica, tile); ``st`` = (sigma, vol, surf, accepted)."""
     sigma, vol, surf, acc = st
@@ -95,10 +107,10 @@ def _step(d: _Dev, st, stream, tiles, active, s: int):
     nb = sigma.gather(1, d.nbr[site].reshape(R, -1)).reshape((*site.shape, -1))
     to, tn, tm = d.ctype[old], d.ctype[new], d.ctype[nb[..., : d.zj]]
     cj = nb[..., : d.zj]
-    dh = (torch.where(cj != new.unsqueeze(-1), d.J[tn.unsqueeze(-1), tm], 0.0)
-          - torch.where(cj != old.unsqueeze(-1), d.J[to.unsqueeze(-1), tm], 0.0)).sum(-1)
     n1o = (nb[..., : d.zs] == old.unsqueeze(-1)).sum(-1)
     n1n = (nb[..., : d.zs] == new.unsqueeze(-1)).sum(-1)
+    dh = (torch.where(cj != new.unsqueeze(-1), d.J[tn.unsqueeze(-1), tm], 0.0)
+          - torch.where(cj != old.unsqueeze(-1), d.J[to.unsqueeze(-1), tm], 0.0)).sum(-1)
     ds_o, ds_n = 2 * n1o - d.zs, d.zs - 2 * n1n
     vo, vn = vol.gather(1, old).double(), vol.gather(1, new).double()
     so, sn = surf.gather(1, old).double(), surf.gather(1, new).double()
@@ -107,6 +119,10 @@ def _step(d: _Dev, st, stream, tiles, active, s: int):
     dh = dh + torch.where(new > 0, d.lam_v[tn] * (1 + 2 * (vn - d.v_t[tn]))
                           + d.lam_s[tn] * (ds_n * ds_n + 2 * ds_n * (sn - d.s_t[tn])), 0.0)
     move = active & (new != old)
+    if d.flags & 2:  # numba_cpm.connected_ok
+        move &= _ring_ok(d, sigma, site, old) & ((new == 0) | (n1n > 0))
+    if d.flags & 4:
+        move &= _ring_ok(d, sigma, site, new) & ((old == 0) | (n1o > 0))
     ratio = torch.ones_like(dh)
     if d.exact:
         cn = nb[..., : d.zc]
