@@ -74,18 +74,27 @@ def blob_layout(shape: tuple[int, ...], *, center: Any, radius: float, width: in
     return sigma, _assign_types(int(sigma.max()), fractions, seed)
 
 
-def tiling_layout(shape: tuple[int, ...], *, width: int, gap: int = 0, fractions: Any = (1.0,),
-                  seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """The whole lattice tiled by squares (cubes) of side ``width`` (``gap`` medium sites between
-    them), one cell per square, types at random; squares cut by the border are kept."""
+def tiling_layout(shape: tuple[int, ...], *, width: int, gap: int = 0, count: Any = None, origin: Any = None,
+                  fractions: Any = (1.0,), seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Squares (cubes) of side ``width`` with ``gap`` medium sites between them, one cell per
+    square, types at random: the whole lattice (squares cut by the border are kept), or ``count``
+    squares per axis starting at ``origin``."""
     shape = tuple(int(s) for s in shape)
     width, gap = int(width), int(gap)
     if width < 1 or gap < 0:
         raise InputError(f"tiling width must be >= 1 and gap >= 0, got {width}, {gap}")
-    coords = np.indices(shape)
+    org = np.zeros(len(shape), np.int64) if origin is None else np.array(origin, dtype=np.int64).reshape(-1)
+    if org.size != len(shape):
+        raise InputError(f"tiling origin needs {len(shape)} coordinates, got {origin}")
+    coords = np.indices(shape) - org.reshape((-1,) + (1,) * len(shape))
     pitch = width + gap
-    in_square = np.all((coords % pitch) < width, axis=0)
-    blocks = np.where(in_square, _blocks(shape, pitch, np.zeros(len(shape), np.int64)), -1)
+    in_square = np.all(((coords % pitch) < width) & (coords >= 0), axis=0)
+    if count is not None:
+        n = np.array(count, dtype=np.int64).reshape(-1)
+        if n.size != len(shape) or np.any(n < 1):
+            raise InputError(f"tiling count needs {len(shape)} positive numbers, got {count}")
+        in_square &= np.all(coords // pitch < n.reshape((-1,) + (1,) * len(shape)), axis=0)
+    blocks = np.where(in_square, _blocks(shape, pitch, org), -1)
     sigma = _renumber(blocks)
     return sigma, _assign_types(int(sigma.max()), fractions, seed)
 

@@ -56,13 +56,15 @@ PRESETS: dict[str, dict[str, Any]] = {
                        "volume": {"target": 40, "lambda": 1.0},
                        "layout": {"kind": "blob", "center": [50, 50], "radius": 30, "width": 6,
                                   "fractions": [0.5, 0.5]}},
-    # Morpheus examples/CPM/CellSorting_2D: 200x200 periodic, 50 + 50 cells
+    # Morpheus examples/CPM/CellSorting_2D: 200x200 periodic, 50 + 50 cells (the initial
+    # aggregate, a centred 10 x 10 block of touching 14 x 14 squares, is ours)
     "morpheus": {"shape": [200, 200], "periodic": True, "T": 2.0, "neighbor_order": 2, "contact_order": 2,
                  "mcs": 10000, "types": ["ct1", "ct2"],
                  "J": {"ct1-Medium": 12, "ct2-Medium": 6, "ct1-ct1": 6, "ct2-ct2": 6, "ct1-ct2": 16,
                        "Medium-Medium": 0},
                  "volume": {"target": 200, "lambda": 1.0},
-                 "layout": {"kind": "tiling", "width": 14, "gap": 6, "fractions": [0.5, 0.5]}},
+                 "layout": {"kind": "tiling", "width": 14, "count": [10, 10], "origin": [30, 30],
+                            "fractions": [0.5, 0.5]}},
 }
 
 _KEYS = {"shape", "periodic", "T", "neighbor_order", "contact_order", "mcs", "types", "J", "volume", "surface",
