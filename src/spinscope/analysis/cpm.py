@@ -94,7 +94,8 @@ def cell_centroids(model, sigma) -> np.ndarray:
                 ang = 2 * np.pi * coords[d] / L
                 cs = np.bincount(s, np.cos(ang), c1) / vol
                 sn = np.bincount(s, np.sin(ang), c1) / vol
-                out[:, d] = (np.arctan2(sn, cs) % (2 * np.pi)) * L / (2 * np.pi)
+                c = (np.arctan2(sn, cs) * L / (2 * np.pi)) % L
+                out[:, d] = np.where(c >= L, c - L, c)  # -1e-17 % L rounds to L
             else:
                 out[:, d] = np.bincount(s, coords[d], c1) / vol
     out[vol == 0] = np.nan
