@@ -139,8 +139,10 @@ def main():
     global CLOCK
     if args.cpu_time:
         import numba
+        import torch
 
         numba.set_num_threads(1)
+        torch.set_num_threads(1)
         CLOCK = time.process_time
     args.mcs = args.mcs or (100 if args.quick else 1000)
     if args.quick:

@@ -111,3 +111,8 @@ def test_existing_directory_and_bad_combinations(tmp_path, capsys):
     assert os.listdir(tmp_path / "r") == ["keep.txt"]
     rc, _, err = run(["cpm", "--mcs", "5"], capsys)
     assert rc == 2 and "preset" in err
+    cfg = tmp_path / "c3.toml"
+    cfg.write_text(TOML.replace("T = 10", "T = 10\ncontact_order = 3"))
+    rc, _, err = run(["cpm", "--config", str(cfg), "--tile", "1", "--out", str(tmp_path / "t")], capsys)
+    assert rc == 2 and "tile side must be >= 2" in err
+    assert not (tmp_path / "t").exists()  # validated before the run directory is made

@@ -166,8 +166,7 @@ def _open(preset, config, *, mcs, T, connectivity, rule, backend, replicas, out,
 
     if rule not in RULES or backend not in BACKENDS:
         raise InputError(f"rule must be one of {RULES} and backend one of {BACKENDS}; got {rule!r}, {backend!r}")
-    rd = RunDirectory.create(out, command="cpm", config=cfg) if out is not None else None
-    return model, sigma0, cfg, rd
+    return model, sigma0, cfg, None
 
 
 def cpm(preset: str | None = None, *, config: str | Path | dict | None = None, mcs: int | None = None,
@@ -215,7 +214,11 @@ def cpm(preset: str | None = None, *, config: str | Path | dict | None = None, m
 
     model, sigma0, cfg, rd = _open(preset, config, mcs=mcs, T=T, connectivity=connectivity, rule=rule, backend=backend, replicas=replicas,
                                    out=out, resume=resume, seed=seed, tile=tile, points=points)
-    run = _Run(model, sigma0, cfg, device)
+    run = _Run(model, sigma0, cfg, device)  # validates the sampler (tiles, memory, device) first
+    if out is not None:
+        from spinscope.io.rundir import RunDirectory
+
+        rd = RunDirectory.create(out, command="cpm", config=cfg)
     if resume is not None:
         run.load(rd.path / CHECKPOINT)
     elif not run.rows:
