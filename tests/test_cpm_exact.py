@@ -191,7 +191,7 @@ def test_identical_for_one_and_two_threads(monkeypatch):
     assert np.array_equal(out[0][0], out[1][0])
     assert np.array_equal(out[0][1], out[1][1])
     assert np.array_equal(out[0][1][0], out[0][0][0])  # replica 0 of a batch = the single chain
-    assert out[1][2][0, 0] < 25 * 4  # most phases ran tile-parallel (the rest sequentially)
+    assert 0 < out[1][2][0, 0] < 25 * 4  # phases with marked tiles occur (both paths are exercised)
 
 
 def test_neighbor_shells_follow_compucell3d():

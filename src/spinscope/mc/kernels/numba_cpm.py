@@ -3,12 +3,14 @@
 One Monte Carlo step (MCS) is ``2**d`` phases; phase ``c`` visits the tiles of colour ``c``
 (tiles alternate colours along every axis, see :mod:`spinscope.mc.cpm_tiles`) in tile order, and
 a tile gets as many copy attempts as it has sites, each at a uniformly random site of the tile.
-That sequential order *defines* the chain. Two tiles of one colour are at least one tile side
-apart, so their attempts neither read nor write a common site; they may still touch one *cell*
-(its volume and perimeter). A tile-parallel run therefore first checks, per phase, whether some
-cell is reached (sites of a tile and their copy neighbours) by two tiles of the phase: if none
-is, the tiles are independent and run concurrently (``prange``) with exactly the sequential
-result; otherwise that phase runs sequentially. Random words come from :mod:`spinscope._rng`,
+Before each phase the tiles are marked whose reach (their sites and the sites' copy
+neighbours) holds a cell that another tile of the phase also reaches. The chain is *defined* as:
+the unmarked tiles one by one in tile order, then the marked ones in tile order. Two tiles of one
+colour are at least one tile side apart, so their attempts neither read nor write a common site,
+and unmarked tiles share no cell either (no volume or perimeter is touched by two of them): the
+unmarked tiles are independent and a thread-parallel run executes them concurrently (``prange``)
+with exactly the sequential result, then the marked ones sequentially. No atomics, nothing
+approximated. Random words come from :mod:`spinscope._rng`,
 keyed by ``(chain key, MCS * 2**d + phase, 2 * (tile * max_area + attempt) + {0, 1})``, so no
 draw depends on the thread that makes it: results are identical for any number of threads.
 
@@ -206,12 +208,13 @@ def _mark_conflicts(c, sigma, col_tiles, col_count, region, region_len, lo, hi, 
 
 @njit(cache=True)
 def _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T, exact,
-                  tile_sites, tile_area, col_tiles, col_count, acc_tile):
-    """The tiles of colour ``c`` one by one, in tile order (the definition of the chain)."""
+                  tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile, marked):
+    """The tiles of colour ``c`` with ``conflict[q] == marked``, one by one in tile order."""
     for q in range(col_count[c]):
-        tile = col_tiles[c, q]
-        acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
-                                         s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
+        if conflict[q] == marked:
+            tile = col_tiles[c, q]
+            acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
+                                             s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
 
 
 @njit(cache=True)
@@ -226,24 +229,33 @@ def _chain(sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, 
             if col_count[c] == 0:
                 continue
             stream = stream_start(key, np.uint64((mcs0 + t) * ncol + c))
-            if parallel and col_count[c] > 1:
-                if _mark_conflicts(c, sigma, col_tiles, col_count, region, region_len, lo, hi, conflict) == 0:
-                    _phase_parallel(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj,
-                                    zs, T, exact, tile_sites, tile_area, col_tiles, col_count, acc_tile)
-                    continue
+            n_conf = 0
+            conflict[0] = 0
+            if col_count[c] > 1:
+                n_conf = _mark_conflicts(c, sigma, col_tiles, col_count, region, region_len, lo, hi, conflict)
+            if parallel and col_count[c] - n_conf > 1:
+                _phase_parallel(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs,
+                                T, exact, tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile)
+            else:
+                _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T,
+                              exact, tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile, 0)
+            if n_conf > 0:
                 stats[0] += 1
-            _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T,
-                          exact, tile_sites, tile_area, col_tiles, col_count, acc_tile)
+                stats[1] += n_conf
+                _phase_serial(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T,
+                              exact, tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile, 1)
 
 
 @njit(parallel=True, cache=True)
 def _phase_parallel(c, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, zs, T, exact,
-                    tile_sites, tile_area, col_tiles, col_count, acc_tile):
-    """The tiles of colour ``c`` concurrently (they share no site and no cell: same result)."""
+                    tile_sites, tile_area, col_tiles, col_count, conflict, acc_tile):
+    """The unmarked tiles of colour ``c`` concurrently: they share no site and no cell, so the
+    result is that of running them one by one."""
     for q in prange(col_count[c]):
-        tile = col_tiles[c, q]
-        acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
-                                         s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
+        if conflict[q] == 0:
+            tile = col_tiles[c, q]
+            acc_tile[tile] += _tile_attempts(tile, stream, sigma, vol, surf, ctype, J, lam_v, v_t, lam_s,
+                                             s_t, nbr, zc, zj, zs, T, exact, tile_sites, tile_area)
 
 
 @njit(parallel=True, cache=True)
@@ -266,7 +278,7 @@ def cpm_sweeps(sigma, vol, surf, ctype, J, lam_v, v_t, lam_s, s_t, nbr, zc, zj, 
     ``sigma`` is ``(R, N + 1)``: one extra (ghost, medium) entry at index ``N``; ``vol``/``surf``
     ``(R, C + 1)`` are the volumes/perimeters of ids ``0..C`` (entry 0 is not maintained).
     ``acc_tile (R, n_tiles)`` accumulates accepted copies per tile; ``stats[r, 0]`` counts the
-    phases a tile-parallel chain had to run one tile after the other (a cell reached two tiles).
+    phases with marked tiles and ``stats[r, 1]`` the marked tiles (run one after the other).
     Several chains run concurrently (one thread each); a single chain of at least
     ``PARALLEL_MIN_SITES`` sites runs its tiles concurrently (below that, launching threads four
     times per MCS costs more than it saves). Either way the result is the same.

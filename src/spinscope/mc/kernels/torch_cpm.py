@@ -5,8 +5,8 @@ Each step makes one copy attempt in every tile of the current colour of every re
 paper's convolutions gather them from shifted lattices. The random words are the counter-based
 words of :mod:`spinscope._rng` (splitmix64 written with int64 tensors: multiplication wraps,
 logical shifts are masked), so for the same seed and tiling this kernel runs *the same chain*
-as :mod:`spinscope.mc.kernels.numba_cpm`: tiles of one phase are independent unless a cell reaches
-two of them, and a replica whose phase has such a shared cell runs that phase tile by tile.
+as :mod:`spinscope.mc.kernels.numba_cpm`: the unmarked tiles of a phase (no cell shared with another
+tile) run together, then the marked ones one by one in tile order.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class _Dev:
 
 
 def _conflicted(d: _Dev, sigma: torch.Tensor, tiles: torch.Tensor) -> torch.Tensor:
-    """Per replica: does a cell (id > 0) lie in the reach of two tiles of this phase?"""
+    """``(R, K)``: does tile ``q`` reach a cell (id > 0) that another tile of this phase reaches?"""
     R, C1 = sigma.shape[0], int(d.ctype.numel())
     cells = sigma[:, d.region[tiles]]  # (R, K, maxR)
     ok = d.region_ok[tiles].unsqueeze(0) & (cells > 0)
@@ -79,7 +79,8 @@ def _conflicted(d: _Dev, sigma: torch.Tensor, tiles: torch.Tensor) -> torch.Tens
     flat = cells.reshape(R, -1)
     lo.scatter_reduce_(1, flat, torch.where(ok, q, big).reshape(R, -1), "amin")
     hi.scatter_reduce_(1, flat, torch.where(ok, q, -1).reshape(R, -1), "amax")
-    return ((hi >= 0) & (lo != hi)).any(1)
+    shared = (hi >= 0) & (lo != hi)
+    return (shared.gather(1, flat).reshape(cells.shape) & ok).any(-1)
 
 
 def _ring_ok(d: _Dev, sigma, site, cell):
@@ -145,16 +146,19 @@ def _step(d: _Dev, st, stream, tiles, active, s: int):
 
 
 def _phase(d: _Dev, st, stream, tiles):
-    conf = _conflicted(d, st[0], tiles) if tiles.numel() > 1 else torch.zeros(st[0].shape[0], dtype=torch.bool,
-                                                                              device=d.dev)
-    passes = [~conf.unsqueeze(1).expand(-1, tiles.numel())]
-    if bool(conf.any()):
-        eye = torch.eye(tiles.numel(), dtype=torch.bool, device=d.dev)
-        passes += [conf.unsqueeze(1) & eye[q].unsqueeze(0) for q in range(tiles.numel())]
+    """numba_cpm's phase: unmarked tiles together, then the marked ones one by one in tile order."""
+    K = tiles.numel()
+    marked = _conflicted(d, st[0], tiles) if K > 1 else torch.zeros((st[0].shape[0], K), dtype=torch.bool,
+                                                                     device=d.dev)
+    passes = [~marked]
+    any_q = marked.any(0).tolist()
+    if any(any_q):
+        eye = torch.eye(K, dtype=torch.bool, device=d.dev)
+        passes += [marked & eye[q].unsqueeze(0) for q in range(K) if any_q[q]]
     for active in passes:
         for s in range(int(d.area[tiles].max())):
             _step(d, st, stream, tiles, active, s)
-    return conf
+    return marked
 
 
 def torch_sweeps(sampler, n_mcs: int) -> None:
@@ -167,7 +171,7 @@ def torch_sweeps(sampler, n_mcs: int) -> None:
           torch.as_tensor(sampler.surf, **to), torch.as_tensor(sampler.accepted_tiles, **to))
     keys = torch.as_tensor(sampler.keys.view(np.int64), **to)
     ncol = len(d.colours)
-    conflicts = torch.zeros(sampler.replicas, **to)
+    conflicts = torch.zeros((sampler.replicas, 2), **to)
     with torch.no_grad():
         for t in range(n_mcs):
             for c, tiles in enumerate(d.colours):
@@ -175,9 +179,11 @@ def torch_sweeps(sampler, n_mcs: int) -> None:
                     continue
                 counter = (sampler.mcs + t) * ncol + c
                 stream = _mix64(keys ^ _mix64(torch.full_like(keys, counter) * GOLDEN + 1))
-                conflicts += _phase(d, st, stream, tiles).long()
+                marked = _phase(d, st, stream, tiles)
+                conflicts[:, 0] += marked.any(1).long()
+                conflicts[:, 1] += marked.sum(1)
     sampler.sigma_ext[...] = st[0].cpu().numpy()
     sampler.vol[...] = st[1].cpu().numpy()
     sampler.surf[...] = st[2].cpu().numpy()
     sampler.accepted_tiles[...] = st[3].cpu().numpy()
-    sampler.conflicts[:, 0] += conflicts.cpu().numpy()
+    sampler.conflicts += conflicts.cpu().numpy()
