@@ -288,13 +288,16 @@ def _write_outputs(run: _Run, result: CPMResult, rd) -> None:
     curves = curves_figure(table, run.model.type_names)
     save_png(curves, rd.file("curves.png"))
     figures["curves"] = png_bytes(curves)
-    captions["curves"] = "Heterotypic boundary fraction, energy, clusters per type and medium contact vs MCS (log axis)."
+    captions["curves"] = ("Heterotypic boundary fraction, energy, clusters per type and contact with the medium "
+                          "vs MCS (log axis; MCS 0 drawn at 0.5), every replica.")
     gif = write_gif(rd.file("sorting.gif"), run.frames)
     cfg = result.config
-    command = f"spinscope --seed {cfg['seed']} cpm --config <spec> --mcs {result.mcs} --rule {cfg['rule']} " \
-              f"--backend {cfg['backend']} --replicas {cfg['replicas']}" if cfg["source"] not in _presets() else \
-              f"spinscope --seed {cfg['seed']} cpm --preset {cfg['source']} --mcs {result.mcs} --rule {cfg['rule']} " \
-              f"--backend {cfg['backend']} --replicas {cfg['replicas']}"
+    src = f"--preset {cfg['source']}" if cfg["source"] in _presets() else f"--config {cfg['source']}"
+    spec = cfg["spec"]
+    command = (f"spinscope --seed {cfg['seed']} cpm {src} --mcs {result.mcs} --T {spec.get('T')} "
+               f"--{'' if spec.get('connectivity') else 'no-'}connectivity --rule {cfg['rule']} "
+               f"--backend {cfg['backend']} --replicas {cfg['replicas']} --points {cfg['points']}"
+               + (f" --tile {cfg['tile']}" if cfg["tile"] is not None else ""))
     summary = {k: v for k, v in result.final.items() if k != "per_replica"}
     rd.write_text("report.html", render_cpm_report(config={k: v for k, v in cfg.items() if k != "spec"} | cfg["spec"],
                                                    summary=summary, figures=figures, captions=captions,
