@@ -116,3 +116,27 @@ def test_existing_directory_and_bad_combinations(tmp_path, capsys):
     rc, _, err = run(["cpm", "--config", str(cfg), "--tile", "1", "--out", str(tmp_path / "t")], capsys)
     assert rc == 2 and "tile side must be >= 2" in err
     assert not (tmp_path / "t").exists()  # validated before the run directory is made
+
+
+def test_interrupt_inside_a_kernel_call_resumes_exactly(tmp_path, monkeypatch):
+    """Ctrl-C can land after the kernel has advanced the chains but before the MCS counter moved;
+    the checkpoint must hold the last consistent state, not that half-updated one."""
+    from spinscope.mc.cpm import CPMSampler
+
+    full = cpm(config=SMALL, seed=5, out=tmp_path / "full")
+    original, calls = CPMSampler.run, []
+
+    def torn(self, n_mcs):
+        calls.append(n_mcs)
+        if len(calls) == 15:
+            self.entry.advance(self, n_mcs)  # the chains moved ...
+            raise KeyboardInterrupt          # ... the counter did not
+        return original(self, n_mcs)
+
+    monkeypatch.setattr(CPMSampler, "run", torn)
+    with pytest.raises(KeyboardInterrupt):
+        cpm(config=SMALL, seed=5, out=tmp_path / "cut")
+    monkeypatch.setattr(CPMSampler, "run", original)
+    resumed = cpm(resume=tmp_path / "cut")
+    assert np.array_equal(resumed.sigma, full.sigma)
+    assert (tmp_path / "cut" / "observables.csv").read_bytes() == (tmp_path / "full" / "observables.csv").read_bytes()

@@ -40,12 +40,21 @@ def command(preset, config, mcs, T, connectivity, rule, backend, replicas, tile,
     Prints the final observables (mean over replicas): energy, heterotypic boundary fraction,
     volumes, contact lengths and connected clusters per type.
     """
+    from spinscope.io import sigterm_as_interrupt
     from spinscope.workflows.cpm import cpm
 
     opts = get_options()
-    res = cpm(preset, config=config, mcs=mcs, T=T, connectivity=connectivity, rule=rule, backend=backend, replicas=replicas, out=out,
-              resume=resume, seed=opts.seed, device=opts.device, tile=tile, points=points,
-              progress=opts.show_progress and not opts.json)
+    try:
+        with sigterm_as_interrupt():
+            res = cpm(preset, config=config, mcs=mcs, T=T, connectivity=connectivity, rule=rule, backend=backend,
+                      replicas=replicas, out=out, resume=resume, seed=opts.seed, device=opts.device, tile=tile,
+                      points=points, progress=opts.show_progress and not opts.json)
+    except KeyboardInterrupt:
+        where = resume or out
+        if where is not None and (Path(where) / "checkpoint.npz").exists():
+            click.echo(f"spinscope: checkpoint saved in {where}; continue with 'spinscope cpm --resume {where}'",
+                       err=True)
+        raise
     emit(res.to_dict(), _text(res))
 
 

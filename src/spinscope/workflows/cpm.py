@@ -96,6 +96,7 @@ class _Run:
         self.rows: list[dict] = []
         self.frames: list[np.ndarray] = []
         self.frame_mcs: list[int] = []
+        self.commit()
 
     def measure(self) -> None:
         from spinscope.analysis.cpm import cell_centroids, cpm_observables
@@ -114,13 +115,24 @@ class _Run:
             self.rows.append({"mcs": self.sampler.mcs, "replica": r, **cpm_observables(self.model, s), "msd": msd[r]})
         self.frames.append(type_image(self.model, sig[0]))
         self.frame_mcs.append(self.sampler.mcs)
+        self.commit()
+
+    def commit(self) -> None:
+        """Remember the current state as consistent: a Ctrl-C may land anywhere (even between a
+        kernel's return and the MCS counter's update), so checkpoints are written from here."""
+        self.committed = (self.sampler.state_dict(), self.prev.copy(), self.disp.copy(), len(self.rows))
 
     def save(self, path: Path) -> None:
+        """Write the last committed state (see :meth:`commit`) as the checkpoint."""
         from spinscope._files import atomic_write
 
-        arrays = {f"s_{k}": v for k, v in self.sampler.state_dict().items()}
-        arrays.update(prev=self.prev, disp=self.disp, frames=np.stack(self.frames), frame_mcs=np.array(self.frame_mcs),
-                      rows=np.array(json.dumps(self.rows)), format=np.array("spinscope-cpm-checkpoint/1"))
+        state, prev, disp, n_rows = self.committed
+        n_frames = len({r["mcs"] for r in self.rows[:n_rows]})
+        arrays = {f"s_{k}": v for k, v in state.items()}
+        frames = np.stack(self.frames[:n_frames]) if n_frames else np.zeros((0, 1, 1, 3), np.uint8)
+        arrays.update(prev=prev, disp=disp, frames=frames,
+                      frame_mcs=np.array(self.frame_mcs[:n_frames]), rows=np.array(json.dumps(self.rows[:n_rows])),
+                      format=np.array("spinscope-cpm-checkpoint/1"))
         atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays), overwrite=True, suffix=".npz")
 
     def load(self, path: Path) -> None:
@@ -135,6 +147,7 @@ class _Run:
         self.prev, self.disp = data["prev"], data["disp"]
         self.frames, self.frame_mcs = list(data["frames"]), [int(x) for x in data["frame_mcs"]]
         self.rows = json.loads(str(data["rows"]))
+        self.commit()
 
 
 def _open(preset, config, *, mcs, T, connectivity, rule, backend, replicas, out, resume, seed, tile, points):
