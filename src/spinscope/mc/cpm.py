@@ -6,12 +6,11 @@ perimeter of every cell, is measured by cell observables (sorting, contacts, cen
 no cluster or replica-exchange moves. :class:`CPMSampler` is the CPM's runner;
 :data:`UPDATE_RULES` is its registry:
 
-====================  =============================  ====================================
-rule                  acceptance of a copy           backends
-====================  =============================  ====================================
-``standard``          ``min(1, exp(-dH/T))``         ``numba`` (CPU, threads), ``torch``
-``exact``             ``min(1, exp(-dH/T) n_old/n_new)``  ``numba``, ``torch``
-====================  =============================  ====================================
+* ``standard``: accept a copy with ``min(1, exp(-dH/T))`` (every peer's kinetics);
+* ``exact``: accept with ``min(1, exp(-dH/T) n_i(old)/n_i(new))`` (Metropolis-Hastings);
+
+each on ``numba`` (CPU threads) and ``torch`` (batched replicas, any device); a model with
+``connectivity=True`` adds the local connectivity constraint to either rule.
 
 Both backends run the *same* Markov chain (same tiling, same phase order, same counter-based
 random words; see :mod:`spinscope.mc.kernels.numba_cpm`); the torch kernel vectorises over tiles
