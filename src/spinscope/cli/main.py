@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("spinscope.cli.infer", "Learn an Ising or Potts model from samples (inverse Ising)."),
     "glm": ("spinscope.cli.glm", "Bayesian inference in GLMs: replica theory, GAMP, exact posteriors."),
     "hopfield": ("spinscope.cli.hopfield", "Phase diagram of Hopfield networks and RBMs (RS theory, Monte Carlo)."),
+    "cpm": ("spinscope.cli.cpm", "Cellular Potts model: cell sorting with snapshots, movie and report."),
 }
 
 

@@ -4,6 +4,7 @@ This package imports nothing else of spinscope; every algorithm consumes these o
 """
 
 from spinscope.models.base import StateSpace
+from spinscope.models.cpm import CellularPottsModel
 from spinscope.models.ensembles import edwards_anderson, hopfield, layered_sk, sk
 from spinscope.models.graph import Graph, from_edges, hypercubic, triangular
 from spinscope.models.hopfield_rbm import RBM, HopfieldModel
@@ -22,6 +23,7 @@ from spinscope.models.xy import XYModel
 __all__ = [
     "MODEL_KINDS",
     "RBM",
+    "CellularPottsModel",
     "ClockModel",
     "Graph",
     "HopfieldModel",

@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from spinscope.errors import InputError, SpinscopeTypeError
+from spinscope.models.cpm import CellularPottsModel
 from spinscope.models.ising import IsingModel
 from spinscope.models.potts import ClockModel, PottsModel
 from spinscope.models.xy import XYModel
 
 __all__ = ["MODEL_KINDS", "is_model", "model_class", "model_kind", "register_model"]
 
-MODEL_KINDS: dict[str, type] = {cls.kind: cls for cls in (IsingModel, PottsModel, ClockModel, XYModel)}
+MODEL_KINDS: dict[str, type] = {cls.kind: cls for cls in (IsingModel, PottsModel, ClockModel, XYModel,
+                                                           CellularPottsModel)}
 
 
 def register_model(cls: type) -> type:

@@ -49,6 +49,8 @@ _EXPORTS = {
     "GLMResult": "spinscope.workflows.glm_study",
     "hopfield": "spinscope.workflows.hopfield_study",
     "HopfieldResult": "spinscope.workflows.hopfield_study",
+    "cpm": "spinscope.workflows.cpm",
+    "CPMResult": "spinscope.workflows.cpm",
 }
 
 __all__ = sorted(_EXPORTS)
