@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("spinscope.cli.generate", "Planted Ising instances with a known ground-state energy."),
     "landscape": ("spinscope.cli.landscape", "Landscape encodings: exhaustive landscapes and encoded local search."),
     "infer": ("spinscope.cli.infer", "Learn an Ising or Potts model from samples (inverse Ising)."),
+    "sweep": ("spinscope.cli.sweep", "Parameter sweeps of a workflow on Dask (local or a cluster)."),
 }
 
 

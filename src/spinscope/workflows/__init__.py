@@ -45,6 +45,8 @@ _EXPORTS = {
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
     "infer": "spinscope.workflows.inference",
+    "sweep": "spinscope.workflows.sweeps",
+    "SweepResult": "spinscope.workflows.sweeps",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,133 @@
+"""The sweepable workflows: ``name -> SweepWorkflow`` (options, how to run one task).
+
+A sweep file names one workflow and gives its options under the names of the workflow's CLI
+options (``--measure-every`` is ``measure_every``; the command's MODEL argument is ``model``).
+Each entry declares those options (kind, default, range, choices) so that a sweep file is
+checked completely before anything starts, and a ``run(options, seed, out_dir) -> rows``
+adapter that runs one task in a fresh directory ``out_dir`` and returns its result rows (one
+dict per temperature, JSON-ready). ``tests/test_sweep_spec.py`` checks that every entry's
+options equal its CLI command's parameters (names, kinds, defaults, ranges, choices), so the
+two never drift apart.
+
+Adding a workflow is one :func:`register` call below (its options and its adapter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SWEEPABLE", "Option", "SweepWorkflow", "register"]
+
+KINDS = ("int", "float", "str", "bool", "numbers")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a sweepable workflow.
+
+    ``kind`` is ``int``, ``float``, ``str``, ``bool`` or ``numbers`` (a list of numbers, or a
+    string in the CLI's form ``2.0,2.2`` / ``start:stop:count``, as ``--T``); ``default`` is
+    the CLI's default; ``minimum``/``maximum`` bound an ``int``; ``choices`` list the allowed
+    strings.
+    """
+
+    kind: str
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SweepWorkflow:
+    """A workflow a sweep can run: its options and its one-task adapter.
+
+    Attributes
+    ----------
+    name : str
+        The workflow's name in a sweep file (and its CLI command).
+    options : mapping of str to Option
+        Every option, under its CLI name with ``-`` written as ``_``.
+    run : callable ``(options, seed, out_dir) -> list of dict``
+        Runs one task with the complete ``options`` and the task's ``seed``, writing its own
+        files in the new directory ``out_dir``; returns one JSON-ready row per temperature.
+    required : tuple of str
+        Options without a default that a sweep must give (in ``[options]`` or ``[axes]``).
+    """
+
+    name: str
+    options: Mapping[str, Option]
+    run: Callable[[dict, int, Path], list[dict]]
+    required: tuple[str, ...] = ()
+
+
+SWEEPABLE: dict[str, SweepWorkflow] = {}
+
+
+def register(workflow: SweepWorkflow) -> SweepWorkflow:
+    """Add ``workflow`` to :data:`SWEEPABLE` (its options checked to have known kinds)."""
+    bad = [k for k, o in workflow.options.items() if o.kind not in KINDS]
+    if bad:
+        raise ValueError(f"sweep workflow {workflow.name}: options {bad} have unknown kinds; use {KINDS}")
+    SWEEPABLE[workflow.name] = workflow
+    return workflow
+
+
+# ----------------------------------------------------------------------------- simulate
+def _run_simulate(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    from spinscope.workflows.simulation import SIMULATE_OPTIONS, simulate_spec
+
+    res = simulate_spec(options["model"], options={k: options[k] for k in SIMULATE_OPTIONS},
+                        seed=seed, out=out_dir)
+    return res.summary_rows
+
+
+def _lattices() -> tuple[str, ...]:
+    from spinscope.workflows.specs import LATTICES
+
+    return tuple(LATTICES)
+
+
+def _simulate_options() -> dict[str, Option]:
+    from spinscope.mc.rules import BACKENDS, RULES
+
+    return {
+        "model": Option("str"), "lattice": Option("str", choices=_lattices()),
+        "dim": Option("int", minimum=1, maximum=3), "L": Option("int", 16, minimum=2),
+        "n": Option("int", 64, minimum=2), "q": Option("int"),
+        "T": Option("numbers", "2.269"), "algorithm": Option("str", "metropolis", choices=tuple(RULES)),
+        "backend": Option("str", "numba", choices=tuple(BACKENDS)),
+        "sweeps": Option("int", 1000, minimum=1), "therm": Option("int", minimum=0),
+        "replicas": Option("int", 1, minimum=1), "measure_every": Option("int", 1, minimum=1),
+        "clusters": Option("int", 1, minimum=1), "tempering": Option("bool", False),
+        "start": Option("str", "random", choices=("random", "ordered")),
+    }
+
+
+register(SweepWorkflow("simulate", _simulate_options(), _run_simulate, required=("model",)))
+
+
+# ----------------------------------------------------------------------------- exact
+def _run_exact(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """Exact tables draw no random numbers (``seed`` is unused); the table goes to ``table.json``."""
+    import json
+
+    from spinscope._files import atomic_write
+    from spinscope._jsonutil import to_jsonable
+    from spinscope.workflows.exact import exact_table
+
+    table = exact_table(options["model"], temperatures=options["T"], L=options["L"],
+                        dim=options["dim"], q=options["q"], lattice=options["lattice"], J=options["J"])
+    out_dir.mkdir(parents=True)
+    atomic_write(out_dir / "table.json", json.dumps(to_jsonable(table.to_dict()), indent=2))
+    return table.rows
+
+
+register(SweepWorkflow("exact", {
+    "model": Option("str"), "T": Option("numbers", "1.5:3.5:9"), "L": Option("int", 4, minimum=2),
+    "dim": Option("int", minimum=1, maximum=3), "q": Option("int", 3, minimum=2),
+    "lattice": Option("str", choices=_lattices()), "J": Option("float", 1.0),
+}, _run_exact, required=("model",)))
