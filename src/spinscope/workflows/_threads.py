@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-__all__ = ["ONE_THREAD_ENV", "single_threaded"]
+__all__ = ["ONE_THREAD_ENV", "call_single_threaded", "single_threaded"]
 
 #: Environment of worker processes that must use one thread each (set before they import anything).
 ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -41,3 +41,9 @@ def single_threaded() -> Iterator[None]:
         torch.set_num_threads(old_torch)
         if numba is not None:
             numba.set_num_threads(old_numba)
+
+
+def call_single_threaded(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` inside :func:`single_threaded` (a task for a Dask worker)."""
+    with single_threaded():
+        return fn(*args, **kwargs)

@@ -81,7 +81,7 @@ def _run_simulate(options: dict, seed: int, out_dir: Path) -> list[dict]:
     from spinscope.workflows.simulation import SIMULATE_OPTIONS, simulate_spec
 
     res = simulate_spec(options["model"], options={k: options[k] for k in SIMULATE_OPTIONS},
-                        seed=seed, out=out_dir)
+                        seed=seed, out=out_dir, figures=False)
     return res.summary_rows
 
 
