@@ -150,7 +150,7 @@ def local_client(workers: int):
     numba and BLAS use one thread (no oversubscription). Close both: ``client.close(); cluster.close()``."""
     distributed = _distributed()
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       dashboard_address=":0", silence_logs=logging.ERROR,
                                        env=dict(ONE_THREAD_ENV))
     try:
         return distributed.Client(cluster, set_as_default=False), cluster
