@@ -94,8 +94,9 @@ def test_registry_options_match_the_cli_command(name):
             assert (opt.minimum, opt.maximum) == (want["minimum"], want["maximum"]), key
         if "choices" in want:
             assert opt.choices == want["choices"], key
-    assert set(SWEEPABLE[name].required) == {p.name for p in command.params
-                                             if isinstance(p, click.Argument) and p.required} | {"model"}
+    args = [p for p in command.params if isinstance(p, click.Argument)]
+    # required: the CLI's required arguments, and MODEL (optional on the CLI only for --resume)
+    assert {p.name for p in args if p.required} <= set(SWEEPABLE[name].required) <= {p.name for p in args}
 
 
 def test_serial_task_equals_the_workflow_run_directly(tmp_path):
@@ -204,3 +205,19 @@ def test_exact_sweep_matches_the_closed_form(tmp_path):
         Z = 2 * np.exp(3 * b * J) + 6 * np.exp(-b * J)
         E = (-3 * J * 2 * np.exp(3 * b * J) + J * 6 * np.exp(-b * J)) / Z
         assert r["energy"] == pytest.approx(E / 3, rel=1e-12)
+
+
+def test_analyze_sweep_equals_direct_analysis(tmp_path):
+    """Random networks swept over widths: each row is the workflow's own analysis with the task's seed."""
+    from spinscope.workflows.network_analysis import analyze
+
+    res = sweep({"workflow": "analyze", "seed": 4, "seeds": 2,
+                 "options": {"n_betas": 12, "no_tap": True, "init": "normal"},
+                 "axes": {"random": ["12,8,4", "16,8"]}}, workers=0, out=tmp_path / "a")
+    df = res.to_pandas()
+    assert res.done == 4 and list(df["layers"]) == ["12-8-4", "12-8-4", "16-8", "16-8"]
+    t = load_spec(res.spec).tasks()[3]
+    direct = analyze(random=[16, 8], init="normal", n_betas=12, tap=False, seed=t.seed).to_dict()
+    assert df["tc"][3] == direct["tc"] and df["replica_tc"][3] == direct["replica_tc"]
+    assert df["seed"][3] == t.seed != df["seed"][2]
+    assert (tmp_path / "a" / "tasks" / "task-000003" / "analysis.json").is_file()

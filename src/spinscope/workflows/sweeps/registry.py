@@ -131,3 +131,59 @@ register(SweepWorkflow("exact", {
     "dim": Option("int", minimum=1, maximum=3), "q": Option("int", 3, minimum=2),
     "lattice": Option("str", choices=_lattices()), "J": Option("float", 1.0),
 }, _run_exact, required=("model",)))
+
+
+# ----------------------------------------------------------------------------- analyze
+def _flat_scalars(d: dict, prefix: str = "") -> dict:
+    """The numbers, strings and booleans of ``d`` and of its sub-dicts (``spectrum_bulk_edge``)."""
+    row = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            row.update(_flat_scalars(v, f"{prefix}{k}_"))
+        elif v is None or isinstance(v, (bool, int, float, str)):
+            row[prefix + k] = v
+    return row
+
+
+def _run_analyze(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """One network (a weights file, or a random one of widths ``random``): one row of its scalars;
+    the whole analysis goes to ``analysis.json`` (and the plots, as ``analyze --out`` writes them)."""
+    import json
+
+    from spinscope._files import atomic_write
+    from spinscope._jsonutil import to_jsonable
+    from spinscope.errors import InputError
+    from spinscope.workflows.network_analysis import analyze
+
+    o = options
+    try:
+        random = [int(x) for x in o["random"].split(",")] if o["random"] else None
+        fractions = tuple(float(x) for x in o["tap_count_at"].split(",")) if o["tap_count"] else ()
+    except ValueError:
+        raise InputError(f"random {o['random']!r} must be widths like 784,256,10 and tap_count_at "
+                         f"{o['tap_count_at']!r} fractions like 0.5,0.01,0") from None
+    res = analyze(o["weights_file"], random=random, init=o["init"], betas=o["betas"],
+                  n_betas=o["n_betas"], tap_starts=o["tap_starts"], tap_beta=o["tap_beta"],
+                  tap=not o["no_tap"], spectrum=not o["no_spectrum"], biases=not o["no_biases"],
+                  mc_check=o["mc_check"], mc_sweeps=o["mc_sweeps"], out=out_dir,
+                  overwrite=o["overwrite"], seed=seed, tap_count=o["tap_count"],
+                  tap_count_at=fractions, tap_count_starts=o["tap_count_starts"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    d = res.to_dict()
+    atomic_write(out_dir / "analysis.json", json.dumps(to_jsonable(d), indent=2), overwrite=True)
+    row = _flat_scalars(d)
+    row["layers"] = "-".join(map(str, d.get("layers", [])))
+    return [row]
+
+
+register(SweepWorkflow("analyze", {
+    "weights_file": Option("str"), "random": Option("str"),
+    "init": Option("str", "torch", choices=("torch", "kaiming", "xavier", "normal")),
+    "betas": Option("numbers"), "n_betas": Option("int", 200, minimum=3),
+    "tap_starts": Option("int", 64, minimum=1), "tap_beta": Option("float"),
+    "no_tap": Option("bool", False), "tap_count": Option("bool", False),
+    "tap_count_at": Option("str", "0.5,0.01,0"), "tap_count_starts": Option("int", 256, minimum=1),
+    "no_spectrum": Option("bool", False), "no_biases": Option("bool", False),
+    "mc_check": Option("bool", False), "mc_sweeps": Option("int", 2000, minimum=10),
+    "overwrite": Option("bool", False),
+}, _run_analyze))
