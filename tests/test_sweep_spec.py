@@ -221,3 +221,10 @@ def test_analyze_sweep_equals_direct_analysis(tmp_path):
     assert df["tc"][3] == direct["tc"] and df["replica_tc"][3] == direct["replica_tc"]
     assert df["seed"][3] == t.seed != df["seed"][2]
     assert (tmp_path / "a" / "tasks" / "task-000003" / "analysis.json").is_file()
+
+
+def test_example_sweep_file_is_valid():
+    from pathlib import Path
+
+    sp = load_spec(Path(__file__).resolve().parents[1] / "examples" / "sweep_ising.toml")
+    assert sp.n_tasks == 12 and sp.axes == {"L": [8, 16, 32]} and len(sp.options["T"]) == 9

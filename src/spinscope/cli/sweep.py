@@ -45,12 +45,23 @@ def command(spec, scheduler, workers, retries, connect_timeout, out, resume) -> 
 
     SPEC may be left out with --resume DIR. See docs/cluster.md for the file's format.
     """
+    from spinscope.io import RunDirectory, sigterm_as_interrupt
     from spinscope.workflows.sweeps import sweep
 
     opts = get_options()
-    res = sweep(spec, scheduler=scheduler, workers=workers, out=out, resume=resume, retries=retries,
-                connect_timeout=connect_timeout, seed=opts.seed,
-                progress=opts.show_progress and not opts.json)
+    if resume is None and out is None and spec is not None:
+        out = RunDirectory.default_path("sweep")
+    try:
+        with sigterm_as_interrupt():
+            res = sweep(spec, scheduler=scheduler, workers=workers, out=out, resume=resume,
+                        retries=retries, connect_timeout=connect_timeout, seed=opts.seed,
+                        progress=opts.show_progress and not opts.json)
+    except KeyboardInterrupt:
+        where = resume or out
+        if where is not None and (Path(where) / "config.json").is_file():
+            click.echo(f"spinscope: complete tasks are kept in {where}; continue with "
+                       f"'spinscope sweep --resume {where}'", err=True)
+        raise
     emit(res.to_dict(), _human(res))
     if res.failed:
         raise click.ClickException(f"{res.failed} of {res.n_tasks} tasks failed (see the 'error' column "

@@ -60,10 +60,10 @@ def results_frame(tasks: Sequence, outcomes: Mapping[int, Outcome]):
         base = {"task": t.index, "point": t.point, "repeat": t.repeat, "seed": t.seed, **t.params,
                 "status": status, "error": None if status == "done" else payload,
                 "run_dir": f"{TASKS_DIR}/{task_dir('', t.index).name}" if status == "done" else None}
-        if status != "done":
+        results = json.loads(payload)["rows"] if status == "done" else []
+        if not results:  # a failed task (or one without rows): one row, its status and error
             rows.append({**base, "row": None})
-            continue
-        for j, r in enumerate(json.loads(payload)["rows"]):
+        for j, r in enumerate(results):
             rows.append({**base, "row": j, **{k: v for k, v in r.items() if k not in base}})
     df = pd.DataFrame(rows)
     if "row" in df.columns:
