@@ -113,6 +113,8 @@ def run_on_dask(client, workflow: str, tasks: Sequence, out: Path, *,
             index = futures.pop(fut)
             if fut.status == "finished":
                 yield index, fut.result(), None
+            elif fut.status == "cancelled":  # by the scheduler (e.g. it lost the client)
+                yield index, None, "cancelled by the Dask scheduler"
             else:
                 yield index, None, _error_text(fut.exception())
             fut.release()
