@@ -61,6 +61,17 @@ def test_two_workers_equal_serial_bitwise_and_client_left_open(client, serial, t
     assert client.status == "running"
     assert client.submit(sum, [1, 2], pure=False).result() == 3
     assert "Dask client" in res.engine
+    # one thread per worker process: the environment, and torch/numba inside a task
+    assert set(client.run(os.environ.get, "OMP_NUM_THREADS").values()) == {"1"}
+    from spinscope.workflows._threads import call_single_threaded
+
+    def threads():
+        import numba
+        import torch
+
+        return torch.get_num_threads(), numba.get_num_threads()
+
+    assert client.submit(call_single_threaded, threads, pure=False).result() == (1, 1)
 
 
 def test_unreachable_scheduler_is_refused_before_anything(tmp_path, capsys):
