@@ -19,6 +19,7 @@ from spinscope.workflows.sweeps.table import (
     RESULTS_FILE,
     Outcome,
     completed_records,
+    record_outcome,
     results_frame,
     write_results,
 )
@@ -199,15 +200,17 @@ def _collect(stream, outcomes: dict, tasks, out: Path, progress, slots: int) -> 
     """Record outcomes as they arrive; rewrite ``results.parquet`` every few seconds; progress."""
     total = len(tasks)
     bar = _progress(progress)
-    last = time.monotonic()
+    last, every = time.monotonic(), _WRITE_EVERY_S
     try:
         bar(outcomes, total, slots)
         for index, record, error in stream:
-            outcomes[index] = ("done", record) if error is None else ("failed", error)
+            outcomes[index] = record_outcome(record) if error is None else ("failed", error)
             bar(outcomes, total, slots)
-            if time.monotonic() - last > _WRITE_EVERY_S:
+            if time.monotonic() - last > every:
+                t0 = time.monotonic()
                 write_results(out, results_frame(tasks, outcomes))
                 last = time.monotonic()
+                every = max(_WRITE_EVERY_S, 10 * (last - t0))  # big tables: at most 10% of the time
     finally:
         bar(None, total, slots)
         if outcomes:  # what is complete is kept even on Ctrl-C (resume re-reads the task files)

@@ -20,16 +20,22 @@ from spinscope._files import atomic_write
 from spinscope.errors import InputError, ResumeError
 from spinscope.workflows.sweeps.engine import DIST_HINT, TASK_FILE, TASKS_DIR, task_dir
 
-__all__ = ["RESULTS_FILE", "Outcome", "completed_records", "results_frame", "write_results"]
+__all__ = ["RESULTS_FILE", "Outcome", "completed_records", "record_outcome", "results_frame", "write_results"]
 
 RESULTS_FILE = "results.parquet"
 
-#: index -> ("done", record text) or ("failed", error message)
-Outcome = tuple[str, str]
+#: index -> ("done", the record's result rows, parsed from its JSON text) or ("failed", error message)
+Outcome = tuple[str, list | str]
+
+
+def record_outcome(record_text: str) -> Outcome:
+    """The outcome of a complete task from its record's text (the same for a worker's reply and
+    for the file read back by ``--resume``)."""
+    return "done", json.loads(record_text)["rows"]
 
 
 def completed_records(out: str | os.PathLike, n_tasks: int) -> dict[int, Outcome]:
-    """The complete tasks of the sweep in ``out``: ``{index: ("done", record text)}``."""
+    """The complete tasks of the sweep in ``out``: ``{index: ("done", rows)}``."""
     found = {}
     for p in sorted((Path(out) / TASKS_DIR).glob("task-*")):
         f = p / TASK_FILE
@@ -39,12 +45,10 @@ def completed_records(out: str | os.PathLike, n_tasks: int) -> dict[int, Outcome
             continue
         if index < n_tasks and p == task_dir(out, index) and f.is_file():
             try:
-                text = f.read_text(encoding="utf-8")
-                json.loads(text)
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                found[index] = record_outcome(f.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise ResumeError(f"cannot resume {out}: {f} is damaged ({exc}); delete {p} "
                                   "so that the task runs again") from None
-            found[index] = ("done", text)
     return found
 
 
@@ -60,7 +64,7 @@ def results_frame(tasks: Sequence, outcomes: Mapping[int, Outcome]):
         base = {"task": t.index, "point": t.point, "repeat": t.repeat, "seed": t.seed, **t.params,
                 "status": status, "error": None if status == "done" else payload,
                 "run_dir": f"{TASKS_DIR}/{task_dir('', t.index).name}" if status == "done" else None}
-        results = json.loads(payload)["rows"] if status == "done" else []
+        results = payload if status == "done" else []
         if not results:  # a failed task (or one without rows): one row, its status and error
             rows.append({**base, "row": None})
         for j, r in enumerate(results):
