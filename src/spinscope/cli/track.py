@@ -70,13 +70,16 @@ def _divergence_error(res, lr) -> InputError:
                    "network's T_c (comma list; 0 is T = 0, the one-flip-stable states; 'none' to skip).")
 @click.option("--workers", type=Count(min=0), default=None,
               help="Analysis processes [default: one per core]; 0 analyses in the main process.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Analyse the checkpoints on the Dask cluster of this scheduler (tcp://host:8786) "
+                   "instead of local processes; the run directory must be on a shared file system.")
 @click.option("--out", metavar="DIR", default=None,
               help="New run directory [default: runs/track-<date>-<time>].")
 @click.option("--resume", metavar="DIR", default=None,
               help="Continue an interrupted run in this directory.")
 @click.pass_context
 def command(ctx: click.Context, dataset, data_dir, download, architecture, activations, optimizer, lr,
-            batch_size, epochs, checkpoints, init_scale, tap_count_at, workers, out, resume) -> None:
+            batch_size, epochs, checkpoints, init_scale, tap_count_at, workers, scheduler, out, resume) -> None:
     """Train a ReLU and a binarised network, analyse the spin Hamiltonian of every checkpoint
     (T_c, λ_min(I − M), spectrum, TAP solutions), fit T_c(t) and write report.html.
 
@@ -103,7 +106,7 @@ def command(ctx: click.Context, dataset, data_dir, download, architecture, activ
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrainingDivergedWarning)  # reported once, below
         res = track(**kw, data_dir=data_dir, out=out, resume=resume, seed=opts.seed, device=opts.device,
-                    workers=workers, progress=opts.show_progress and not opts.json, download=download)
+                    workers=workers, scheduler=scheduler, progress=opts.show_progress and not opts.json, download=download)
     emit(res.to_summary(), _human(res))
     if res.diverged:
         raise _divergence_error(res, kw["lr"])

@@ -51,6 +51,8 @@ _EXPORTS = {
     "HopfieldResult": "spinscope.workflows.hopfield_study",
     "cpm": "spinscope.workflows.cpm",
     "CPMResult": "spinscope.workflows.cpm",
+    "sweep": "spinscope.workflows.sweeps",
+    "SweepResult": "spinscope.workflows.sweeps",
 }
 
 __all__ = sorted(_EXPORTS)

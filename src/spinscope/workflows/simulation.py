@@ -369,7 +369,7 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
              seed: int | None = None, backend: str = "numba", device: str = "cpu",
              tempering: bool = False, swap_every: int = 1, clusters_per_sweep: int = 1,
              start: str = "random", out=None, resume=None, progress: bool | Callable[[int, int], None] = False,
-             metadata: dict | None = None) -> SimulationResult:
+             metadata: dict | None = None, figures: bool = True) -> SimulationResult:
     """Run a Monte Carlo simulation at several temperatures and estimate the observables.
 
     Parameters
@@ -390,20 +390,18 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
         Sweeps between measurements.
     seed : int, optional
         The one seed of the run (drawn and recorded if ``None``).
-    backend : {"numba", "torch"}
-    device : str
-        Torch device for the torch backend (``"cpu"``, ``"cuda"``).
+    backend, device : {"numba", "torch"}, str
+        The kernels, and the torch device of the torch backend (``"cpu"``, ``"cuda"``).
     tempering, swap_every : bool, int
         Replica exchange between neighbouring temperatures every ``swap_every`` sweeps.
-    clusters_per_sweep : int
-        Wolff clusters per sweep.
+    clusters_per_sweep : int (Wolff clusters per sweep)
     start : {"random", "ordered"}
         Hot or cold initial configurations; comparing the two
         (:func:`spinscope.analysis.compare_starts`) is a thermalisation check.
     out : path, optional
         New run directory to write (``config.json``, ``results.csv``, ``summary.csv``,
-        ``result.json``, ``final.safetensors``, checkpoints). Refused if it exists and is not
-        empty.
+        ``result.json``, ``final.safetensors``, checkpoints, and with ``figures`` the PNG
+        figures). Refused if it exists and is not empty.
     resume : path, optional
         Continue the run in this directory (same configuration required); mutually exclusive
         with ``out``.
@@ -413,6 +411,8 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
     metadata : dict, optional
         JSON-ready notes stored in the run (e.g. how the CLI built the model); not compared on
         resume (the model's fingerprint is).
+    figures : bool
+        Write the PNG figures into ``out`` (a sweep's many small runs leave them out).
 
     Returns
     -------
@@ -442,16 +442,16 @@ def simulate(model, *, temperatures, algorithm: str = "metropolis", sweeps: int 
                          config, save, bar)
     finally:
         bar(None)
-    return _finish(config, model, state, prog, rd)
+    return _finish(config, model, state, prog, rd, figures)
 
 
-def _finish(config: dict, model, state: ChainState, prog: _Progress, rd) -> SimulationResult:
+def _finish(config: dict, model, state: ChainState, prog: _Progress, rd, figures: bool = True) -> SimulationResult:
     """Estimate the observables and write the outputs of a finished run."""
     series = {k: np.array(v) for k, v in prog.series.items()}
     result = _analyse(config, model, series, state.spins_numpy(), prog.changes,
                       (prog.swaps[0], prog.swaps[1]) if config["tempering"] else None, rd)
     if rd is not None:
-        _write_outputs(rd, result, state)
+        _write_outputs(rd, result, state, figures)
     return result
 
 
@@ -465,12 +465,14 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
     return False
 
 
-def _write_outputs(rd, result: SimulationResult, state: ChainState) -> None:
+def _write_outputs(rd, result: SimulationResult, state: ChainState, figures: bool = True) -> None:
     rd.write_table("results.csv", result.to_pandas())
     rd.write_table("summary.csv", result.summary())
     rd.write_json("result.json", result.to_dict())
     rd.save_arrays("final.safetensors", {"spins": result.final_spins, "betas": state.betas},
                    metadata={"layout": "chain r = t * replicas + k", "config": result.config})
+    if not figures:  # sweeps: thousands of small runs, plotted from their table instead
+        return
     try:
         from spinscope.report.mc_plots import plot_observables
 
@@ -529,7 +531,8 @@ def _resume_spec(resume, spec: str | None, options: dict, explicit: frozenset, s
 
 def simulate_spec(spec: str | None, *, options: dict, explicit=frozenset(), seed: int | None = None,
                   device: str = "cpu", out=None, resume=None,
-                  progress: bool | Callable[[int, int], None] = False) -> SimulationResult:
+                  progress: bool | Callable[[int, int], None] = False,
+                  figures: bool = True) -> SimulationResult:
     """``spinscope simulate``: build the model named ``spec`` and run :func:`simulate`.
 
     Parameters
@@ -546,7 +549,7 @@ def simulate_spec(spec: str | None, *, options: dict, explicit=frozenset(), seed
         run (an explicit one must agree with it).
     seed : int, optional
         Seed of the disorder and of the chains (fresh entropy if ``None``; recorded).
-    device, out, resume, progress
+    device, out, resume, progress, figures
         As in :func:`simulate`.
     """
     unknown = set(options) - set(SIMULATE_OPTIONS)
@@ -574,7 +577,7 @@ def simulate_spec(spec: str | None, *, options: dict, explicit=frozenset(), seed
                     measure_every=o["measure_every"], tempering=o["tempering"],
                     clusters_per_sweep=o["clusters"], start=o["start"], seed=seed, out=out,
                     resume=resume, metadata={"cli": {"model": spec, "options": options}},
-                    progress=progress)
+                    progress=progress, figures=figures)
 
 
 def _temperature_list(T) -> np.ndarray:

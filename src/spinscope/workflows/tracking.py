@@ -49,6 +49,8 @@ from spinscope.nn.networks import ACTIVATIONS, build_network, check_architecture
 from spinscope.nn.track_analysis import analyze_checkpoint, metrics_row, summarize_network
 from spinscope.nn.track_fit import PowerLawFit
 from spinscope.nn.training import OPTIMIZERS, Divergence, TrainSettings, evaluate, train
+from spinscope.workflows._threads import call_single_threaded
+from spinscope.workflows._threads import single_threaded as _single_threaded
 
 __all__ = ["DEFAULT_EPOCHS_LARGE", "DEFAULT_EPOCHS_SMALL", "TrackResult", "TrainingDivergedWarning", "track",
            "track_options_from_run"]
@@ -296,7 +298,7 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
           out: str | os.PathLike | None = None, resume: str | os.PathLike | None = None,
           seed: int | None = None, device: str = "cpu", workers: int | None = None,
           progress: bool | ProgressFn = False, download: bool = False,
-          tap_count_at: Sequence[float] = (0.5, 0.01, 0.0)) -> TrackResult:
+          tap_count_at: Sequence[float] = (0.5, 0.01, 0.0), scheduler: str | None = None) -> TrackResult:
     """Train networks, analyse their spin Hamiltonian at every checkpoint, write a report.
 
     Parameters
@@ -339,6 +341,9 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
         ``T = f T_c(0)`` for each fraction ``f`` of the untrained network's ``T_c`` (the same absolute
         temperatures at every checkpoint); empty: no counting. Default 0.5 (deep in the ordered phase
         of the untrained network), 0.01 (low temperature) and 0 (``T = 0``: the one-flip-stable states).
+    scheduler : str, optional
+        A Dask scheduler (``tcp://host:8786``) whose workers analyse the checkpoints instead of the
+        local pool, with the same results (see docs/cluster.md; the ``dist`` extra).
 
     Returns
     -------
@@ -353,15 +358,17 @@ def track(*, dataset: str | os.PathLike | Dataset | tuple = "digits", data_dir: 
                              checkpoints=checkpoints)
     arch = _architecture(architecture, data)
     config = _config(data, arch, settings, plan)
-    if resume is not None:
-        rd = _open_run(resume, config)
-    else:
-        _check_memory(arch, plan)
-        _check_initial_loss(arch, data, plan)
-        rd = RunDirectory.create(out, command="track", config=config)
-    rd.write_json("dataset.json", data.to_dict())
-    with _progress(progress) as report_fn:
-        train_rows, analyses, diverged = _train_and_analyse(rd, data, settings, arch, plan, report_fn)
+    with _dask_client(scheduler) as client:  # connected before anything is written
+        if resume is not None:
+            rd = _open_run(resume, config)
+        else:
+            _check_memory(arch, plan)
+            _check_initial_loss(arch, data, plan)
+            rd = RunDirectory.create(out, command="track", config=config)
+        rd.write_json("dataset.json", data.to_dict())
+        with _progress(progress) as report_fn:
+            train_rows, analyses, diverged = _train_and_analyse(rd, data, settings, arch, plan, report_fn,
+                                                                client)
     return _finish(rd, config, data, plan, train_rows, analyses, diverged)
 
 
@@ -405,7 +412,7 @@ def _check_initial_loss(arch: tuple[int, ...], data: Dataset, plan: _Plan) -> No
 
 # ----------------------------------------------------------------------------- training + analysis
 def _train_and_analyse(rd: RunDirectory, data: Dataset, settings: TrainSettings, arch: tuple[int, ...],
-                       plan: _Plan, report_fn: ProgressFn | None) -> tuple[dict, dict, dict]:
+                       plan: _Plan, report_fn: ProgressFn | None, client=None) -> tuple[dict, dict, dict]:
     """Train one network per activation; analyse every checkpoint (in the pool) as it is written.
 
     A network whose training diverges stops there (:func:`spinscope.nn.training.train`); the
@@ -413,7 +420,8 @@ def _train_and_analyse(rd: RunDirectory, data: Dataset, settings: TrainSettings,
     (:class:`TrainingDivergedWarning`).
     """
     schedule = settings.schedule(len(data.y_train))
-    analyser = _Analyser(rd, plan, report_fn, n_checkpoints=len(schedule), last_step=schedule[-1])
+    analyser = _Analyser(rd, plan, report_fn, n_checkpoints=len(schedule), last_step=schedule[-1],
+                         client=client)
     train_rows: dict[str, list[dict]] = {}
     diverged: dict[str, dict] = {}
 
@@ -446,21 +454,24 @@ def _train_and_analyse(rd: RunDirectory, data: Dataset, settings: TrainSettings,
 
 
 class _Analyser:
-    """Analyses checkpoints as training writes them: in a spawn pool of workers, or inline.
+    """Analyses checkpoints as training writes them: in a spawn pool of workers, on a Dask
+    client's workers (its ``concurrent.futures`` executor, one thread per analysis), or inline.
 
     Finished analyses go to ``analysis/<net>/step_XXXXXXXX.json`` at once, so an interrupted run
     keeps them; a resumed run re-uses the stored ones.
     """
 
     def __init__(self, rd: RunDirectory, plan: _Plan, report_fn: ProgressFn | None, *,
-                 n_checkpoints: int, last_step: int) -> None:
+                 n_checkpoints: int, last_step: int, client=None) -> None:
         self.rd, self.plan, self.report_fn = rd, plan, report_fn
         self.n_checkpoints, self.last_step = n_checkpoints, last_step
         self.analyses: dict[str, dict[int, dict]] = {a: {} for a in plan.activations}
         self.tc0: dict[str, float | None] = {}
         self.pending: dict[cf.Future, tuple[str, int, str]] = {}
-        self.pool = None
-        if plan.workers > 0:
+        self.pool, self.dask = None, client is not None
+        if client is not None:
+            self.pool = client.get_executor(pure=False)
+        elif plan.workers > 0:
             self.pool = cf.ProcessPoolExecutor(max_workers=plan.workers, initializer=_init_worker,
                                                mp_context=multiprocessing.get_context("spawn"))
 
@@ -477,7 +488,9 @@ class _Analyser:
             # step 0 inline: its T_c sets the counting temperatures of the later checkpoints
             self._store(act, step, rel, analyze_checkpoint(path, **kw))
         else:
-            self.pending[self.pool.submit(analyze_checkpoint, str(path), **kw)] = (act, step, rel)
+            fn, args = ((call_single_threaded, (analyze_checkpoint, str(path))) if self.dask
+                        else (analyze_checkpoint, (str(path),)))
+            self.pending[self.pool.submit(fn, *args, **kw)] = (act, step, rel)
             self.drain(block=False)
 
     def _store(self, act: str, step: int, rel: str, res: dict) -> None:
@@ -500,7 +513,9 @@ class _Analyser:
 
     def close(self, *, wait: bool) -> None:
         """Shut the pool down (``wait=False``: cancel what has not started)."""
-        if self.pool is not None:
+        if self.pool is not None and self.dask:
+            self.pool.shutdown(wait=wait)  # the client's executor cancels nothing; the client is closed later
+        elif self.pool is not None:
             self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
@@ -521,33 +536,18 @@ def _init_worker() -> None:
 
 
 @contextlib.contextmanager
-def _single_threaded() -> Iterator[None]:
-    """Within the block torch, numba and BLAS use one thread in this process (restored after).
+def _dask_client(scheduler: str | None) -> Iterator[Any]:
+    """A client of the Dask scheduler at ``scheduler`` (closed at the end), or None."""
+    if scheduler is None:
+        yield None
+        return
+    from spinscope.workflows.sweeps.engine import connect
 
-    Small networks train 10-20x faster with one torch thread than with two on a busy 2-core
-    machine (measured: 5 epochs of 64-128-128-10 on digits, 0.4-0.5 s vs 4-8 s), and the
-    analysis then runs with the same thread settings as in the workers.
-    """
-    import threadpoolctl
-    import torch
-
-    old_torch = torch.get_num_threads()
+    client = connect(str(scheduler))
     try:
-        import numba
-
-        old_numba = numba.get_num_threads()
-    except ImportError:  # pragma: no cover
-        numba, old_numba = None, None
-    torch.set_num_threads(1)
-    if numba is not None:
-        numba.set_num_threads(1)
-    try:
-        with threadpoolctl.threadpool_limits(1):
-            yield
+        yield client
     finally:
-        torch.set_num_threads(old_torch)
-        if numba is not None:
-            numba.set_num_threads(old_numba)
+        client.close()
 
 
 @contextlib.contextmanager

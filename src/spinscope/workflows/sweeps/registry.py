@@ -1,0 +1,214 @@
+"""The sweepable workflows: ``name -> SweepWorkflow`` (options, how to run one task).
+
+A sweep file names one workflow and gives its options under the names of the workflow's CLI
+options (``--measure-every`` is ``measure_every``; the command's MODEL argument is ``model``).
+Each entry declares those options (kind, default, range, choices) so that a sweep file is
+checked completely before anything starts, and a ``run(options, seed, out_dir) -> rows``
+adapter that runs one task in a fresh directory ``out_dir`` and returns its result rows (one
+dict per temperature, JSON-ready). ``tests/test_sweep_spec.py`` checks that every entry's
+options equal its CLI command's parameters (names, kinds, defaults, ranges, choices), so the
+two never drift apart.
+
+Adding a workflow is one :func:`register` call below (its options and its adapter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SWEEPABLE", "Option", "SweepWorkflow", "register"]
+
+KINDS = ("int", "float", "str", "bool", "numbers")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a sweepable workflow.
+
+    ``kind`` is ``int``, ``float``, ``str``, ``bool`` or ``numbers`` (a list of numbers, or a
+    string in the CLI's form ``2.0,2.2`` / ``start:stop:count``, as ``--T``); ``default`` is
+    the CLI's default; ``minimum``/``maximum`` bound an ``int``; ``choices`` list the allowed
+    strings.
+    """
+
+    kind: str
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SweepWorkflow:
+    """A workflow a sweep can run: its options and its one-task adapter.
+
+    Attributes
+    ----------
+    name : str
+        The workflow's name in a sweep file (and its CLI command).
+    options : mapping of str to Option
+        Every option, under its CLI name with ``-`` written as ``_``.
+    run : callable ``(options, seed, out_dir) -> list of dict``
+        Runs one task with the complete ``options`` and the task's ``seed``, writing its own
+        files in the new directory ``out_dir``; returns one JSON-ready row per temperature.
+    required : tuple of str
+        Options without a default that a sweep must give (in ``[options]`` or ``[axes]``).
+    """
+
+    name: str
+    options: Mapping[str, Option]
+    run: Callable[[dict, int, Path], list[dict]]
+    required: tuple[str, ...] = ()
+
+
+SWEEPABLE: dict[str, SweepWorkflow] = {}
+
+
+def register(workflow: SweepWorkflow) -> SweepWorkflow:
+    """Add ``workflow`` to :data:`SWEEPABLE` (its options checked to have known kinds)."""
+    bad = [k for k, o in workflow.options.items() if o.kind not in KINDS]
+    if bad:
+        raise ValueError(f"sweep workflow {workflow.name}: options {bad} have unknown kinds; use {KINDS}")
+    SWEEPABLE[workflow.name] = workflow
+    return workflow
+
+
+# ----------------------------------------------------------------------------- simulate
+def _run_simulate(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    from spinscope.workflows.simulation import SIMULATE_OPTIONS, simulate_spec
+
+    res = simulate_spec(options["model"], options={k: options[k] for k in SIMULATE_OPTIONS},
+                        seed=seed, out=out_dir, figures=False)
+    return res.summary_rows
+
+
+def _lattices() -> tuple[str, ...]:
+    from spinscope.workflows.specs import LATTICES
+
+    return tuple(LATTICES)
+
+
+def _simulate_options() -> dict[str, Option]:
+    from spinscope.mc.rules import BACKENDS, RULES
+
+    return {
+        "model": Option("str"), "lattice": Option("str", choices=_lattices()),
+        "dim": Option("int", minimum=1, maximum=3), "L": Option("int", 16, minimum=2),
+        "n": Option("int", 64, minimum=2), "q": Option("int"),
+        "T": Option("numbers", "2.269"), "algorithm": Option("str", "metropolis", choices=tuple(RULES)),
+        "backend": Option("str", "numba", choices=tuple(BACKENDS)),
+        "sweeps": Option("int", 1000, minimum=1), "therm": Option("int", minimum=0),
+        "replicas": Option("int", 1, minimum=1), "measure_every": Option("int", 1, minimum=1),
+        "clusters": Option("int", 1, minimum=1), "tempering": Option("bool", False),
+        "start": Option("str", "random", choices=("random", "ordered")),
+    }
+
+
+register(SweepWorkflow("simulate", _simulate_options(), _run_simulate, required=("model",)))
+
+
+# ----------------------------------------------------------------------------- exact
+def _run_exact(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """Exact tables draw no random numbers (``seed`` is unused); the table goes to ``table.json``."""
+    import json
+
+    from spinscope._files import atomic_write
+    from spinscope._jsonutil import to_jsonable
+    from spinscope.workflows.exact import exact_table
+
+    table = exact_table(options["model"], temperatures=options["T"], L=options["L"],
+                        dim=options["dim"], q=options["q"], lattice=options["lattice"], J=options["J"])
+    out_dir.mkdir(parents=True)
+    atomic_write(out_dir / "table.json", json.dumps(to_jsonable(table.to_dict()), indent=2))
+    return table.rows
+
+
+register(SweepWorkflow("exact", {
+    "model": Option("str"), "T": Option("numbers", "1.5:3.5:9"), "L": Option("int", 4, minimum=2),
+    "dim": Option("int", minimum=1, maximum=3), "q": Option("int", 3, minimum=2),
+    "lattice": Option("str", choices=_lattices()), "J": Option("float", 1.0),
+}, _run_exact, required=("model",)))
+
+
+# ----------------------------------------------------------------------------- analyze
+def _flat_scalars(d: dict, prefix: str = "") -> dict:
+    """The numbers, strings and booleans of ``d`` and of its sub-dicts (``spectrum_bulk_edge``)."""
+    row = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            row.update(_flat_scalars(v, f"{prefix}{k}_"))
+        elif v is None or isinstance(v, (bool, int, float, str)):
+            row[prefix + k] = v
+    return row
+
+
+def _run_analyze(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """One network (a weights file, or a random one of widths ``random``): one row of its scalars;
+    the whole analysis goes to ``analysis.json`` (and the plots, as ``analyze --out`` writes them)."""
+    import json
+
+    from spinscope._files import atomic_write
+    from spinscope._jsonutil import to_jsonable
+    from spinscope.errors import InputError
+    from spinscope.workflows.network_analysis import analyze
+
+    o = options
+    try:
+        random = [int(x) for x in o["random"].split(",")] if o["random"] else None
+        fractions = tuple(float(x) for x in o["tap_count_at"].split(",")) if o["tap_count"] else ()
+    except ValueError:
+        raise InputError(f"random {o['random']!r} must be widths like 784,256,10 and tap_count_at "
+                         f"{o['tap_count_at']!r} fractions like 0.5,0.01,0") from None
+    res = analyze(o["weights_file"], random=random, init=o["init"], betas=o["betas"],
+                  n_betas=o["n_betas"], tap_starts=o["tap_starts"], tap_beta=o["tap_beta"],
+                  tap=not o["no_tap"], spectrum=not o["no_spectrum"], biases=not o["no_biases"],
+                  mc_check=o["mc_check"], mc_sweeps=o["mc_sweeps"], out=out_dir,
+                  overwrite=o["overwrite"], seed=seed, tap_count=o["tap_count"],
+                  tap_count_at=fractions, tap_count_starts=o["tap_count_starts"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    d = res.to_dict()
+    atomic_write(out_dir / "analysis.json", json.dumps(to_jsonable(d), indent=2), overwrite=True)
+    row = _flat_scalars(d)
+    row["layers"] = "-".join(map(str, d.get("layers", [])))
+    return [row]
+
+
+register(SweepWorkflow("analyze", {
+    "weights_file": Option("str"), "random": Option("str"),
+    "init": Option("str", "torch", choices=("torch", "kaiming", "xavier", "normal")),
+    "betas": Option("numbers"), "n_betas": Option("int", 200, minimum=3),
+    "tap_starts": Option("int", 64, minimum=1), "tap_beta": Option("float"),
+    "no_tap": Option("bool", False), "tap_count": Option("bool", False),
+    "tap_count_at": Option("str", "0.5,0.01,0"), "tap_count_starts": Option("int", 256, minimum=1),
+    "no_spectrum": Option("bool", False), "no_biases": Option("bool", False),
+    "mc_check": Option("bool", False), "mc_sweeps": Option("int", 2000, minimum=10),
+    "overwrite": Option("bool", False),
+}, _run_analyze))
+
+
+# ----------------------------------------------------------------------------- cpm
+def _run_cpm(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """One Cellular Potts run (its run directory is the task's); one row of final observables.
+
+    ``connectivity = false`` (the flag's default) leaves the preset's or the config's setting.
+    """
+    from spinscope.workflows.cpm import cpm
+
+    o = options
+    res = cpm(o["preset"], config=o["config"], mcs=o["mcs"], T=o["T"], connectivity=o["connectivity"] or None,
+              rule=o["rule"], backend=o["backend"], replicas=o["replicas"], tile=o["tile"],
+              points=o["points"], out=out_dir, seed=seed, progress=False)
+    return [{"mcs": res.mcs, **res.final}]
+
+
+register(SweepWorkflow("cpm", {
+    "preset": Option("str", choices=("cellsort", "graner-glazier", "morpheus")), "config": Option("str"),
+    "mcs": Option("int", minimum=0), "T": Option("float"), "connectivity": Option("bool", False),
+    "rule": Option("str", "standard", choices=("standard", "exact")),
+    "backend": Option("str", "numba", choices=("numba", "torch")),
+    "replicas": Option("int", 1, minimum=1), "tile": Option("int", minimum=1),
+    "points": Option("int", 40, minimum=2),
+}, _run_cpm))
