@@ -228,3 +228,20 @@ def test_example_sweep_file_is_valid():
 
     sp = load_spec(Path(__file__).resolve().parents[1] / "examples" / "sweep_ising.toml")
     assert sp.n_tasks == 12 and sp.axes == {"L": [8, 16, 32]} and len(sp.options["T"]) == 9
+
+
+def test_cpm_sweep_task_equals_the_cpm_run(tmp_path):
+    """A Cellular Potts sweep over T: each task's row is cpm()'s final observables for its seed."""
+    from spinscope.workflows.cpm import cpm
+
+    spec = {"workflow": "cpm", "seed": 3, "seeds": 1,
+            "options": {"preset": "cellsort", "mcs": 3, "points": 2}, "axes": {"T": [5.0, 20.0]}}
+    res = sweep(spec, workers=0, out=tmp_path / "s")
+    df = res.to_pandas()
+    assert res.done == 2 and res.failed == 0 and list(df["T"]) == [5.0, 20.0]
+    t = load_spec(spec).tasks()[1]
+    direct = cpm("cellsort", mcs=3, T=20.0, points=2, seed=t.seed, progress=False)
+    row = df[df["task"] == 1].iloc[0]
+    for k in ("energy", "heterotypic_fraction", "volume_mean"):
+        assert row[k] == direct.final[k], k
+    assert (tmp_path / "s" / "tasks" / "task-000001" / "report.html").is_file()
