@@ -33,7 +33,7 @@ import numpy as np
 from spinscope.mc.cpm import CPMSampler
 from spinscope.models.cpm import CellularPottsModel
 from spinscope.models.cpm_layouts import tiling_layout
-from spinscope.workflows.cpm import cpm
+from spinscope.workflows.cell_sorting import cpm
 from spinscope.workflows.cpm_config import PRESETS, build_run
 
 

@@ -477,3 +477,14 @@ def test_checker_resolves_imports_and_finds_cycles(tmp_path):
     assert _import_module_target(call) == "spinscope.mcm.search"
     assert ISINSTANCE_MODEL.search("isinstance(model,\n    (models.IsingModel, PottsModel))")
     assert not ISINSTANCE_MODEL.search("isinstance(exc, ModelFileError)")
+
+
+def test_workflow_functions_are_not_shadowed_by_modules():
+    """``from spinscope.workflows import X`` must be the function: no submodule may be called X
+    (once such a submodule is imported, the package attribute becomes the module)."""
+    from spinscope import workflows
+
+    pkg = SRC / "spinscope" / "workflows"
+    clashes = sorted(name for name in workflows._EXPORTS
+                     if (pkg / f"{name}.py").exists() or (pkg / name / "__init__.py").exists())
+    assert not clashes, f"rename these workflow modules (e.g. cpm -> cell_sorting): {clashes}"

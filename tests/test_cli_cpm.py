@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spinscope.cli.main import main
-from spinscope.workflows.cpm import cpm
+from spinscope.workflows.cell_sorting import cpm
 
 SMALL = {"shape": [30, 30], "periodic": False, "T": 10.0, "neighbor_order": 2, "contact_order": 2, "mcs": 60,
          "types": ["C", "N"], "J": {"Medium-Medium": 0, "N-N": 16, "C-C": 2, "N-C": 11, "N-Medium": 16, "C-Medium": 16},

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from spinscope.mc.cpm import CPMSampler
-from spinscope.workflows.cpm import cpm
+from spinscope.workflows.cell_sorting import cpm
 
 pytestmark = pytest.mark.slow
 

@@ -232,7 +232,7 @@ def test_example_sweep_file_is_valid():
 
 def test_cpm_sweep_task_equals_the_cpm_run(tmp_path):
     """A Cellular Potts sweep over T: each task's row is cpm()'s final observables for its seed."""
-    from spinscope.workflows.cpm import cpm
+    from spinscope.workflows.cell_sorting import cpm
 
     spec = {"workflow": "cpm", "seed": 3, "seeds": 1,
             "options": {"preset": "cellsort", "mcs": 3, "points": 2}, "axes": {"T": [5.0, 20.0]}}

@@ -41,7 +41,7 @@ def command(preset, config, mcs, T, connectivity, rule, backend, replicas, tile,
     volumes, contact lengths and connected clusters per type.
     """
     from spinscope.io import sigterm_as_interrupt
-    from spinscope.workflows.cpm import cpm
+    from spinscope.workflows.cell_sorting import cpm
 
     opts = get_options()
     try:

@@ -49,8 +49,8 @@ _EXPORTS = {
     "GLMResult": "spinscope.workflows.glm_study",
     "hopfield": "spinscope.workflows.hopfield_study",
     "HopfieldResult": "spinscope.workflows.hopfield_study",
-    "cpm": "spinscope.workflows.cpm",
-    "CPMResult": "spinscope.workflows.cpm",
+    "cpm": "spinscope.workflows.cell_sorting",
+    "CPMResult": "spinscope.workflows.cell_sorting",
     "sweep": "spinscope.workflows.sweeps",
     "SweepResult": "spinscope.workflows.sweeps",
 }

@@ -195,7 +195,7 @@ def _run_cpm(options: dict, seed: int, out_dir: Path) -> list[dict]:
 
     ``connectivity = false`` (the flag's default) leaves the preset's or the config's setting.
     """
-    from spinscope.workflows.cpm import cpm
+    from spinscope.workflows.cell_sorting import cpm
 
     o = options
     res = cpm(o["preset"], config=o["config"], mcs=o["mcs"], T=o["T"], connectivity=o["connectivity"] or None,
