@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -145,11 +145,16 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
 
 
 def parse_number_list(text: str, name: str, *, min_count: int = 1,
-                      max_count: int = MAX_LIST_VALUES) -> np.ndarray:
-    """Parse positive numbers from text: a comma list ``2.0,2.2`` or ``start:stop:count``
-    (inclusive, evenly spaced). Used for temperatures (``--T``) and inverse temperatures.
+                      max_count: int = MAX_LIST_VALUES,
+                      check: Callable[[np.ndarray, str], np.ndarray] | None = check_temperatures,
+                      what: str = "numbers", examples: tuple[str, str] = ("2.0,2.269", "2.0:2.6:7"),
+                      ) -> np.ndarray:
+    """Parse numbers from text: a comma list ``2.0,2.2`` or ``start:stop:count`` (inclusive,
+    evenly spaced). Used for temperatures (``--T``), inverse temperatures, loads (``--alpha``).
 
     A list of more than ``max_count`` values (default 100000) is refused before it is built.
+    ``check(values, name)`` validates the values (default: positive temperatures;
+    ``None``: any numbers); ``what`` and ``examples`` (a comma list, a range) word the message.
     """
     text = str(text).strip()
     try:
@@ -170,10 +175,11 @@ def parse_number_list(text: str, name: str, *, min_count: int = 1,
         if isinstance(exc, InputError):
             raise
         raise InputError(
-            f"{name} {_short(text)!r} is not a list of numbers: use a comma list like 2.0,2.269 "
-            f"or a range start:stop:count like 2.0:2.6:7"
+            f"{name} {_short(text)!r} is not a range start:stop:count (like {examples[1]}) and not a "
+            f"list of {what} (like {examples[0]})"
         ) from None
-    vals = check_temperatures(vals, name)
+    if check is not None:
+        vals = check(vals, name)
     if vals.size < min_count:
         raise InputError(f"{name} {_short(text)!r}: need at least {min_count} values, got {vals.size}")
     return vals

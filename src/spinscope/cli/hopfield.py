@@ -13,25 +13,12 @@ __all__ = ["command"]
 
 def _range(text: str | None, name: str):
     """``a1:a2:n`` (inclusive) or a comma list, as floats (sign checks are the workflow's)."""
-    import numpy as np
-
-    from spinscope.errors import InputError
+    from spinscope._validation import parse_number_list
 
     if text is None:
         return None
-    try:
-        if ":" in text:
-            lo, hi, n = text.split(":")
-            n = int(n)
-            if not 1 <= n <= 100_000:
-                raise InputError(f"{name} {text!r}: the count must be between 1 and 100000")
-            return np.linspace(float(lo), float(hi), n)
-        return np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"{name} {text!r} is not a range start:stop:count (like 0.01:0.15:50) "
-                         f"or a comma list of numbers") from None
+    examples = ("0.2,0.5", "0.05:1.5:60") if name == "--T" else ("0.02,0.05", "0.01:0.15:50")
+    return parse_number_list(text, name, check=None, examples=examples)
 
 
 @click.command(name="hopfield")

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from spinscope._validation import check_int, resolve_seed
+from spinscope._validation import check_int, parse_number_list, resolve_seed
 from spinscope.errors import InputError
 
 __all__ = ["GLMResult", "glm", "parse_alphas"]
@@ -62,17 +62,8 @@ class GLMResult:
 
 def parse_alphas(text: str) -> np.ndarray:
     """``a1:a2:n`` (inclusive, evenly spaced) or a comma list; every load must be > 0."""
-    text = str(text).strip()
-    try:
-        if ":" in text:
-            a, b, n = text.split(":")
-            vals = np.linspace(float(a), float(b), int(n)) if int(n) >= 1 else np.zeros(0)
-        else:
-            vals = np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError:
-        raise InputError(f"--alpha {text!r} is not a list of loads: use a1:a2:n (e.g. 0.1:3:60) "
-                         "or a comma list (e.g. 0.5,1,2)") from None
-    return _check_alphas(vals)
+    return parse_number_list(text, "--alpha", max_count=10000, check=lambda a, _name: _check_alphas(a),
+                             what="loads", examples=("0.5,1,2", "0.1:3:60"))
 
 
 def _check_alphas(alphas) -> np.ndarray:
