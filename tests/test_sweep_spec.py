@@ -245,3 +245,41 @@ def test_cpm_sweep_task_equals_the_cpm_run(tmp_path):
     for k in ("energy", "heterotypic_fraction", "volume_mean"):
         assert row[k] == direct.final[k], k
     assert (tmp_path / "s" / "tasks" / "task-000001" / "report.html").is_file()
+
+
+def test_hopfield_sweep_rows_are_the_diagram_lines(tmp_path):
+    """A sweep over the pattern prior: each task's rows are hopfield()'s T_M/T_c/T_g lines."""
+    from spinscope.workflows.hopfield_study import hopfield
+
+    spec = {"workflow": "hopfield", "seed": 2, "seeds": 1,
+            "options": {"alpha": "0.02:0.1:3", "T": "0.1:1.2:4"},
+            "axes": {"prior_patterns": ["boolean", "mixed:0.5"]}}
+    res = sweep(spec, workers=0, out=tmp_path / "s")
+    df = res.to_pandas()
+    assert res.done == 2 and res.failed == 0 and len(df) == 6
+    direct = hopfield(alphas=[0.02, 0.06, 0.1], temperatures=[0.1, 0.4666666666666667, 0.8333333333333334, 1.2],
+                      pattern_prior="mixed:0.5", progress=False)
+    rows = df[df["prior_patterns"] == "mixed:0.5"]
+    for line, (_, row) in zip(direct.diagram.lines(), rows.iterrows()):
+        for k in ("alpha", "T_M", "T_c", "T_g"):
+            assert (row[k] == line[k]) or (line[k] is None and pd.isna(row[k])), k
+    assert (rows["alpha_c_T0"] == direct.reference["alpha_c_T0"]).all()
+
+
+def test_glm_sweep_rows_are_the_theory_curve(tmp_path):
+    """A sweep over the noise of the linear channel: rows are glm()'s state-evolution curve."""
+    from spinscope.workflows.glm_study import glm
+
+    spec = {"workflow": "glm", "seed": 4, "seeds": 1,
+            "options": {"prior": "gaussian", "channel": "linear", "alpha": "0.5,1.5"},
+            "axes": {"noise": [0.01, 0.1]}}
+    res = sweep(spec, workers=0, out=tmp_path / "s")
+    df = res.to_pandas()
+    assert res.done == 2 and res.failed == 0 and len(df) == 4
+    direct = glm(prior="gaussian", channel="linear", noise=0.1, alphas="0.5,1.5", progress=False)
+    rows = df[df["noise"] == 0.1]
+    assert list(rows["alpha"]) == [0.5, 1.5]
+    assert list(rows["mse"]) == [float(m) for m in direct.theory.mse]
+    assert list(rows["q"]) == [float(q) for q in direct.theory.q]
+    # more noise, larger error at the same load
+    assert (df[df["noise"] == 0.1]["mse"].to_numpy() > df[df["noise"] == 0.01]["mse"].to_numpy()).all()

@@ -29,6 +29,8 @@ __all__ = [
     "check_temperatures",
     "format_bytes",
     "make_rng",
+    "parse_fractions",
+    "parse_int_list",
     "parse_number_list",
     "resolve_seed",
     "spawn_seeds",
@@ -142,6 +144,30 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
             f"got {float(t[k])!r} at position {k}{hint}"
         )
     return t
+
+
+def parse_int_list(text: str, name: str) -> list[int]:
+    """Parse a comma-separated list of positive integers (``784,256,10``)."""
+    try:
+        vals = [int(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"{name} {text!r} must be a comma-separated list of integers, e.g. 64,128,10") from None
+    if not vals or any(v <= 0 for v in vals):
+        raise InputError(f"{name} {text!r} must list positive integers")
+    return vals
+
+
+def parse_fractions(text: str, name: str) -> tuple[float, ...]:
+    """Parse a comma list of non-negative numbers (``0.5,0.01,0``); ``none`` gives ``()``."""
+    if str(text).strip().lower() == "none":
+        return ()
+    try:
+        vals = tuple(float(x) for x in str(text).split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"{name} {text!r} must be a comma list of numbers like 0.5,0.01,0 (or 'none')") from None
+    if not vals or not all(np.isfinite(v) and v >= 0 for v in vals):
+        raise InputError(f"{name} {text!r} must list finite numbers >= 0 (fractions of T_c; 0 is T = 0)")
+    return vals
 
 
 def parse_number_list(text: str, name: str, *, min_count: int = 1,

@@ -15,10 +15,9 @@ import click
 import numpy as np
 
 from spinscope._jsonutil import to_jsonable
-from spinscope._validation import parse_number_list
-from spinscope.errors import InputError
+from spinscope._validation import parse_fractions, parse_int_list, parse_number_list
 
-__all__ = ["Count", "GlobalOptions", "emit", "get_options", "parse_int_list", "parse_range", "parse_temperatures", "to_jsonable"]
+__all__ = ["Count", "GlobalOptions", "emit", "get_options", "parse_fractions", "parse_int_list", "parse_range", "parse_temperatures", "to_jsonable"]
 
 
 class Count(click.IntRange):
@@ -95,27 +94,3 @@ def parse_range(text: str, name: str, *, min_count: int = 1) -> np.ndarray:
 def parse_temperatures(text: str) -> np.ndarray:
     """Parse ``--T``: a comma list ``2.0,2.2`` or a range ``start:stop:count`` (inclusive)."""
     return parse_range(text, "--T")
-
-
-def parse_int_list(text: str, name: str) -> list[int]:
-    """Parse a comma-separated list of positive integers (``784,256,10``)."""
-    try:
-        vals = [int(x) for x in str(text).split(",") if x.strip()]
-    except ValueError:
-        raise InputError(f"{name} {text!r} must be a comma-separated list of integers, e.g. 64,128,10") from None
-    if not vals or any(v <= 0 for v in vals):
-        raise InputError(f"{name} {text!r} must list positive integers")
-    return vals
-
-
-def parse_fractions(text: str, name: str) -> tuple[float, ...]:
-    """Parse a comma list of non-negative numbers (``0.5,0.01,0``); ``none`` gives ``()``."""
-    if str(text).strip().lower() == "none":
-        return ()
-    try:
-        vals = tuple(float(x) for x in str(text).split(",") if x.strip())
-    except ValueError:
-        raise InputError(f"{name} {text!r} must be a comma list of numbers like 0.5,0.01,0 (or 'none')") from None
-    if not vals or not all(np.isfinite(v) and v >= 0 for v in vals):
-        raise InputError(f"{name} {text!r} must list finite numbers >= 0 (fractions of T_c; 0 is T = 0)")
-    return vals

@@ -152,16 +152,12 @@ def _run_analyze(options: dict, seed: int, out_dir: Path) -> list[dict]:
 
     from spinscope._files import atomic_write
     from spinscope._jsonutil import to_jsonable
-    from spinscope.errors import InputError
+    from spinscope._validation import parse_fractions, parse_int_list
     from spinscope.workflows.network_analysis import analyze
 
     o = options
-    try:
-        random = [int(x) for x in o["random"].split(",")] if o["random"] else None
-        fractions = tuple(float(x) for x in o["tap_count_at"].split(",")) if o["tap_count"] else ()
-    except ValueError:
-        raise InputError(f"random {o['random']!r} must be widths like 784,256,10 and tap_count_at "
-                         f"{o['tap_count_at']!r} fractions like 0.5,0.01,0") from None
+    random = parse_int_list(o["random"], "random") if o["random"] else None
+    fractions = parse_fractions(o["tap_count_at"], "tap_count_at") if o["tap_count"] else ()
     res = analyze(o["weights_file"], random=random, init=o["init"], betas=o["betas"],
                   n_betas=o["n_betas"], tap_starts=o["tap_starts"], tap_beta=o["tap_beta"],
                   tap=not o["no_tap"], spectrum=not o["no_spectrum"], biases=not o["no_biases"],
@@ -212,3 +208,62 @@ register(SweepWorkflow("cpm", {
     "replicas": Option("int", 1, minimum=1), "tile": Option("int", minimum=1),
     "points": Option("int", 40, minimum=2),
 }, _run_cpm))
+
+
+# ----------------------------------------------------------------------------- hopfield
+def _run_hopfield(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """One phase diagram: a row per load (``T_M``, ``T_c``, ``T_g``, and the T = 0 capacity of
+    the priors), or one row of the reference numbers with ``diagram = false``; the Monte Carlo
+    points, if any, are in the task's run directory."""
+    from spinscope.workflows.hopfield_study import hopfield
+
+    o = options
+    res = hopfield(alphas=o["alpha"], temperatures=o["T"], pattern_prior=o["prior_patterns"],
+                   hidden_prior=o["prior_hidden"], diagram=o["diagram"], family=o["family"], mc=o["mc"],
+                   N=o["N"], mc_alphas=o["mc_alpha"], mc_offset=o["mc_offset"],
+                   patterns_per_point=o["per_point"], sweeps=o["sweeps"], burn_in=o["burn_in"],
+                   patterns=o["patterns"], out=out_dir, seed=seed, progress=False)
+    ref = {k: v for k, v in res.reference.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if res.diagram is None:
+        return [ref]
+    return [{**line, **ref} for line in res.diagram.lines()]
+
+
+register(SweepWorkflow("hopfield", {
+    "diagram": Option("bool", True), "alpha": Option("numbers"), "T": Option("numbers"),
+    "prior_patterns": Option("str", "boolean"), "prior_hidden": Option("str", "gaussian"),
+    "family": Option("bool", False), "mc": Option("bool", False), "N": Option("int", 4000, minimum=16),
+    "mc_alpha": Option("numbers"), "mc_offset": Option("float", 0.08), "per_point": Option("int", 3, minimum=1),
+    "sweeps": Option("int", 300, minimum=10), "burn_in": Option("int", 300, minimum=0),
+    "patterns": Option("str"),
+}, _run_hopfield))
+
+
+# ----------------------------------------------------------------------------- glm
+def _run_glm(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """One GLM study: a row per load of the theory curve (overlap, GAMP-branch overlap, MSE) with
+    the thresholds ``alpha_it``/``alpha_alg`` of the task; GAMP and exact points stay in the
+    task's run directory."""
+    from spinscope._validation import parse_int_list
+    from spinscope.workflows.glm_study import glm
+
+    o = options
+    sizes = parse_int_list(o["exact_n"], "exact_n")
+    res = glm(prior=o["prior"], channel=o["channel"], covariance=o["covariance"], noise=o["noise"],
+              density=o["density"], alphas=o["alpha"], n=o["N"], instances=o["instances"], amp=o["amp"],
+              amp_points=o["amp_points"], iterations=o["iterations"], exact=o["exact"], exact_n=sizes,
+              exact_instances=o["exact_instances"], out=out_dir, seed=seed, progress=False)
+    th = {k: v for k, v in res.thresholds.items() if v is None or isinstance(v, (int, float))}
+    c = res.theory
+    return [{"alpha": float(a), "q": float(q), "q_amp": float(qa), "mse": float(m), **th}
+            for a, q, qa, m in zip(c.alpha, c.q, c.q_amp, c.mse)]
+
+
+register(SweepWorkflow("glm", {
+    "prior": Option("str", "rademacher"), "channel": Option("str", "sign"), "covariance": Option("str"),
+    "noise": Option("float"), "density": Option("float", 0.5), "alpha": Option("numbers", "0.05:3:60"),
+    "N": Option("int", 2000, minimum=2), "instances": Option("int", 10, minimum=1), "amp": Option("bool", False),
+    "amp_points": Option("int", 8, minimum=1), "iterations": Option("int", 300, minimum=1),
+    "exact": Option("bool", False), "exact_n": Option("str", "12,16"),
+    "exact_instances": Option("int", 8, minimum=1),
+}, _run_glm))
