@@ -283,3 +283,23 @@ def test_glm_sweep_rows_are_the_theory_curve(tmp_path):
     assert list(rows["q"]) == [float(q) for q in direct.theory.q]
     # more noise, larger error at the same load
     assert (df[df["noise"] == 0.1]["mse"].to_numpy() > df[df["noise"] == 0.01]["mse"].to_numpy()).all()
+
+
+def test_solve_sweep_row_equals_the_solver_run(tmp_path):
+    """A sweep over sweeps per read on one Max-Cut file: each row is solve_file()'s result."""
+    from spinscope.workflows.solve import solve_file
+
+    rng = np.random.default_rng(0)
+    edges = {(i, j) for i, j in rng.integers(0, 30, size=(80, 2)) if i < j}
+    problem = tmp_path / "g.txt"
+    problem.write_text(f"30 {len(edges)}\n" + "".join(f"{i + 1} {j + 1} 1\n" for i, j in sorted(edges)))
+    spec = {"workflow": "solve", "seed": 5, "seeds": 1,
+            "options": {"file": str(problem), "solver": "sa", "reads": 4}, "axes": {"sweeps": [10, 200]}}
+    res = sweep(spec, workers=0, out=tmp_path / "s")
+    df = res.to_pandas()
+    assert res.done == 2 and res.failed == 0 and list(df["sweeps"]) == [10, 200]
+    t = load_spec(spec).tasks()[1]
+    direct = solve_file(problem, solver="sa", reads=4, sweeps=200, seed=t.seed)
+    row = df[df["task"] == 1].iloc[0]
+    assert row["best_value"] == direct.result.best_value and row["solver"] == "sa"
+    assert (tmp_path / "s" / "tasks" / "task-000001" / "best.txt").is_file()

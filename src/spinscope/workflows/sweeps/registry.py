@@ -267,3 +267,43 @@ register(SweepWorkflow("glm", {
     "exact": Option("bool", False), "exact_n": Option("str", "12,16"),
     "exact_instances": Option("int", 8, minimum=1),
 }, _run_glm))
+
+
+# ----------------------------------------------------------------------------- solve
+def _run_solve(options: dict, seed: int, out_dir: Path) -> list[dict]:
+    """One solver run on one problem file: one row (``best_value``, ``best_energy``,
+    ``time_to_best_s``, ``target_reached``, the solver chosen, ...); the best assignment goes to
+    ``best.txt`` and the whole result to ``result-solve.json``. A ``time_limit`` makes the task's
+    result depend on the machine's speed (the only sweep whose rows are not reproducible)."""
+    import json
+
+    from spinscope._files import atomic_write
+    from spinscope._jsonutil import to_jsonable
+    from spinscope.workflows.solve import solve_file
+
+    o = options
+    out_dir.mkdir(parents=True)
+    run = solve_file(o["file"], problem=o["problem"], solver=o["solver"], variant=o["variant"],
+                     time_limit=o["time_limit"], reads=o["reads"], sweeps=o["sweeps"], replicas=o["replicas"],
+                     cluster_moves=o["cluster_moves"], target=o["target"], out=out_dir / "best.txt",
+                     overwrite=o["overwrite"] or o["force"], seed=seed)
+    d = run.to_dict()
+    atomic_write(out_dir / "result-solve.json", json.dumps(to_jsonable(d), indent=2))
+    return [{k: v for k, v in d.items()
+             if k not in ("out", "seed") and (v is None or isinstance(v, (bool, int, float, str)))}]
+
+
+def _solve_options() -> dict[str, Option]:
+    from spinscope.optimize.registry import AUTO, SOLVER_CHOICES
+
+    return {
+        "file": Option("str"), "problem": Option("str", choices=("maxcut", "ising", "qubo")),
+        "solver": Option("str", AUTO, choices=tuple(SOLVER_CHOICES)),
+        "variant": Option("str", choices=("ballistic", "discrete")), "time_limit": Option("float"),
+        "reads": Option("int", minimum=1), "sweeps": Option("int", minimum=1), "replicas": Option("int", minimum=2),
+        "cluster_moves": Option("bool", False), "target": Option("float"),
+        "overwrite": Option("bool", False), "force": Option("bool", False),
+    }
+
+
+register(SweepWorkflow("solve", _solve_options(), _run_solve, required=("file",)))
