@@ -32,8 +32,9 @@ _KINDS = "partition, ising (±1 SK) or maxcut (sparse random graph)"
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="New run directory (default runs/landscape-loss-<time>).")
 @click.option("--resume", type=click.Path(file_okay=False), default=None, help="Continue the run in this directory.")
+@click.option("--steps", type=int, default=600, show_default=True, help="Adam steps of every network (batch 64).")
 @click.pass_context
-def command(ctx, protocol, width, nets, dataset, data_dir, p, N, out, resume) -> None:
+def command(ctx, protocol, width, nets, dataset, data_dir, p, N, out, resume, steps) -> None:
     """Loss landscapes as spin glasses (no sub-command), or landscape encodings (study, search).
 
     Without a sub-command: Liao et al.'s protocols on one-hidden-layer ReLU networks and the
@@ -45,7 +46,7 @@ def command(ctx, protocol, width, nets, dataset, data_dir, p, N, out, resume) ->
 
     opts = get_options()
     res = landscape_protocols(protocol, width=width, nets=nets, dataset=dataset, data_dir=data_dir, p=p, N=N,
-                              out=out, resume=resume, seed=opts.seed, progress=opts.show_progress and not opts.json)
+                              out=out, resume=resume, seed=opts.seed, steps=steps, progress=opts.show_progress and not opts.json)
     d = res.to_dict()
     emit(d, _loss_text(d))
 

@@ -65,6 +65,7 @@ def index_fraction(p: int, energy) -> np.ndarray:
 
 
 def _i1(e: np.ndarray, einf: float) -> np.ndarray:
+    e = np.minimum(e, -einf)                   # only used below the threshold (E <= -einf)
     root = np.sqrt(np.maximum(e * e - einf * einf, 0.0))
     return -e / einf**2 * root - np.log(-e + root) + np.log(einf)
 

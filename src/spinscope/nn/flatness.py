@@ -21,7 +21,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from spinscope._validation import SeedLike, check_int, check_positive, make_rng
 from spinscope.nn.loss_landscape import MLPShape, _ce, logits, losses
 
-__all__ = ["hvp", "hutchinson_trace", "loss_function", "perturbation_sharpness", "top_eigenpairs"]
+__all__ = ["hutchinson_trace", "hvp", "loss_function", "perturbation_sharpness", "top_eigenpairs"]
 
 
 def loss_function(shape: MLPShape, x, y):

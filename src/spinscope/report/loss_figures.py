@@ -97,11 +97,13 @@ def pspin_figure(rows, e_inf: float, e_gs: float, p: int):
         a.axvline(e_gs, color="C2", ls=":", label="ground state (theory)")
     a0.set(xlabel="energy per spin E", ylabel="index / (N - 1)")
     a0.legend(fontsize=8)
+    lo, hi = (e.min(), e.max()) if e.size else (e_inf, 0.0)
+    bins = np.linspace(lo - 0.01, hi + 0.01, 31)
     for kind, colour in (("descent", "C0"), ("newton", "C1")):
         for idx0, hatch in ((True, None), (False, "//")):
             v = [r["energy"] for r in ok if r["method"] == kind and (r["index"] == 0) == idx0]
             if v:
-                a1.hist(v, bins=20, color=colour, alpha=0.6, hatch=hatch,
+                a1.hist(v, bins=bins, color=colour, alpha=0.6, hatch=hatch,
                         label=f"{kind}, {'minima' if idx0 else 'saddles'}")
     a1.set(xlabel="energy per spin E", ylabel="count")
     a1.legend(fontsize=8)

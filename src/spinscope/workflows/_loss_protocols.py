@@ -14,11 +14,25 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import bootstrap, spearmanr
 
-from spinscope.analysis.ultrametric import cluster, overlap_distribution, overlap_matrix, ultrametricity_test
+from spinscope.analysis.ultrametric import (
+    cluster,
+    overlap_distribution,
+    overlap_matrix,
+    ultrametricity_test,
+)
 from spinscope.meanfield.pspin import ground_state_energy, index_fraction, threshold_energy
 from spinscope.nn.flatness import hutchinson_trace, perturbation_sharpness, top_eigenpairs
-from spinscope.nn.loss_landscape import (MLPShape, accuracies, align, align_ensemble, interpolate, losses,
-                                         permute_hidden, random_walks, train_ensemble)
+from spinscope.nn.loss_landscape import (
+    MLPShape,
+    accuracies,
+    align,
+    align_ensemble,
+    interpolate,
+    losses,
+    permute_hidden,
+    random_walks,
+    train_ensemble,
+)
 from spinscope.optimize.spherical_pspin import critical_points, spherical_pspin
 
 __all__ = ["PROTOCOLS", "Context"]
