@@ -61,6 +61,9 @@ def test_index_fraction_limits():
     h = 1e-6
     dens = (index_fraction(3, (t + h) * einf) - index_fraction(3, (t - h) * einf)) / (2 * h)
     assert dens == pytest.approx(2 / np.pi * np.sqrt(1 - t * t), rel=1e-6)
+    # vanishing at the threshold with a 3/2 power: F ~ (4 sqrt 2 / 3 pi) (1 + t)^{3/2}
+    u = 1e-4
+    assert index_fraction(3, (u - 1) * einf) == pytest.approx(4 * np.sqrt(2) / (3 * np.pi) * u**1.5, rel=1e-3)
 
 
 @pytest.mark.parametrize("p", [2, 3, 4])

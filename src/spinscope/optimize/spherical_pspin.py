@@ -71,9 +71,14 @@ class SphericalPSpin:
     def riemannian_hessian(self, x: np.ndarray) -> np.ndarray:
         """``P Hess P - (x.grad/N) P`` at each point (B, N, N); the normal direction x is an eigenvector with 0."""
         n = self.n
-        proj = np.eye(n)[None] - x[:, :, None] * x[:, None, :] / n
+        h = self.hessian(x)
+        hx = np.einsum("bij,bj->bi", h, x)
+        xhx = np.einsum("bi,bi->b", x, hx)
         radial = np.einsum("bi,bi->b", self.gradient(x), x) / n
-        return proj @ self.hessian(x) @ proj - radial[:, None, None] * proj
+        outer = x[:, :, None] * x[:, None, :]
+        php = (h - (x[:, :, None] * hx[:, None, :] + hx[:, :, None] * x[:, None, :]) / n
+               + (xhx / n**2)[:, None, None] * outer)
+        return php - radial[:, None, None] * (np.eye(n)[None] - outer / n)
 
 
 def spherical_pspin(n: int, p: int = 3, *, seed: SeedLike = None) -> SphericalPSpin:
@@ -125,26 +130,34 @@ def descend(model: SphericalPSpin, x0: np.ndarray, *, steps: int = 2000, lr: flo
     return x, np.linalg.norm(g, axis=1) / np.sqrt(model.n) < tol
 
 
-def newton(model: SphericalPSpin, x0: np.ndarray, *, iters: int = 30, tol: float = 1e-8,
+def newton(model: SphericalPSpin, x0: np.ndarray, *, iters: int = 60, tol: float = 1e-8,
            max_step: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
     """Riemannian Newton iterations towards the nearest critical point of any index.
 
     Each step solves ``(Hess_R + x x^T/N) d = -grad_R`` (the added term fixes the normal
     direction) and moves along ``d``, at most ``max_step * sqrt(N)`` far, then back to the sphere.
-    Returns ``(x, converged)`` with converged meaning ``|grad_R| / sqrt(N) < tol``.
+    Returns ``(x, converged)`` with converged meaning ``|grad_R| / sqrt(N) < tol``; converged
+    rows stop moving.
     """
     x = _to_sphere(np.array(x0, dtype=float))
     n = model.n
+    active = np.ones(x.shape[0], dtype=bool)
     for _ in range(check_int(iters, "iters", minimum=0)):
-        g = model.riemannian_gradient(x)
-        gn = np.linalg.norm(g, axis=1) / np.sqrt(n)
-        if np.all(gn < tol):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
             break
-        h = model.riemannian_hessian(x) + x[:, :, None] * x[:, None, :] / n
+        xa = x[idx]
+        g = model.riemannian_gradient(xa)
+        done = np.linalg.norm(g, axis=1) / np.sqrt(n) < tol
+        active[idx[done]] = False
+        idx, xa, g = idx[~done], xa[~done], g[~done]
+        if idx.size == 0:
+            break
+        h = model.riemannian_hessian(xa) + xa[:, :, None] * xa[:, None, :] / n
         d = -np.linalg.solve(h, g[:, :, None])[..., 0]
         dn = np.linalg.norm(d, axis=1) / np.sqrt(n)
         d *= np.minimum(1.0, max_step / np.maximum(dn, 1e-300))[:, None]
-        x = _to_sphere(x + d)
+        x[idx] = _to_sphere(xa + d)
     return x, np.linalg.norm(model.riemannian_gradient(x), axis=1) / np.sqrt(n) < tol
 
 

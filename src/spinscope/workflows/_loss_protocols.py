@@ -99,11 +99,13 @@ def run_walk(ctx: Context):
     data = {"train": (ctx.x_train, ctx.y_train), "test": (ctx.x_test, ctx.y_test)}
     rows, arrays, summary = [], {}, {"top_eigenvalues": vals.tolist()}
     for kind, dirs in (("isotropic", None), ("hessian", vecs.T)):
-        w = random_walks(shape, theta, data, walkers=c["walkers"], steps=c["walk_steps"], step_size=c["step_size"],
+        step = c["step_size"] * (c["isotropic_factor"] if dirs is None else 1.0)
+        w = random_walks(shape, theta, data, walkers=c["walkers"], steps=c["walk_steps"], step_size=step,
                          directions=dirs, seed=c["seed"] + 1)
         dbl = _doubling(w["distance"], w["loss_train"])
         summary[f"{kind}_doubling_distance_median"] = float(np.nanmedian(dbl)) if np.any(np.isfinite(dbl)) else None
         summary[f"{kind}_doubled_fraction"] = float(np.mean(np.isfinite(dbl)))
+        summary[f"{kind}_step_size"] = step
         for s in range(w["distance"].shape[1]):
             rows.append({"kind": kind, "step": s, "distance_median": float(np.median(w["distance"][:, s])),
                          "train_loss_median": float(np.median(w["loss_train"][:, s])),

@@ -74,7 +74,7 @@ def _config(protocol, width, nets, dataset, data_dir, p, N, seed, steps, lr, bat
             "steps": _check_int_option(steps, "--steps (training steps)", 1), "lr": check_positive(lr, "lr"),
             "batch_size": check_int(batch_size, "batch_size", minimum=1),
             "eval_size": check_int(eval_size, "eval_size", minimum=10),
-            "walkers": 32, "walk_steps": 40, "step_size": 0.5, "hessian_directions": 10, "pairs": max(10, nets // 2),
+            "walkers": 32, "walk_steps": 40, "step_size": 0.25, "isotropic_factor": 8.0, "hessian_directions": 10, "pairs": max(10, nets // 2),
             "band_widths": sorted({max(2, width // 4), max(2, width // 2), width, 2 * width}), "band_nets": 16,
             "flat_batch_sizes": [16, 64, 256], "flat_lrs": [0.003, 0.01, 0.03], "flat_seeds": 3, "probes": 16,
             "radius": 2.0, "starts": 32, "descent_steps": 1000}
