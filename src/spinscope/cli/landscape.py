@@ -57,6 +57,10 @@ def _loss_text(d: dict) -> str:
         flat = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items()
                          if isinstance(v, (int, float, bool)) or v is None)
         lines.append(f"{name}: {flat}")
+        for key, sub in s.items():
+            if isinstance(sub, dict):
+                lines.append(f"  {key}: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                                     for k, v in sub.items()))
     return "\n".join(lines + [f"written: {f}" for f in d["files"]])
 
 

@@ -55,6 +55,7 @@ def cluster_figure(q, order, linkage, centres, density):
 
     q, order = np.asarray(q), np.asarray(order, dtype=int)
     fig = new_figure((13, 3.8))
+    fig.set_layout_engine("constrained")
     a0, a1, a2 = fig.subplots(1, 3)
     dendrogram(np.asarray(linkage), ax=a0, no_labels=True, color_threshold=0, above_threshold_color="k")
     a0.set(title="average linkage of d = 1 - q", ylabel="distance")
