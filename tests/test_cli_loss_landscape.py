@@ -53,6 +53,11 @@ def test_interpolate_protocol_small(capsys, tmp_path):
     assert s["self_copy_exact"] and s["self_copy_barrier_after"] == pytest.approx(0.0, abs=1e-6)
     assert s["self_copy_overlap_after"] == pytest.approx(1.0)
     assert (out / "nets" / "main.safetensors").exists() and (out / "barriers.png").exists()
+    # an interrupted run (protocol result and trained networks lost) continues to the same numbers
+    (out / "interpolate.json").unlink()
+    (out / "nets" / "main.safetensors").unlink()
+    rc, again, _ = run(capsys, "--json", "landscape", "--resume", out)
+    assert rc == 0 and json.loads(again)["protocols"]["interpolate"] == s
 
 
 def test_existing_subcommands_still_work(capsys):
@@ -66,6 +71,7 @@ def test_existing_subcommands_still_work(capsys):
     (["--protocol", "cluster", "--nets", 2], "--nets (networks per ensemble) must be an integer >= 3"),
     (["--protocol", "pspin", "--p", 1], "--p must be an integer >= 2"),
     (["--protocol", "pspin", "--N", 100000], "needs about"),
+    (["--protocol", "walk", "--width", 10**9], "needs about"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(capsys, tmp_path, args, message):
     out = tmp_path / "run"

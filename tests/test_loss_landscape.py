@@ -24,8 +24,17 @@ from spinscope.nn.loss_landscape import (
 )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread, as the workflow uses (restored after the module)."""
+    from spinscope.workflows._threads import single_threaded
+
+    with single_threaded():
+        yield
+
+
 @pytest.fixture(scope="module")
-def toy():
+def toy(one_thread):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((200, 6)).astype(np.float32)
     y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1).astype(np.int64)

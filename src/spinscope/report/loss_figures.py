@@ -70,6 +70,7 @@ def cluster_figure(q, order, linkage, centres, density):
 def flatness_figure(rows):
     """Each flatness measure against test accuracy, coloured by batch size."""
     fig = new_figure((12, 3.6))
+    fig.set_layout_engine("constrained")
     bs = sorted({r["batch_size"] for r in rows})
     for ax, key in zip(fig.subplots(1, 3), ("lambda_max", "trace", "perturbation"), strict=True):
         for k, b in enumerate(bs):

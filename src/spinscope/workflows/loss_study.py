@@ -16,7 +16,6 @@ Every input is checked before anything is computed or written. See ``docs/loss_l
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -94,6 +93,11 @@ def _load(cfg: dict) -> Context:
             return x, y
         idx = np.sort(rng.choice(len(y), cfg["eval_size"] * 10, replace=False))
         return x[idx], y[idx]
+    h, d = 2 * cfg["width"], ds.x_train.shape[1]          # the widest ensemble (loss band) has 2 H units
+    size = (d + 1) * h + (h + 1) * ds.n_classes
+    check_memory(4.0 * size * (8 * max(cfg["nets"], 32) + 64) + 16.0 * max(cfg["nets"], 32) * cfg["batch_size"] * h,
+                 f"landscape: {cfg['nets']} networks of width {cfg['width']} on {d} inputs",
+                 advice="use a smaller --width or fewer --nets")
     xt, yt = cap(ds.x_train, ds.y_train)
     xv, yv = cap(ds.x_val, ds.y_val)
     return Context(xt, yt, xv, yv, ds.n_classes, cfg, store=None)
@@ -161,9 +165,9 @@ def landscape_protocols(protocol: str = "all", *, width: int = 64, nets: int = 3
                 summaries[name], arrays[name] = stored["summary"], stored["arrays"]
                 tick()
                 continue
-            # small networks train 5-10x faster with one torch thread on a busy machine (measured:
-            # 4 nets, 150 steps, 5.7 s vs 31 s); the p-spin contractions are large BLAS products
-            with single_threaded() if name != "pspin" else contextlib.nullcontext():
+            # one compute thread: small networks train 5-10x faster that way on a busy machine
+            # (measured: 4 nets, 150 steps, 5.7 s vs 31 s), and so do the small p-spin products
+            with single_threaded():
                 summary, tables, arr = RUNNERS[name](ctx)
             for fname, rows in tables.items():
                 rd.write_table(fname, rows)
