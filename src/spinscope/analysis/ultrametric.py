@@ -18,7 +18,9 @@ replica-symmetry-breaking phase of the SK model is ultrametric in the thermodyna
 gap in units of the spread of the distances makes the test insensitive to a trivially equilateral
 cloud (all distances nearly equal, as for independent states above ``T_c``): there the observed
 fraction equals the null model's. The tests (``tests/test_ultrametric.py``) calibrate it on SK
-states from parallel tempering below and above ``T = 1``.
+states from parallel tempering below and above ``T = 1``: z = 54-88 below, -2.5..3.5 above. As
+triangles share sides, the shuffled null is narrower than the real spread; read ``z > 10`` as
+ultrametric rather than trusting the p-value.
 """
 
 from __future__ import annotations
