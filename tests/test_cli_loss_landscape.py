@@ -90,3 +90,32 @@ def test_dataset_that_is_not_idx(capsys, tmp_path):
         rc, _, err = run(capsys, "landscape", "--protocol", "walk", "--dataset", path, "--out", out)
         assert rc == 2 and message in err and "Traceback" not in err
         assert not out.exists()
+
+
+def _write_idx(path, array):
+    import struct
+
+    import numpy as np
+
+    a = np.asarray(array, dtype=np.uint8)
+    path.write_bytes(bytes([0, 0, 0x08, a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape) + a.tobytes())
+
+
+def test_directory_of_idx_files(capsys, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "idx"
+    data.mkdir()
+    for stem, n in (("train", 120), ("t10k", 40)):
+        y = rng.integers(0, 3, n)
+        x = (rng.random((n, 6, 6)) * 60 + 60 * y[:, None, None]).astype(np.uint8)
+        _write_idx(data / f"{stem}-images-idx3-ubyte", x)
+        _write_idx(data / f"{stem}-labels-idx1-ubyte", y)
+    out = tmp_path / "run"
+    rc, stdout, _ = run(capsys, "--json", "--seed", 0, "landscape", "--protocol", "walk", "--dataset", data,
+                        "--width", 6, "--nets", 2, "--steps", 50, "--out", out)
+    assert rc == 0
+    s = json.loads(stdout)["protocols"]["walk"]
+    assert s["hessian_doubled_fraction"] > 0 and len(s["top_eigenvalues"]) == 10
+    assert (out / "walk_curves.png").exists()
