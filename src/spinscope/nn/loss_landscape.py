@@ -179,11 +179,13 @@ def align(shape: MLPShape, reference: np.ndarray, theta: np.ndarray) -> tuple[np
 
 def align_ensemble(shape: MLPShape, thetas: np.ndarray, *, rounds: int = 3) -> np.ndarray:
     """Align every network of ``thetas`` (M, D) to a common frame: first to network 0, then
-    ``rounds`` times to the mean of the aligned ensemble (weight matching to a consensus)."""
+    ``rounds`` times each network to the mean of the *other* aligned networks (weight matching to
+    a leave-one-out consensus, so that no network, network 0 included, is matched to itself)."""
     out = np.stack([align(shape, thetas[0], t)[0] for t in thetas])
+    m = len(thetas)
     for _ in range(rounds):
-        centre = out.mean(axis=0)
-        out = np.stack([align(shape, centre, t)[0] for t in thetas])
+        total = out.sum(axis=0)
+        out = np.stack([align(shape, (total - out[i]) / (m - 1), t)[0] for i, t in enumerate(thetas)])
     return out
 
 
