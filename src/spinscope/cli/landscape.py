@@ -1,4 +1,6 @@
-"""``spinscope landscape study|search``: landscape encodings from the command line.
+"""``spinscope landscape [--protocol ...]`` and ``spinscope landscape study|search``.
+
+Without a sub-command: the loss-landscape study (:func:`spinscope.workflows.loss_study.landscape_protocols`).
 
 ``study KIND --n 16,18 --instances 100 --levels 3``: exhaustive landscapes (n <= 20) of random
 instances, original and every encoded level (:func:`spinscope.workflows.landscape.landscape_study`).
@@ -17,9 +19,49 @@ __all__ = ["command"]
 _KINDS = "partition, ising (±1 SK) or maxcut (sparse random graph)"
 
 
-@click.group("landscape")
-def command() -> None:
-    """Landscape encodings (Klemm-Mehta-Stadler): exhaustive landscapes and encoded local search."""
+@click.group("landscape", invoke_without_command=True)
+@click.option("--protocol", type=click.Choice(["walk", "interpolate", "cluster", "flatness", "pspin", "all"]),
+              default="all", show_default=True, help="Loss-landscape protocol to run (without a sub-command).")
+@click.option("--width", type=int, default=64, show_default=True, help="Hidden units of the ReLU networks.")
+@click.option("--nets", type=int, default=32, show_default=True, help="Networks of the main ensemble (>= 3).")
+@click.option("--dataset", default="digits", show_default=True,
+              help="digits (embedded), mnist (IDX files in --data-dir) or a directory of IDX files.")
+@click.option("--data-dir", type=click.Path(), default=None, help="Directory of the MNIST IDX files.")
+@click.option("--p", "p", type=int, default=3, show_default=True, help="Order of the spherical p-spin model (>= 2).")
+@click.option("--N", "N", type=int, default=200, show_default=True, help="Spins of the p-spin model.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="New run directory (default runs/landscape-loss-<time>).")
+@click.option("--resume", type=click.Path(file_okay=False), default=None, help="Continue the run in this directory.")
+@click.option("--steps", type=int, default=600, show_default=True, help="Adam steps of every network (batch 64).")
+@click.pass_context
+def command(ctx, protocol, width, nets, dataset, data_dir, p, N, out, resume, steps) -> None:
+    """Loss landscapes as spin glasses (no sub-command), or landscape encodings (study, search).
+
+    Without a sub-command: Liao et al.'s protocols on one-hidden-layer ReLU networks and the
+    spherical p-spin critical points, into a run directory with tables, figures and report.html.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from spinscope.workflows.loss_study import landscape_protocols
+
+    opts = get_options()
+    res = landscape_protocols(protocol, width=width, nets=nets, dataset=dataset, data_dir=data_dir, p=p, N=N,
+                              out=out, resume=resume, seed=opts.seed, steps=steps, progress=opts.show_progress and not opts.json)
+    d = res.to_dict()
+    emit(d, _loss_text(d))
+
+
+def _loss_text(d: dict) -> str:
+    lines = [f"loss landscape ({d['config']['protocol']}), seed {d['seed']}, {d['seconds']:.1f} s, run in {d['out']}"]
+    for name, s in d["protocols"].items():
+        flat = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in s.items()
+                         if isinstance(v, (int, float, bool)) or v is None)
+        lines.append(f"{name}: {flat}")
+        for key, sub in s.items():
+            if isinstance(sub, dict):
+                lines.append(f"  {key}: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                                     for k, v in sub.items()))
+    return "\n".join(lines + [f"written: {f}" for f in d["files"]])
 
 
 def _study_text(d: dict) -> str:

@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcm": ("spinscope.cli.mcm", "Select the Minimally Complex Model that best explains binary data."),
     "solve": ("spinscope.cli.solve", "Ground states of Ising, QUBO and Max-Cut problems."),
     "generate": ("spinscope.cli.generate", "Planted Ising instances with a known ground-state energy."),
-    "landscape": ("spinscope.cli.landscape", "Landscape encodings: exhaustive landscapes and encoded local search."),
+    "landscape": ("spinscope.cli.landscape", "Loss landscapes as spin glasses; landscape encodings (study, search)."),
     "infer": ("spinscope.cli.infer", "Learn an Ising or Potts model from samples (inverse Ising)."),
     "glm": ("spinscope.cli.glm", "Bayesian inference in GLMs: replica theory, GAMP, exact posteriors."),
     "hopfield": ("spinscope.cli.hopfield", "Phase diagram of Hopfield networks and RBMs (RS theory, Monte Carlo)."),

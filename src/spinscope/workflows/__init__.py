@@ -42,6 +42,8 @@ _EXPORTS = {
     "track": "spinscope.workflows.tracking",
     "landscape_study": "spinscope.workflows.landscape",
     "landscape_search": "spinscope.workflows.landscape",
+    "landscape_protocols": "spinscope.workflows.loss_study",
+    "LossLandscapeResult": "spinscope.workflows.loss_study",
     "TrackResult": "spinscope.workflows.tracking",
     "track_options_from_run": "spinscope.workflows.tracking",
     "infer": "spinscope.workflows.inference",
