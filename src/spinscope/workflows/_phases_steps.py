@@ -122,11 +122,12 @@ def trained(ctx: Context, name: str, x: np.ndarray, y: np.ndarray, *, arch: str,
     rel = f"networks/{name}.safetensors"
     f = ctx.rundir.path / rel
     if f.exists():
-        net, _ = cl.from_bytes(f.read_bytes(), where=str(f))
-        return net, {"reused": True}
+        net, stored = cl.from_bytes(f.read_bytes(), where=str(f))
+        return net, {"validation_accuracy": float(stored.get("validation_accuracy", "nan")), "reused": True}
     net, info = cl.train_classifier(x, y, arch=arch, seed=seed, settings=settings,
                                     progress=lambda d, t: ctx.bar(f"training {name}", d, t))
-    meta = {k: str(v) for k, v in {**meta, "arch": arch, "L": x.shape[-1], "seed": seed}.items()}
+    meta = {k: str(v) for k, v in {**meta, "arch": arch, "L": x.shape[-1], "seed": seed,
+                                    "validation_accuracy": info["validation_accuracy"]}.items()}
     atomic_write(ctx.rundir.file(rel), cl.to_bytes(net, meta), overwrite=True)
     return net, info
 
@@ -165,5 +166,8 @@ def supervised_outputs(ctx: Context, *, train: tuple, test: tuple, L: int, arch:
 def combine(crossings: np.ndarray) -> tuple[float, float]:
     """Mean crossing over seeds; error = sqrt(bootstrap error^2 + seed spread^2 / seeds)."""
     t, e = crossings[:, 0], crossings[:, 1]
+    if not np.all(np.isfinite(t)):
+        return float("nan"), float("nan")
     spread = float(np.std(t, ddof=1)) / math.sqrt(t.size) if t.size > 1 else 0.0
-    return float(np.mean(t)), float(math.sqrt(np.nanmean(e) ** 2 + spread**2))
+    eb = float(np.mean(e)) if np.all(np.isfinite(e)) else float("nan")
+    return float(np.mean(t)), float(math.sqrt(eb**2 + spread**2))
