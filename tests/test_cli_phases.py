@@ -29,7 +29,7 @@ def _run(capsys, args):
 ])
 def test_bad_input_exit_2_and_nothing_written(tmp_path, capsys, args, message):
     out = tmp_path / "run"
-    code, stdout, err = _run(capsys, ["phases", *args, "--out", str(out)])
+    code, _, err = _run(capsys, ["phases", *args, "--out", str(out)])
     assert code == 2
     assert message in err and "Traceback" not in err
     assert not out.exists()
@@ -77,7 +77,7 @@ def test_pca_and_confusion_tiny(tmp_path, capsys):
     assert code == 0, err
     assert -1 <= json.loads(stdout)["estimates"]["correlation"] <= 1
     assert (tmp_path / "p" / "pca.png").is_file()
-    code, stdout, err = _run(capsys, ["--seed", "1", "--json", "phases", "--method", "confusion", *TINY,
+    code, stdout, err = _run(capsys, ["--seed", "1", "--json", "phases", "--method", "confusion", *TINY[:-1], "4",
                                       "--out", str(tmp_path / "c")])
     assert code == 0, err
     c = json.loads(stdout)["per_L"][0]
