@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,13 +91,15 @@ def _fit_fixed(L, t, w, nu):
 
 
 def _fit_free(L, t, sig, nu0):
-    from scipy.optimize import curve_fit
+    from scipy.optimize import OptimizeWarning, curve_fit
 
     tc0, a0 = _fit_fixed(L, t, 1 / sig, nu0)
     f = lambda L, tc, a, nu: tc + a * L ** (-1.0 / nu)  # noqa: E731
     try:
-        p, _ = curve_fit(f, L, t, p0=(tc0, a0, nu0), sigma=sig, bounds=([0, -np.inf, 0.2], [np.inf, np.inf, 5.0]),
-                         maxfev=2000)
+        with warnings.catch_warnings():  # a 3-parameter fit of 3 sizes has no covariance: expected
+            warnings.simplefilter("ignore", OptimizeWarning)
+            p, _ = curve_fit(f, L, t, p0=(tc0, a0, nu0), sigma=sig, bounds=([0, -np.inf, 0.2], [np.inf, np.inf, 5.0]),
+                             maxfev=2000)
     except (RuntimeError, ValueError):
         return np.nan, np.nan, np.nan
     return p

@@ -7,7 +7,6 @@ coloured by temperature (``pca.png``), confusion W (``confusion.png``).
 
 from __future__ import annotations
 
-import base64
 import html
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 from spinscope._files import atomic_write
 from spinscope._version import __version__
 from spinscope.report._figures import new_figure, png_bytes
+from spinscope.report.hopfield_report import _img
 from spinscope.report.html import _STYLE, _kv, _table
 
 __all__ = ["collapse_figure", "confusion_figure", "crossing_figure", "figures", "outputs_figure",
@@ -115,12 +115,6 @@ def figures(result) -> list[tuple[str, bytes, str]]:
         out.append(("confusion.png", png_bytes(confusion_figure(c.trial, c.accuracy, c.peak, ref)),
                     "Learning by confusion: accuracy against the trial T_c (W shape; middle peak = T_c)."))
     return out
-
-
-def _img(png: bytes, caption: str) -> str:
-    data = base64.b64encode(png).decode()
-    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
 def render_phases_report(result, figs) -> str:
