@@ -7,12 +7,14 @@ import pytest
 
 from spinscope.cli.main import main
 from spinscope.phases import data as dt
+from spinscope.workflows._threads import single_threaded
 
 TINY = ["--L", "8", "--T", "1.6:3.0:6", "--samples", "80", "--seeds", "1", "--epochs", "40"]
 
 
 def _run(capsys, args):
-    code = main(list(args))
+    with single_threaded():  # tiny lattices: thread start-up would dominate on a shared machine
+        code = main(list(args))
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 
@@ -72,14 +74,17 @@ def test_end_to_end_tiny_run_and_resume(tmp_path, capsys):
 
 
 def test_pca_and_confusion_tiny(tmp_path, capsys):
+    store = tmp_path / "store"
+    store.mkdir()
     code, stdout, err = _run(capsys, ["--seed", "1", "--json", "phases", "--method", "pca", *TINY,
-                                      "--out", str(tmp_path / "p")])
+                                      "--data-dir", str(store), "--out", str(tmp_path / "p")])
     assert code == 0, err
     assert -1 <= json.loads(stdout)["estimates"]["correlation"] <= 1
     assert (tmp_path / "p" / "pca.png").is_file()
     code, stdout, err = _run(capsys, ["--seed", "1", "--json", "phases", "--method", "confusion", *TINY[:-1], "4",
-                                      "--out", str(tmp_path / "c")])
+                                      "--data-dir", str(store), "--out", str(tmp_path / "c")])
     assert code == 0, err
+    assert json.loads(stdout)["files"]["reused"]          # the data set is shared between runs
     c = json.loads(stdout)["per_L"][0]
     assert len(c["accuracy"]) == 7 and c["accuracy"][0] == 1.0 and c["accuracy"][-1] == 1.0
     assert (tmp_path / "c" / "confusion.csv").is_file()

@@ -14,6 +14,7 @@ from spinscope.phases import analysis as an
 from spinscope.phases import classifiers as cl
 from spinscope.phases import data as dt
 from spinscope.phases.correlation import correlation_configuration, network_input, pair_correlation
+from spinscope.workflows._threads import single_threaded
 
 RNG = np.random.default_rng(12)
 
@@ -100,7 +101,8 @@ def test_critical_temperatures_and_model_checks():
 
 def test_generated_data_are_consistent_and_roundtrip(tmp_path):
     T = np.array([1.2, 2.27, 5.0])
-    d = dt.generate_data("ising", 8, T, samples=30, chains=5, burn_in=20, seed=3)
+    with single_threaded():
+        d = dt.generate_data("ising", 8, T, samples=30, chains=5, burn_in=20, seed=3)
     assert d.configurations.shape == (3, 30, 8, 8) and d.configurations.dtype == np.int8
     model = dt.build_model("ising", None, 8)
     e = model.energy(d.configurations.reshape(3, 30, 64).astype(float)) / 64
@@ -110,7 +112,8 @@ def test_generated_data_are_consistent_and_roundtrip(tmp_path):
     f = dt.save_data(tmp_path / "a.npz", d)
     back = dt.load_data(f, expect={"model": "ising", "L": 8, "temperatures": T.tolist()})
     assert np.array_equal(back.configurations, d.configurations) and back.metadata == d.metadata
-    again = dt.generate_data("ising", 8, T, samples=30, chains=5, burn_in=20, seed=3)
+    with single_threaded():
+        again = dt.generate_data("ising", 8, T, samples=30, chains=5, burn_in=20, seed=3)
     assert np.array_equal(again.configurations, d.configurations)       # one seed, same data
     with pytest.raises(DataFileError, match="holds L = 8, not 16"):
         dt.load_data(f, expect={"L": 16})
