@@ -67,6 +67,7 @@ LAYERS: dict[str, int] = {
     # 4 -- neural networks as spin models
     "spinscope.nn": 4,
     "spinscope.inverse": 4,
+    "spinscope.phases": 4,
     # 5 -- outputs (no sideways imports between them)
     "spinscope.io": 5,
     "spinscope.report": 5,

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "glm": ("spinscope.cli.glm", "Bayesian inference in GLMs: replica theory, GAMP, exact posteriors."),
     "hopfield": ("spinscope.cli.hopfield", "Phase diagram of Hopfield networks and RBMs (RS theory, Monte Carlo)."),
     "cpm": ("spinscope.cli.cpm", "Cellular Potts model: cell sorting with snapshots, movie and report."),
+    "phases": ("spinscope.cli.phases", "Machine learning of phases: T_c from configurations (supervised, transfer, PCA)."),
     "sweep": ("spinscope.cli.sweep", "Parameter sweeps of a workflow on Dask (local or a cluster)."),
 }
 

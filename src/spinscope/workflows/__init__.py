@@ -53,6 +53,8 @@ _EXPORTS = {
     "HopfieldResult": "spinscope.workflows.hopfield_study",
     "cpm": "spinscope.workflows.cell_sorting",
     "CPMResult": "spinscope.workflows.cell_sorting",
+    "phases": "spinscope.workflows.phases_study",
+    "PhasesResult": "spinscope.workflows.phases_study",
     "sweep": "spinscope.workflows.sweeps",
     "SweepResult": "spinscope.workflows.sweeps",
 }
