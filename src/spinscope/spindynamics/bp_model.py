@@ -111,7 +111,7 @@ class BPModel:
         h = -g.detach()
         if project:
             h = tangent(h, s.detach())
-        return h.cpu().numpy().astype(np.float64), float(e)
+        return h.cpu().numpy().astype(np.float64), float(e.detach())
 
     def state(self) -> dict:
         """Tensors to save: the network parameters, ``mean`` and ``std``."""

@@ -49,11 +49,11 @@ class SDParams:
     dim : int         2 or 3
     """
 
-    t0: float = 1.0
+    t0: float = 4.0
     xi: float = 0.5
     hopping_cutoff: float = 2.0
-    J: float = 1.0
-    mu: float = 0.0
+    J: float = 2.0
+    mu: float = -1.0
     T_e: float = 0.1
     density: float = 1.0
     min_distance: float = 0.5

@@ -51,6 +51,10 @@ _EXPORTS = {
     "HopfieldResult": "spinscope.workflows.hopfield_study",
     "cpm": "spinscope.workflows.cell_sorting",
     "CPMResult": "spinscope.workflows.cell_sorting",
+    "sd_data": "spinscope.workflows.sd_study",
+    "sd_train": "spinscope.workflows.sd_study",
+    "sd_run": "spinscope.workflows.sd_dynamics",
+    "sd_compare": "spinscope.workflows.sd_comparison",
     "sweep": "spinscope.workflows.sweeps",
     "SweepResult": "spinscope.workflows.sweeps",
 }
