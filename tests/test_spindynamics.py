@@ -9,12 +9,28 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from spinscope.errors import InputError
-from spinscope.spindynamics import SDParams, SDSystem, cayley_rotate, check_spins, llg_step, random_positions
+from spinscope.spindynamics import (
+    SDParams,
+    SDSystem,
+    cayley_rotate,
+    check_spins,
+    llg_step,
+    random_positions,
+)
 from spinscope.spindynamics.bp_model import BPModel, tangent
 from spinscope.spindynamics.descriptor import DescriptorSettings, descriptors
 from spinscope.spindynamics.geometry import neighbour_pairs
 from spinscope.spindynamics.llg import integrate, thermal_field
 from spinscope.spindynamics.rkky import rkky_couplings
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One BLAS/torch thread, as the sd workflows use (far faster on a shared machine)."""
+    from spinscope.workflows._threads import single_threaded
+
+    with single_threaded():
+        yield
 
 
 def _spins(n, seed):
@@ -136,7 +152,7 @@ def test_autograd_fields_equal_finite_differences_of_energy(model_system):
     model, geom, _, _ = model_system
     s, eps = _spins(100, 15), 1e-6
     h, _ = model.fields(geom, s, project=False)
-    energy = lambda x: float(model.energy(geom, torch.as_tensor(x)))  # noqa: E731
+    energy = lambda x: float(model.energy(geom, torch.as_tensor(x)).detach())  # noqa: E731
     for i, a in [(0, 0), (3, 1), (17, 2), (42, 0), (99, 1)]:
         sp, sm = s.copy(), s.copy()
         sp[i, a] += eps

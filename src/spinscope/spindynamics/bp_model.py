@@ -22,7 +22,7 @@ from spinscope._files import atomic_write
 from spinscope.errors import ModelFileError
 from spinscope.spindynamics.descriptor import DescriptorGeometry, DescriptorSettings, descriptors
 
-__all__ = ["MODEL_FORMAT", "BPModel", "TrainingSet", "load_model", "save_model", "tangent", "train_model"]
+__all__ = ["MODEL_FORMAT", "BPModel", "TrainingSet", "load_model", "save_model", "tangent"]
 
 MODEL_FORMAT = "spinscope-sd-model"
 MODEL_VERSION = 1

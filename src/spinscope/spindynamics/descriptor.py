@@ -102,7 +102,7 @@ def _padded(i, n, *arrays):
     slot = np.arange(len(i)) - np.repeat(np.cumsum(counts) - counts, counts)
     out = []
     for a in arrays:
-        t = np.zeros((n, k_max) + a.shape[1:], dtype=a.dtype)
+        t = np.zeros((n, k_max, *a.shape[1:]), dtype=a.dtype)
         t[i, slot] = a
         out.append(t)
     return out

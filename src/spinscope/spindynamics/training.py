@@ -65,7 +65,7 @@ def _epoch(model, opt, train, rng, batch, energy_weight):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        total += float(loss)
+        total += float(loss.detach())
     return total / len(jobs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -107,3 +108,16 @@ def load_checked_model(path: str | os.PathLike, params: SDParams | None, n: int)
 def autocorrelation(frames: np.ndarray) -> np.ndarray:
     """``C(t) = ⟨S_i(t)·S_i(0)⟩`` over sites for frames ``(T, N, 3)``."""
     return np.einsum("tia,ia->t", frames, frames[0]) / frames.shape[1]
+
+
+def one_thread(fn):
+    """Run a workflow with one BLAS/torch thread (restored after): on the shared 2-core machine the
+    exact fields of n = 100 took 0.07 s per evaluation with one thread and 0.87 s with two, and the
+    learned fields of n = 1000 0.12 s against 0.83 s (measured under load, see docs/spindynamics.md)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from spinscope.workflows._threads import single_threaded
+
+        with single_threaded():
+            return fn(*args, **kwargs)
+    return wrapper

@@ -20,8 +20,15 @@ import numpy as np
 
 from spinscope._validation import check_int, resolve_seed, spawn_seeds
 from spinscope.workflows._progress import progress_bar
-from spinscope.workflows._sd_common import (autocorrelation, check_dynamics, check_size, load_checked_model,
-                                            make_system, random_spins)
+from spinscope.workflows._sd_common import (
+    autocorrelation,
+    check_dynamics,
+    check_size,
+    load_checked_model,
+    make_system,
+    one_thread,
+    random_spins,
+)
 from spinscope.workflows.sd_dynamics import exact_field_fn, learned_field_fn
 
 __all__ = ["SDCompareResult", "sd_compare"]
@@ -81,6 +88,7 @@ def _agreement(times, exact: np.ndarray, learned: np.ndarray) -> dict:
             "max_abs_diff": float(diff.max()), "median_spread": float(np.median(spread[1:]))}
 
 
+@one_thread
 def sd_compare(model: str | os.PathLike, out: str | os.PathLike | None = None, *, n: int = 400,
                realisations: int = 5, steps: int = 300, dt: float = 0.05, alpha: float = 0.5, every: int = 10,
                seed: Any = None, device: str = "cpu", resume: str | os.PathLike | None = None,
@@ -150,7 +158,7 @@ def _summarise(rd, cfg, runs) -> SDCompareResult:
     stack = {k: np.array([r[k] for r in runs]) for k in ("energy_exact", "energy_learned", "c_exact", "c_learned")}
     pred = np.concatenate([r["pred"] for r in runs])
     exact = np.concatenate([r["exact"] for r in runs])
-    parity = {**r2_rmse(pred, exact), "configurations": int(len(pred)),
+    parity = {**r2_rmse(pred, exact), "configurations": len(pred),
               "which": f"frames of the exact-field trajectories, N = {cfg['n']}"}
     secs = np.array([r["seconds"] for r in runs])
     summary = {"energy": _agreement(times, stack["energy_exact"], stack["energy_learned"]),

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +21,19 @@ import numpy as np
 from spinscope._validation import check_int, resolve_seed, spawn_seeds
 from spinscope.errors import InputError
 from spinscope.workflows._progress import progress_bar
-from spinscope.workflows._sd_common import (autocorrelation, check_dynamics, check_size, initial_spins,
-                                            load_array_file, load_checked_model, make_params, make_system)
+from spinscope.workflows._sd_common import (
+    autocorrelation,
+    check_dynamics,
+    check_size,
+    initial_spins,
+    load_array_file,
+    load_checked_model,
+    make_params,
+    make_system,
+    one_thread,
+)
 
-__all__ = ["SDCompareResult", "SDRunResult", "sd_compare", "sd_run"]
+__all__ = ["SDRunResult", "exact_field_fn", "learned_field_fn", "sd_run"]
 
 FIELDS = ("exact", "learned")
 
@@ -77,6 +85,7 @@ def _setup_run(cfg, positions, spins, device):
     return system, s0, fn, np.random.default_rng(noise_seed), params
 
 
+@one_thread
 def sd_run(out: str | os.PathLike | None = None, *, n: int = 400, fields: str = "exact", model=None,
            steps: int = 500, dt: float = 0.01, alpha: float = 0.5, temperature: float = 0.0, every: int = 10,
            positions=None, spins=None, physics: dict | None = None, seed: Any = None, device: str = "cpu",
@@ -120,7 +129,7 @@ def sd_run(out: str | os.PathLike | None = None, *, n: int = 400, fields: str = 
     else:
         cfg, positions, spins = _run_config(n, fields, model, steps, dt, alpha, temperature, every, positions,
                                             spins, physics, seed)
-    system, s0, fn, rng, params = _setup_run(cfg, positions, spins, device)
+    _, s0, fn, rng, params = _setup_run(cfg, positions, spins, device)
     cfg["physics"] = params.to_dict()
     if resume is None:
         cfg["initial_spins"] = s0

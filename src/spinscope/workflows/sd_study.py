@@ -24,7 +24,14 @@ import numpy as np
 from spinscope._validation import check_int, check_positive, resolve_seed, spawn_seeds
 from spinscope.errors import InputError
 from spinscope.workflows._progress import progress_bar
-from spinscope.workflows._sd_common import check_dynamics, check_size, make_params, make_system, random_spins
+from spinscope.workflows._sd_common import (
+    check_dynamics,
+    check_size,
+    make_params,
+    make_system,
+    one_thread,
+    random_spins,
+)
 
 __all__ = ["SDDataResult", "SDTrainResult", "sd_data", "sd_train"]
 
@@ -64,6 +71,7 @@ def _one_system(n, params, seed, *, random, quench, quench_steps, every, dt, alp
                     "trajectory": np.array(traj)}
 
 
+@one_thread
 def sd_data(out: str | os.PathLike | None = None, *, n: int = 100, systems: int = 5, random: int = 20,
             quench: int = 2, quench_steps: int = 200, every: int = 10, dt: float = 0.05, alpha: float = 0.5,
             physics: dict | None = None, seed: Any = None, resume: str | os.PathLike | None = None,
@@ -125,7 +133,7 @@ def sd_data(out: str | os.PathLike | None = None, *, n: int = 100, systems: int 
                 rd.save_arrays(name, arrays, {"system": k, "seconds": time.perf_counter() - t0})
             arrays, meta = rd.load_arrays(name)
             h = arrays["fields"]
-            summaries.append({"system": k, "configurations": int(len(arrays["spins"])), "box": float(arrays["box"][0]),
+            summaries.append({"system": k, "configurations": len(arrays["spins"]), "box": float(arrays["box"][0]),
                               "field_rms": float(np.sqrt(np.mean(h**2))), "omega_per_spin_mean":
                               float(arrays["energies"].mean() / cfg["n"]), "seconds": meta.get("seconds")})
     finally:
@@ -179,7 +187,7 @@ def _training_sets(model, arrays: list[dict], rng, val_fraction: float, device: 
         geom = model.geometry(a["positions"], float(a["box"][0]), device=device)
         t = lambda x: torch.as_tensor(x, dtype=torch.float64, device=device)  # noqa: E731
         idx = rng.permutation(len(a["spins"]))
-        nv = max(1, int(round(val_fraction * len(idx))))
+        nv = max(1, round(val_fraction * len(idx)))
         for part, sel in ((val, idx[:nv]), (train, idx[nv:])):
             s = a["spins"][sel]
             part.append(TrainingSet(geom, t(s), t(tangent(a["fields"][sel], s)), t(a["energies"][sel])))
@@ -194,10 +202,11 @@ def _test_metrics(model, a: dict, device: str) -> tuple[dict, np.ndarray, np.nda
     sel = np.flatnonzero(a["kind"] == 1) if np.any(a["kind"] == 1) else np.arange(len(a["spins"]))
     exact = tangent(a["fields"][sel], a["spins"][sel])
     pred = np.array([model.fields(geom, s)[0] for s in a["spins"][sel]])
-    return {**r2_rmse(pred, exact), "configurations": int(len(sel)),
+    return {**r2_rmse(pred, exact), "configurations": len(sel),
             "which": "quench frames of the held-out system" if np.any(a["kind"] == 1) else "held-out system"}, pred, exact
 
 
+@one_thread
 def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, hidden=(32, 32),
              epochs: int = 300, lr: float = 3e-3, batch: int = 8, patience: int = 30, energy_weight: float = 0.1,
              val_fraction: float = 0.15, descriptor: dict | None = None, seed: Any = None, device: str = "cpu",
@@ -269,5 +278,5 @@ def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, h
                            epochs=len(history), config=cfg, seed=seed)
     from spinscope.workflows._sd_output import write_train_outputs
 
-    result.files = [str(model_file)] + write_train_outputs(rd, result, history, pred, exact)
+    result.files = [str(model_file), *write_train_outputs(rd, result, history, pred, exact)]
     return result
