@@ -90,7 +90,7 @@ def _agreement(times, exact: np.ndarray, learned: np.ndarray) -> dict:
 
 @one_thread
 def sd_compare(model: str | os.PathLike, out: str | os.PathLike | None = None, *, n: int = 400,
-               realisations: int = 5, steps: int = 300, dt: float = 0.05, alpha: float = 0.5, every: int = 10,
+               realisations: int = 5, steps: int = 200, dt: float = 0.05, alpha: float = 0.5, every: int = 10,
                seed: Any = None, device: str = "cpu", resume: str | os.PathLike | None = None,
                progress: Any = False) -> SDCompareResult:
     """Exact against learned quench dynamics over disorder realisations (see the module docstring).

@@ -86,8 +86,8 @@ def _setup_run(cfg, positions, spins, device):
 
 
 @one_thread
-def sd_run(out: str | os.PathLike | None = None, *, n: int = 400, fields: str = "exact", model=None,
-           steps: int = 500, dt: float = 0.01, alpha: float = 0.5, temperature: float = 0.0, every: int = 10,
+def sd_run(out: str | os.PathLike | None = None, *, n: int = 200, fields: str = "exact", model=None,
+           steps: int = 200, dt: float = 0.01, alpha: float = 0.5, temperature: float = 0.0, every: int = 10,
            positions=None, spins=None, physics: dict | None = None, seed: Any = None, device: str = "cpu",
            resume: str | os.PathLike | None = None, progress: Any = False) -> SDRunResult:
     """LLG dynamics with exact or learned fields (see the module docstring).
