@@ -65,10 +65,9 @@ def llg_steps(sizes, reps, model, device="cpu") -> list[dict]:
         rows.append({"n": n, "exact_s": t_e, "exact_reps": ts_e, "learned_s": t_l, "ratio": t_e / t_l})
         print(json.dumps(rows[-1]), file=sys.stderr)
     ln = np.log([r["n"] for r in rows])
-    for key in ("exact_s", "learned_s"):
-        slope = float(np.polyfit(ln, np.log([r[key] for r in rows]), 1)[0]) if len(rows) > 1 else None
-        rows.append({"slope_log_time_vs_log_n_" + key: slope})
-    return rows
+    slopes = {f"slope_log_time_vs_log_n_{key}": float(np.polyfit(ln, np.log([r[key] for r in rows]), 1)[0])
+              for key in ("exact_s", "learned_s")} if len(rows) > 1 else {}
+    return {"rows": rows, **slopes}
 
 
 def user_path(n, model_file) -> dict:
@@ -132,6 +131,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=None, help="A model file of 'spinscope sd train' (default: fresh network).")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--sizes", default=None, help="Comma list of N for llg_step (default: see above).")
     args = ap.parse_args(argv)
     import threadpoolctl
     import torch
@@ -145,6 +145,8 @@ def main(argv=None) -> int:
         model_file = tempfile.NamedTemporaryFile(suffix=".safetensors", delete=False).name
         save_model(model_file, model, physics=SDParams().to_dict(), overwrite=True)
     sizes = [100, 200, 400] if args.quick else [100, 200, 400, 800, 1000, 1600]
+    if args.sizes:
+        sizes = [int(x) for x in args.sizes.split(",")]
     res = {"machine": {"platform": platform.platform(), "threads": args.threads, "torch": torch.__version__,
                        "note": "loaded: shared 2-core machine"}}
     with threadpoolctl.threadpool_limits(args.threads):
