@@ -40,6 +40,14 @@ def test_data_and_train_outputs(pipeline):
     assert "data:image/png;base64" in (pipeline / "train" / "report.html").read_text()
 
 
+def test_train_continues_from_a_model_file(pipeline, tmp_path, capsys):
+    rc, out, err = _run(capsys, "--seed", "2", "--quiet", "--json", "sd", "train", pipeline / "data", "--out",
+                        tmp_path / "t2", "--epochs", "1", "--init", pipeline / "train" / "model.safetensors")
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["config"]["hidden"] == [8] and d["config"]["init"].endswith("model.safetensors")
+
+
 def test_data_resume_recomputes_missing_system_identically(pipeline, tmp_path, capsys):
     import shutil
 
@@ -126,10 +134,11 @@ def test_model_not_matching_the_system_refused(pipeline, capsys, tmp_path):
 
 @pytest.mark.slow
 def test_model_learns_the_fields(tmp_path):
-    """Held-out quench frames: R² > 0.7 after 30 epochs on 3 systems of N = 100 (the full default run
-    reaches 0.92, docs/spindynamics.md); a constant prediction would give R² <= 0."""
+    """Held-out quench frames: R² > 0.5 after 60 epochs on 2 training systems of N = 100 (the full
+    default run reaches 0.92, docs/spindynamics.md); a constant prediction gives R² <= 0 and the
+    untrained network R² << 0 (its first-epoch validation MSE is ~10x the field variance)."""
     from spinscope.workflows.sd_study import sd_data, sd_train
 
-    sd_data(tmp_path / "d", n=100, systems=3, random=10, quench=1, quench_steps=100, every=5, seed=11)
-    res = sd_train(tmp_path / "d", tmp_path / "t", epochs=30, seed=12)
-    assert res.test["r2"] > 0.7
+    sd_data(tmp_path / "d", n=100, systems=3, random=10, quench=2, quench_steps=100, every=5, seed=11)
+    res = sd_train(tmp_path / "d", tmp_path / "t", epochs=60, seed=12)
+    assert res.test["r2"] > 0.5

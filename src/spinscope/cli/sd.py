@@ -86,7 +86,9 @@ def data(out, resume, n, systems, random_, quench, quench_steps, every, dt, alph
 @click.option("--energy-weight", type=float, default=0.1, show_default=True, help="Weight of the Ω/N loss.")
 @click.option("--radial-cutoff", type=float, default=None, help="Descriptor radial cutoff [2.2].")
 @click.option("--angular-cutoff", type=float, default=None, help="Descriptor angular cutoff [1.8].")
-def train(data_dir, out, hidden, epochs, lr, batch, patience, energy_weight, radial_cutoff, angular_cutoff) -> None:
+@click.option("--init", type=click.Path(dir_okay=False), default=None, help="Continue training this model file.")
+def train(data_dir, out, hidden, epochs, lr, batch, patience, energy_weight, radial_cutoff, angular_cutoff,
+          init) -> None:
     """Train a Behler–Parrinello model on the 'sd data' run DATA_DIR (the last system is the test set)."""
     from spinscope.workflows.sd_study import sd_train
 
@@ -94,7 +96,7 @@ def train(data_dir, out, hidden, epochs, lr, batch, patience, energy_weight, rad
     desc = {k: v for k, v in (("radial_cutoff", radial_cutoff), ("angular_cutoff", angular_cutoff)) if v is not None}
     res = sd_train(data_dir, out, hidden=parse_int_list(hidden, "--hidden"), epochs=epochs, lr=lr, batch=batch,
                    patience=patience, energy_weight=energy_weight, descriptor=desc, seed=opts.seed,
-                   device=opts.device, progress=opts.show_progress and not opts.json)
+                   device=opts.device, init=init, progress=opts.show_progress and not opts.json)
     d = res.to_dict()
     t = d["test"]
     emit(d, f"model {d['model_file']} ({d['epochs']} epochs, seed {d['seed']})\n"

@@ -71,17 +71,19 @@ def _epoch(model, opt, train, rng, batch, energy_weight):
 
 def train_model(model: BPModel, train: list[TrainingSet], val: list[TrainingSet], *, epochs: int = 300,
                 lr: float = 3e-3, batch: int = 8, patience: int = 30, energy_weight: float = 0.1,
-                seed=0, progress=None) -> list[dict]:
+                seed=0, progress=None, normalise: bool = True) -> list[dict]:
     """Train in place; returns the history (one dict per epoch: ``epoch``, ``train_loss``, ``val_mse``).
 
     The weights of the epoch with the smallest validation MSE are restored at the end.
+    ``normalise=False`` keeps the model's descriptor standardisation (continued training).
     """
     import torch
 
     epochs, batch = check_int(epochs, "epochs", minimum=1), check_int(batch, "batch", minimum=1)
     patience, lr = check_int(patience, "patience", minimum=1), check_positive(lr, "lr")
     rng = make_rng(seed)
-    fit_normalisation(model, train)
+    if normalise:
+        fit_normalisation(model, train)
     opt = torch.optim.Adam(model.net.parameters(), lr=lr)
     best, best_state, since, history = np.inf, None, 0, []
     for ep in range(1, epochs + 1):

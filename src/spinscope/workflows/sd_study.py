@@ -210,7 +210,7 @@ def _test_metrics(model, a: dict, device: str) -> tuple[dict, np.ndarray, np.nda
 def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, hidden=(32, 32),
              epochs: int = 300, lr: float = 3e-3, batch: int = 8, patience: int = 30, energy_weight: float = 0.1,
              val_fraction: float = 0.15, descriptor: dict | None = None, seed: Any = None, device: str = "cpu",
-             overwrite: bool = False, progress: Any = False) -> SDTrainResult:
+             init: str | os.PathLike | None = None, progress: Any = False) -> SDTrainResult:
     """Train a Behler–Parrinello model on an ``sd data`` run (see the module docstring).
 
     Parameters
@@ -230,6 +230,9 @@ def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, h
         Initial weights, validation split and minibatch order.
     device : str
         Torch device.
+    init : path, optional
+        A model file to continue training from (its descriptor settings, network shape and
+        standardisation are kept; its s-d parameters must be the data's).
     progress : bool or callable
 
     Returns
@@ -237,7 +240,7 @@ def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, h
     SDTrainResult
     """
     from spinscope.io import RunDirectory
-    from spinscope.spindynamics.bp_model import BPModel, save_model
+    from spinscope.spindynamics.bp_model import save_model
     from spinscope.spindynamics.descriptor import DescriptorSettings
     from spinscope.spindynamics.training import train_model
 
@@ -254,18 +257,19 @@ def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, h
 
     check_cutoff(settings.radial_cutoff, float(arrays[0]["box"][0]), "descriptor radial cutoff")
     seed = resolve_seed(seed)
-    cfg = {"data": str(Path(data).resolve()), "hidden": list(hidden), "epochs": epochs, "lr": lr, "batch": batch,
-           "patience": patience, "energy_weight": energy_weight, "val_fraction": val_fraction,
-           "descriptor": settings.to_dict(), "seed": seed, "n": dcfg["n"], "physics": dcfg["physics"]}
-    rd = RunDirectory.create(out, command="sd-train", config=cfg)
     rng = np.random.default_rng(seed)
-    model = BPModel(settings, hidden, seed=int(rng.integers(2**31))).to(device)
+    model = _initial_model(init, settings, hidden, dcfg, int(rng.integers(2**31))).to(device)
+    cfg = {"init": None if init is None else str(init), "data": str(Path(data).resolve()),
+           "hidden": list(model.hidden), "epochs": epochs, "lr": lr, "batch": batch, "patience": patience,
+           "energy_weight": energy_weight, "val_fraction": val_fraction, "descriptor": model.settings.to_dict(),
+           "seed": seed, "n": dcfg["n"], "physics": dcfg["physics"]}
+    rd = RunDirectory.create(out, command="sd-train", config=cfg)
     train, val = _training_sets(model, arrays, rng, val_fraction, device)
     update = progress_bar(progress, "sd train: epochs")
     t0 = time.perf_counter()
     try:
         history = train_model(model, train, val, epochs=epochs, lr=lr, batch=batch, patience=patience,
-                              energy_weight=energy_weight, seed=rng, progress=update)
+                              energy_weight=energy_weight, seed=rng, progress=update, normalise=init is None)
     finally:
         update(None, None)
     seconds = time.perf_counter() - t0
@@ -280,3 +284,14 @@ def sd_train(data: str | os.PathLike, out: str | os.PathLike | None = None, *, h
 
     result.files = [str(model_file), *write_train_outputs(rd, result, history, pred, exact)]
     return result
+
+
+def _initial_model(init, settings, hidden, dcfg, seed):
+    """A fresh network, or the one of ``init`` (checked against the data's s-d parameters)."""
+    from spinscope.spindynamics.bp_model import BPModel
+    from spinscope.workflows._sd_common import load_checked_model, make_params
+
+    if init is None:
+        return BPModel(settings, hidden, seed=seed)
+    model, _, _ = load_checked_model(init, make_params(dcfg["physics"]), dcfg["n"])
+    return model
