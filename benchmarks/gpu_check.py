@@ -166,6 +166,33 @@ def cpm_torch(device: str) -> dict:
             "identical_to_numba": res.final == ref.final}
 
 
+def sd_fields(device: str) -> dict:
+    """The s-d model's exact fields with torch ``eigh`` (N = 400, against LAPACK) and a BP model's learned
+    fields (N = 1000) on the device."""
+    import torch
+
+    from spinscope.spindynamics import SDSystem, random_positions
+    from spinscope.spindynamics.bp_model import BPModel
+    from spinscope.spindynamics.descriptor import DescriptorSettings
+
+    pos, box = random_positions(400, seed=0)
+    system = SDSystem(pos, box)
+    s = np.random.default_rng(1).standard_normal((400, 3))
+    s /= np.linalg.norm(s, axis=1, keepdims=True)
+    ref = system.fields(s)[0]
+    (h, _), sec = _timed(lambda: system.fields_torch(s, device=device))
+    pos2, box2 = random_positions(1000, seed=2)
+    model = BPModel(DescriptorSettings()).to(device)
+    geom = model.geometry(pos2, box2, device=device)
+    s2 = np.random.default_rng(3).standard_normal((1000, 3))
+    s2 /= np.linalg.norm(s2, axis=1, keepdims=True)
+    model.fields(geom, s2)
+    _sync(device)
+    _, sec_l = _timed(lambda: model.fields(geom, s2))
+    return {"exact_seconds_n400": sec, "exact_max_diff_vs_lapack": float(torch.abs(h.cpu() - torch.as_tensor(ref)).max()),
+            "learned_seconds_n1000": sec_l}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda")
@@ -178,7 +205,7 @@ def main(argv=None) -> int:
     results, failed = {"info": info}, []
     for name, fn in (("mc_rules", mc_rules), ("simulate_cli", simulate_cli), ("solvers", solvers),
                      ("training", training), ("differentiable_expectation", differentiable_expectation),
-                     ("cpm_torch", cpm_torch)):
+                     ("cpm_torch", cpm_torch), ("sd_fields", sd_fields)):
         try:
             results[name], _ = _timed(lambda fn=fn: fn(args.device))
         except Exception as exc:  # report every path, failures included

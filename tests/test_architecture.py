@@ -62,6 +62,7 @@ LAYERS: dict[str, int] = {
     "spinscope.mcm": 2,
     "spinscope.optimize": 2,
     "spinscope.glm": 2,
+    "spinscope.spindynamics": 2,
     # 3 -- analyses of samples, spectra, fits
     "spinscope.analysis": 3,
     # 4 -- neural networks as spin models

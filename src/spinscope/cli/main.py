@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hopfield": ("spinscope.cli.hopfield", "Phase diagram of Hopfield networks and RBMs (RS theory, Monte Carlo)."),
     "cpm": ("spinscope.cli.cpm", "Cellular Potts model: cell sorting with snapshots, movie and report."),
     "phases": ("spinscope.cli.phases", "Machine learning of phases: T_c from configurations (supervised, transfer, PCA)."),
+    "sd": ("spinscope.cli.sd", "ML force fields for a metallic spin glass: s-d model, LLG dynamics."),
     "sweep": ("spinscope.cli.sweep", "Parameter sweeps of a workflow on Dask (local or a cluster)."),
 }
 

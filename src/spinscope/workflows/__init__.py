@@ -55,6 +55,10 @@ _EXPORTS = {
     "CPMResult": "spinscope.workflows.cell_sorting",
     "phases": "spinscope.workflows.phases_study",
     "PhasesResult": "spinscope.workflows.phases_study",
+    "sd_data": "spinscope.workflows.sd_study",
+    "sd_train": "spinscope.workflows.sd_study",
+    "sd_run": "spinscope.workflows.sd_dynamics",
+    "sd_compare": "spinscope.workflows.sd_comparison",
     "sweep": "spinscope.workflows.sweeps",
     "SweepResult": "spinscope.workflows.sweeps",
 }
