@@ -82,18 +82,16 @@ def flatness_figure(rows):
     return fig
 
 
-def pspin_figure(rows, e_inf: float, e_gs: float, p: int):
-    """Critical points: energy-index scatter with the semicircle prediction, and energy histograms."""
-    from spinscope.meanfield.pspin import index_fraction
-
+def pspin_figure(rows, e_inf: float, e_gs: float, theory: dict):
+    """Critical points: energy-index scatter with the semicircle prediction (``theory``: the
+    workflow's curve, ``energy`` and ``index_fraction`` lists), and energy histograms."""
     fig = new_figure((11, 3.8))
     a0, a1 = fig.subplots(1, 2)
     ok = [r for r in rows if r["converged"]]
     e = np.array([r["energy"] for r in ok])
     k = np.array([r["index_fraction"] for r in ok])
     a0.scatter(e, k, s=14, color="C0", label="critical points found")
-    grid = np.linspace(min(e.min() if e.size else e_inf, e_gs) - 0.05, 0.0, 200)
-    a0.plot(grid, index_fraction(p, grid), color="k", label="semicircle prediction")
+    a0.plot(theory["energy"], theory["index_fraction"], color="k", label="semicircle prediction")
     for a in (a0, a1):
         a.axvline(e_inf, color="C3", ls="--", label="E_inf")
         a.axvline(e_gs, color="C2", ls=":", label="ground state (theory)")
@@ -140,7 +138,8 @@ def _figures(cfg, summaries, arrays) -> list[tuple[str, bytes]]:
         out.append(("flatness.png", flatness_figure(arrays["flatness"]["rows"])))
     if "pspin" in arrays:
         s = summaries["pspin"]
-        out.append(("pspin.png", pspin_figure(arrays["pspin"]["rows"], s["E_inf"], s["E_ground_theory"], s["p"])))
+        out.append(("pspin.png", pspin_figure(arrays["pspin"]["rows"], s["E_inf"], s["E_ground_theory"],
+                                                arrays["pspin"]["theory"])))
     return [(name, png_bytes(fig)) for name, fig in out]
 
 

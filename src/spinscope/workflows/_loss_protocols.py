@@ -239,7 +239,10 @@ def run_pspin(ctx: Context):
         summary["ground_state_exact"] = gs
         summary["minima_at_ground_state"] = int(np.sum(np.abs(mins - gs) < 1e-6 * abs(gs)))
     ctx.tick()
-    return summary, {"pspin_critical_points.csv": rows}, {"rows": rows}
+    energies = [r["energy"] for r in conv]
+    grid = np.linspace(min(min(energies, default=einf), summary["E_ground_theory"]) - 0.05, 0.0, 200)
+    theory = {"energy": grid.tolist(), "index_fraction": np.asarray(index_fraction(c["p"], grid)).tolist()}
+    return summary, {"pspin_critical_points.csv": rows}, {"rows": rows, "theory": theory}
 
 
 RUNNERS = {"walk": run_walk, "interpolate": run_interpolate, "cluster": run_cluster, "flatness": run_flatness,
