@@ -366,3 +366,17 @@ def test_cli_bad_input_is_one_line_exit_2(xfile, capsys, args, match):
     assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("spinscope: error: ")
     assert match in err, err
     assert sorted(p.name for p in xfile.parent.iterdir()) == before
+
+
+def test_target_runs_chunk_on_a_fixed_schedule():
+    """With a target and no time limit the kernel calls do not depend on the machine's speed,
+    so where a run stops (and its final states) depend only on the seed."""
+    from spinscope.optimize.solvers import chunk_sweeps
+
+    for done in (0, 10, 100, 1000, 12345):
+        sizes = {chunk_sweeps(per, 10**6, np.inf, el, True, done)
+                 for per in (None, 1e-7, 1e-3) for el in (0.0, 0.01, 10.0)}
+        assert sizes == {max(4, done // 20)}
+    assert chunk_sweeps(1e-3, 3, np.inf, 1.0, True, 1000) == 3  # never past the end
+    # with a time limit, calls are timed (about 5 % of the elapsed time)
+    assert chunk_sweeps(1e-3, 10**6, 5.0, 1.0, True, 1000) == 50

@@ -287,14 +287,20 @@ class _Betas:
         return y
 
 
-def chunk_sweeps(per_sweep: float | None, left: int, remaining: float, elapsed: float, has_target: bool) -> int:
+def chunk_sweeps(per_sweep: float | None, left: int, remaining: float, elapsed: float, has_target: bool,
+                 done: int = 0) -> int:
     """Sweeps for the next kernel call: about 0.1 s, shorter while a target may be hit.
 
-    With a target, a run stops at the end of the call in which it is reached, so calls are kept
-    to 5 % of the elapsed time (at least 2 ms): the measured time to target is then exact to 5 %.
+    With a target, a run stops at the end of the call in which it is reached. Without a time
+    limit the calls then follow a fixed schedule, ``max(4, done // 20)`` sweeps (5 % of the
+    sweeps done so far), so that where a run stops, and its final states, depend only on the
+    seed, not on the machine's speed; the time to target is then exact to 5 %. With a time limit
+    (results depend on the speed anyway) calls last about 5 % of the elapsed time (at least 2 ms).
     The chains do not depend on the chunking (counter-based random numbers). The first call does
     4 sweeps (``per_sweep`` is not known yet).
     """
+    if has_target and not np.isfinite(remaining):
+        return int(max(1, min(left, max(4, done // 20))))
     if per_sweep is None:
         return min(left, 4)
     budget = min(_CHUNK_SECONDS, max(remaining, 1e-3))
@@ -376,8 +382,8 @@ class _Run:
             return "time_limit"
         return None
 
-    def chunk(self, per_sweep: float | None, left: int) -> int:
-        return chunk_sweeps(per_sweep, left, self.remaining(), self.elapsed(), self.target_value is not None)
+    def chunk(self, per_sweep: float | None, left: int, done: int = 0) -> int:
+        return chunk_sweeps(per_sweep, left, self.remaining(), self.elapsed(), self.target_value is not None, done)
 
     def result(self, solver: str, *, sweeps: int, rounds: int, stopped_by: str,
                settings: dict, t_setup: float) -> SolveResult:
@@ -400,7 +406,7 @@ def _anneal_rounds(run: _Run, betas: _Betas, keys: np.ndarray) -> tuple[int, int
         run.init_states(keys, round_)
         k = 0
         while k < S:
-            c = run.chunk(per_sweep, S - k)
+            c = run.chunk(per_sweep, S - k, total)
             bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
             t1 = time.perf_counter()
             run.anneal(bet, keys, round_ * S + k)
@@ -535,7 +541,7 @@ def _pt_loop(run: _Run, ladders: _Ladders, S: int) -> tuple[int, str]:
         left = S - total if run.time_limit is None else 1 << 40
         if left <= 0:
             break
-        c = min(run.chunk(per_sweep, left), _REFRESH - total % _REFRESH)
+        c = min(run.chunk(per_sweep, left, total), _REFRESH - total % _REFRESH)
         t1 = time.perf_counter()
         done = ladders.sweeps(run, total, c)
         per_sweep = (time.perf_counter() - t1) / max(done, 1)

@@ -160,8 +160,8 @@ class _Chains:
     def remaining(self) -> float:
         return np.inf if self.time_limit is None else self.time_limit - self.elapsed()
 
-    def chunk(self, per_sweep: float | None, left: int) -> int:
-        return chunk_sweeps(per_sweep, left, self.remaining(), self.elapsed(), self.target_value is not None)
+    def chunk(self, per_sweep: float | None, left: int, done: int = 0) -> int:
+        return chunk_sweeps(per_sweep, left, self.remaining(), self.elapsed(), self.target_value is not None, done)
 
     def update(self, sweeps: int, round_: int) -> str | None:
         """After a kernel call: record improvements, report progress; return a stop reason."""
@@ -241,7 +241,7 @@ def _anneal_rounds(run: _Chains, betas: _Betas, keys: np.ndarray) -> tuple[int, 
         run.init_states(keys, round_)
         k = 0
         while k < S:
-            c = run.chunk(per_sweep, S - k)
+            c = run.chunk(per_sweep, S - k, total)
             bet = np.ascontiguousarray(np.broadcast_to(betas[k:k + c], (R, c)))
             t1 = time.perf_counter()
             done = _pk.pspin_anneal_sweeps(vptr, vcl, cptr, cvar, bet, run.spins, run.fields, run.terms,
@@ -336,7 +336,7 @@ def _pt_loop(run: _Chains, ladder: _Ladder, S: int) -> tuple[int, str]:
     stopped, total, per_sweep = "completed", 0, None
     while run.time_limit is not None or total < S:
         left = S - total if run.time_limit is None else 1 << 40
-        c = min(run.chunk(per_sweep, left), _REFRESH - total % _REFRESH)
+        c = min(run.chunk(per_sweep, left, total), _REFRESH - total % _REFRESH)
         t1 = time.perf_counter()
         done = ladder.rounds(run, total, c)
         per_sweep = (time.perf_counter() - t1) / max(done, 1)
