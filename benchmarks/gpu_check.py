@@ -4,7 +4,10 @@ Paths: the torch Monte Carlo rules of the registry (Metropolis, heat-bath on Isi
 block updates of a layered model), ``spinscope simulate --backend torch`` through the CLI,
 the torch solvers (``solve --solver sb|cim|cac``), network training of ``track``, the
 differentiable expectations of ``spinscope.inverse`` (gradient against enumeration) and the
-batched Cellular Potts kernel (bit-identical to the numba chain of the same seed). Each row records
+batched Cellular Potts kernel (bit-identical to the numba chain of the same seed), the s-d model's
+exact fields (torch ``eigh`` against LAPACK) and learned Behler–Parrinello fields, and the phase
+classifier of ``spinscope phases`` (trained on the device, accuracy next to the CPU's). The
+loss-landscape protocols run on the CPU (small float64 networks; no device path). Each row records
 the wall time, a figure of merit (flips/ns, energy, cut, accuracy) and, where an exact or
 CPU reference exists in the same run, the comparison (the 2-D Ising energy at T = 2.6 against the
 numba backend's, agreement within 4 combined error bars). A path that raises is recorded with its
@@ -193,6 +196,23 @@ def sd_fields(device: str) -> dict:
             "learned_seconds_n1000": sec_l}
 
 
+def phases_classifier(device: str) -> dict:
+    """The phase classifier (Carrasquilla–Melko FC net) trained on the device: ordered (mostly
+    aligned) against random 16 x 16 configurations, its validation accuracy next to the CPU's."""
+    from spinscope.phases.classifiers import TrainSettings, predict, train_classifier
+
+    g = np.random.default_rng(0)
+    n, L = 400, 16
+    ordered = np.where(g.random((n, L, L)) < 0.9, 1.0, -1.0) * g.choice([-1.0, 1.0], size=(n, 1, 1))
+    x = np.concatenate([ordered, g.choice([-1.0, 1.0], size=(n, L, L))])
+    y = np.repeat([0, 1], n)
+    (net, info), sec = _timed(lambda: train_classifier(x, y, seed=1, settings=TrainSettings(epochs=5, device=device)))
+    _, cpu_info = train_classifier(x, y, seed=1, settings=TrainSettings(epochs=5))
+    return {"seconds": sec, "validation_accuracy": info["validation_accuracy"],
+            "cpu_validation_accuracy": cpu_info["validation_accuracy"],
+            "mean_p_ordered_on_ordered": float(predict(net, ordered)[:, 0].mean())}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda")
@@ -205,7 +225,8 @@ def main(argv=None) -> int:
     results, failed = {"info": info}, []
     for name, fn in (("mc_rules", mc_rules), ("simulate_cli", simulate_cli), ("solvers", solvers),
                      ("training", training), ("differentiable_expectation", differentiable_expectation),
-                     ("cpm_torch", cpm_torch), ("sd_fields", sd_fields)):
+                     ("cpm_torch", cpm_torch), ("sd_fields", sd_fields),
+                     ("phases_classifier", phases_classifier)):
         try:
             results[name], _ = _timed(lambda fn=fn: fn(args.device))
         except Exception as exc:  # report every path, failures included

@@ -175,3 +175,15 @@ def test_pca_first_component_is_the_magnetisation():
     m = np.abs(x.reshape(T.size * 40, -1).mean(-1))
     r = an.pca_order_parameter(x.reshape(-1, 8, 8), m)
     assert r["correlation"] > 0.99
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has a GPU")
+def test_unavailable_device_is_refused_before_anything_is_written(tmp_path):
+    from spinscope.errors import InputError
+    from spinscope.workflows import phases
+
+    with pytest.raises(InputError, match="not available here"):
+        phases(L=(4,), samples=8, out=tmp_path / "run", device="cuda")
+    with pytest.raises(InputError, match="unknown torch device"):
+        phases(L=(4,), samples=8, out=tmp_path / "run", device="gpu0")
+    assert not (tmp_path / "run").exists()

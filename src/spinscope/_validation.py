@@ -22,6 +22,7 @@ __all__ = [
     "MIN_INVERTIBLE",
     "SeedLike",
     "available_memory_bytes",
+    "check_device",
     "check_finite",
     "check_int",
     "check_memory",
@@ -144,6 +145,22 @@ def check_temperatures(temperatures: Any, name: str = "temperatures") -> np.ndar
             f"got {float(t[k])!r} at position {k}{hint}"
         )
     return t
+
+
+def check_device(device: str) -> str:
+    """A torch device name that exists here (``cpu``, ``cuda``, ``cuda:1``, ``mps``), normalised;
+    :class:`InputError` naming the option to change otherwise (torch is imported here, lazily)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InputError(f"unknown torch device {device!r}; use cpu, cuda, cuda:1, mps, ...") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {device!r} is not available here (torch sees no CUDA GPU); use --device cpu")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise InputError(f"device {device!r} is not available here; use --device cpu")
+    return str(dev)
 
 
 def parse_int_list(text: str, name: str) -> list[int]:

@@ -49,7 +49,7 @@ def command(model, q, sizes, temperatures, method, train_on, input_kind, classif
     result = phases(model=model, q=q, L=parse_int_list(sizes, "--L"), T=T, method=method, train_on=train_on,
                     input=input_kind, classifier=classifier, samples=samples, seeds=seeds, gap=gap,
                     epochs=epochs, out=out, resume=resume, data_dir=data_dir, seed=opts.seed,
-                    progress=opts.show_progress and not opts.json)
+                    progress=opts.show_progress and not opts.json, device=opts.device)
     emit(result.to_dict(), _text(result))
 
 

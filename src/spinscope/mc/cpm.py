@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from spinscope._rng import make_keys
-from spinscope._validation import check_int, check_memory
+from spinscope._validation import check_device, check_int, check_memory
 from spinscope.errors import InputError, ResumeError
 from spinscope.mc.cpm_tiles import default_tile_side, make_tiling
 
@@ -101,7 +101,7 @@ class CPMSampler:
         self.model = model
         self.entry = UPDATE_RULES[(rule, backend)]
         self.replicas = check_int(replicas, "replicas", minimum=1)
-        self.device = _check_device(device) if backend == "torch" else device
+        self.device = check_device(device) if backend == "torch" else device
         n, C = model.n, model.n_cells
         check_memory(self.replicas * (4.0 * (n + 1) + 16.0 * (C + 1)) * (3 if backend == "torch" else 1)
                      + 4.0 * n * model.neighbors().shape[1], f"cpm: {self.replicas} replica(s) of {n} sites",
@@ -180,20 +180,6 @@ class CPMSampler:
                 raise ResumeError(f"checkpoint array {name!r} has shape {arr.shape}, expected {cur.shape}")
             setattr(self, name, np.ascontiguousarray(arr.astype(cur.dtype)))
         self.mcs = int(np.asarray(state["mcs"]))
-
-
-def _check_device(device: str) -> str:
-    import torch
-
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise InputError(f"unknown torch device {device!r}; use cpu, cuda, cuda:1, mps, ...") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} is not available here (torch sees no CUDA GPU); use --device cpu")
-    if dev.type == "mps" and not torch.backends.mps.is_available():
-        raise InputError(f"device {device!r} is not available here; use --device cpu")
-    return str(dev)
 
 
 def _offsets(model) -> np.ndarray:

@@ -51,13 +51,16 @@ def build(arch: str, L: int, *, seed: int = 0) -> nn.Module:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Training settings: epochs, batch size, Adam learning rate, L2 weight decay, validation share."""
+    """Training settings: epochs, batch size, Adam learning rate, L2 weight decay, validation
+    share, and the torch device the network trains on (the same batches and random numbers on
+    any device; the trained network comes back on that device)."""
 
     epochs: int = 20
     batch: int = 64
     lr: float = 1e-2
     weight_decay: float = 1e-4
     validation: float = 0.1
+    device: str = "cpu"
 
 
 def train_classifier(x: np.ndarray, labels: np.ndarray, *, arch: str = "fc", seed: int = 0,
@@ -74,19 +77,19 @@ def train_classifier(x: np.ndarray, labels: np.ndarray, *, arch: str = "fc", see
         raise InputError(f"training inputs must have shape (N, L, L) with N labels, got {x.shape} and {y.shape}")
     if set(np.unique(y)) != {0, 1}:
         raise InputError("training labels must contain both phases (0 = ordered, 1 = disordered)")
-    net = build(arch, x.shape[1], seed=seed)
+    net = build(arch, x.shape[1], seed=seed).to(settings.device)
     gen = torch.Generator().manual_seed(int(seed) + 1)
     perm = torch.randperm(len(y), generator=gen).numpy()
     nval = round(settings.validation * len(y))
     val, tr = perm[:nval], perm[nval:]
-    xt, yt = torch.from_numpy(x[tr]), torch.from_numpy(y[tr])
+    xt, yt = torch.from_numpy(x[tr]).to(settings.device), torch.from_numpy(y[tr]).to(settings.device)
     opt = torch.optim.Adam(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     loss_fn = torch.nn.CrossEntropyLoss()
     loss = torch.tensor(0.0)
     for epoch in range(settings.epochs):
         order = torch.randperm(len(yt), generator=gen)
         for k in range(0, len(order), settings.batch):
-            b = order[k:k + settings.batch]
+            b = order[k:k + settings.batch].to(settings.device)
             opt.zero_grad()
             loss = loss_fn(net(xt[b]), yt[b])
             loss.backward()
@@ -100,10 +103,11 @@ def train_classifier(x: np.ndarray, labels: np.ndarray, *, arch: str = "fc", see
 def predict(net, x: np.ndarray, *, batch: int = 4096) -> np.ndarray:
     """Softmax outputs ``(N, 2)``: ``[P(ordered), P(disordered)]`` of every input ``(N, L, L)``."""
     x = np.asarray(x, dtype=np.float32)
+    device = next(net.parameters()).device
     out = []
     with torch.no_grad():
         for k in range(0, len(x), batch):
-            out.append(torch.softmax(net(torch.from_numpy(x[k:k + batch])), -1).numpy())
+            out.append(torch.softmax(net(torch.from_numpy(x[k:k + batch]).to(device)), -1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, 2))
 
 
@@ -111,7 +115,7 @@ def to_bytes(net, metadata: dict[str, str]) -> bytes:
     """The network's weights as a safetensors file (``metadata``: architecture, L, seed, ...)."""
     from safetensors.torch import save
 
-    return save({k: v.detach().contiguous() for k, v in net.state_dict().items()}, metadata=metadata)
+    return save({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}, metadata=metadata)
 
 
 def from_bytes(data: bytes, *, where: str = "network file"):

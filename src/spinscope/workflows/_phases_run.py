@@ -68,7 +68,7 @@ def _extrapolations(cfg: dict, rows: list, model: str, q) -> dict:
 
 
 def _classify(ctx, cfg: dict, train: tuple, test: tuple):
-    settings = TrainSettings(epochs=cfg["epochs"])
+    settings = TrainSettings(epochs=cfg["epochs"], device=ctx.device)
     rows, curves = [], {}
     for L in cfg["L"]:
         with single_threaded():
@@ -124,7 +124,7 @@ def _confusion(ctx, cfg):
     x = network_input(d.configurations, cfg["model"], cfg["q"], cfg["input"])
     with single_threaded():
         c = an.confusion_curve(x, T, arch=cfg["classifier"], seed=ctx.seed,
-                               settings=TrainSettings(epochs=cfg["epochs"]),
+                               settings=TrainSettings(epochs=cfg["epochs"], device=ctx.device),
                                progress=lambda k, n: ctx.bar(f"confusion L={L}", k, n))
     est = {"T_c": c.peak, "grid_step": float(np.min(np.diff(T))), "L": L}
     ref = _reference(cfg["model"], cfg["q"])

@@ -59,8 +59,9 @@ def default_grid(model: str, q: int | None) -> np.ndarray:
 class Context:
     """Where a run keeps its files, and how it reports progress."""
 
-    def __init__(self, rundir, data_dir: Path, seed: int, samples: int, bar) -> None:
+    def __init__(self, rundir, data_dir: Path, seed: int, samples: int, bar, device: str = "cpu") -> None:
         self.rundir, self.data_dir, self.seed, self.samples, self.bar = rundir, data_dir, seed, samples, bar
+        self.device = device  # where the classifiers train (not part of the configuration: resume anywhere)
         self.generated: list[str] = []
         self.reused: list[str] = []
         self.cache: dict[str, dt.PhaseData] = {}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spinscope._validation import check_int, resolve_seed
+from spinscope._validation import check_device, check_int, resolve_seed
 from spinscope.errors import InputError
 from spinscope.workflows._phases_steps import PhasesResult
 
@@ -94,7 +94,7 @@ def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None
            method: str = "supervised", train_on: str = "ising", input: str | None = None,
            classifier: str = "fc", samples: int = 400, seeds: int = 2, gap: float = 0.05,
            epochs: int = 20, out=None, resume=None, data_dir=None, seed=None,
-           progress=False) -> PhasesResult:
+           progress=False, device: str = "cpu") -> PhasesResult:
     """Machine learning of phases (see the module docstring); the same as ``spinscope phases``.
 
     Parameters
@@ -125,6 +125,8 @@ def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None
         Where data sets are stored and looked up (default ``<run>/data``).
     seed : int, optional
     progress : bool or callable
+    device : str
+        Torch device of the classifiers (``"cpu"``, ``"cuda"``); data generation runs on the CPU.
     """
     from spinscope.io import RunDirectory
     from spinscope.workflows import _phases_run as run
@@ -138,7 +140,7 @@ def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None
     if resume is not None:
         rd = RunDirectory.resume(resume, command="phases", config=cfg)
     ddir = Path(data_dir) if data_dir is not None else Path(resume) / "data" if resume is not None else None
-    ctx = Context(None, ddir, seed, cfg["samples"], run.bar_factory(progress))
+    ctx = Context(None, ddir, seed, cfg["samples"], run.bar_factory(progress), device=check_device(device))
     if ddir is not None and ddir.is_dir():
         check_stored(ctx, cfg)      # a damaged stored file is refused before anything is written
     if resume is None:
