@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import base64
 import html
-import time
 from pathlib import Path
 
 import numpy as np
 
 from spinscope._files import atomic_write
-from spinscope._version import __version__
 from spinscope.report._figures import png_bytes
 from spinscope.report.hopfield_figures import family_figure, phase_diagram_figure
-from spinscope.report.html import _STYLE, _kv, _table
+from spinscope.report.html import _kv, _table, html_page
 
 __all__ = ["figures", "render_hopfield_report", "write_hopfield_report"]
 
@@ -81,10 +79,7 @@ def render_hopfield_report(result, figs=None) -> str:
         sections.append(f'<section id="lines"><h2>Lines</h2><p>Grid points per phase: '
                         f"{html.escape(str(result.diagram.counts()))}</p><div class=scroll>"
                         f"{_table(result.diagram.lines())}</div></section>")
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>spinscope hopfield</title>"
-            f"<style>{_STYLE}</style></head><body><h1>Hopfield / RBM phase diagram</h1>"
-            f"<p>spinscope {__version__}, {stamp}</p>{''.join(sections)}</body></html>")
+    return html_page("spinscope hopfield", "Hopfield / RBM phase diagram", sections)
 
 
 def write_hopfield_report(rundir, result) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from spinscope._version import __version__
 
-__all__ = ["render_track_report", "write_track_report"]
+__all__ = ["html_page", "render_track_report", "write_track_report"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -157,6 +157,16 @@ def _metrics_section(rows: Sequence[Mapping]) -> str:
             _table(rows, [c for c in cols if c not in empty]) + "</div></section>")
 
 
+def html_page(title: str, heading: str, sections: Sequence[str], *, subtitle: str = "") -> str:
+    """A self-contained report page: the common style, ``heading``, a line with the spinscope
+    version and the time written (then ``subtitle``, HTML), and ``sections`` (HTML strings)."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return "\n".join([f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
+                      f"</title><style>{_STYLE}</style></head><body>", f"<h1>{html.escape(heading)}</h1>",
+                      f"<p>spinscope {html.escape(__version__)} · report written {stamp}{subtitle}</p>",
+                      *sections, "</body></html>"])
+
+
 def _figures_section(figures: Mapping[str, bytes], captions: Mapping[str, str]) -> str:
     figs = ["<section id='figures'><h2>Figures</h2>"]
     for name, png in figures.items():
@@ -216,17 +226,11 @@ def render_track_report(*, config: Mapping, dataset: Mapping, summary: Mapping[s
     """
     from spinscope.report.track_figures import track_captions
 
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>spinscope track report</title>"
-             f"<style>{_STYLE}</style></head><body>",
-             "<h1>Neural networks as spin models: from glass to hidden order through training</h1>",
-             f"<p>spinscope {html.escape(__version__)} · report written {time.strftime('%Y-%m-%d %H:%M:%S %Z')}</p>",
-             _run_section(config, dataset, list(summary)),
-             _summary_section(summary),
-             _figures_section(figures, captions or track_captions(config)),
-             _fit_section(fits),
-             _metrics_section(rows),
-             "</body></html>"]
-    return "\n".join(parts)
+    return html_page("spinscope track report",
+                     "Neural networks as spin models: from glass to hidden order through training",
+                     [_run_section(config, dataset, list(summary)), _summary_section(summary),
+                      _figures_section(figures, captions or track_captions(config)), _fit_section(fits),
+                      _metrics_section(rows)])
 
 
 def write_track_report(rundir, **kwargs) -> Path:

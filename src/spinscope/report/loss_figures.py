@@ -7,16 +7,14 @@ the self-contained ``report.html`` (figures embedded) into the run directory.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 
 import numpy as np
 
 from spinscope._files import atomic_write
-from spinscope._version import __version__
 from spinscope.report._figures import new_figure, png_bytes
-from spinscope.report.html import _STYLE, _kv, _table
+from spinscope.report.html import _figures_section, _kv, _table, html_page
 
 __all__ = ["barrier_figure", "cluster_figure", "flatness_figure", "pspin_figure", "walk_figure",
            "write_loss_report"]
@@ -155,13 +153,8 @@ def write_loss_report(rundir, cfg: dict, summaries: dict, arrays: dict) -> list:
     """Write the figures (PNG) and ``report.html``; return the paths written."""
     figs = _figures(cfg, summaries, arrays)
     paths = [atomic_write(rundir.file(name), png, overwrite=True) for name, png in figs]
-    imgs = "".join(f'<figure><img alt="{name}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-                   f"<figcaption>{html.escape(_CAPTIONS[name])}</figcaption></figure>" for name, png in figs)
-    body = "".join(_section(k, v) for k, v in summaries.items())
-    cfg_html = html.escape(json.dumps(cfg))
-    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>spinscope landscape</title>"
-            f"<style>{_STYLE}</style></head><body><h1>Loss landscapes as spin glasses</h1>"
-            f"<p>spinscope {__version__}; configuration <code>{cfg_html}</code></p>{body}"
-            f'<section id="figures"><h2>Figures</h2>{imgs}</section></body></html>')
+    sections = [_section(k, v) for k, v in summaries.items()] + [_figures_section(dict(figs), _CAPTIONS)]
+    page = html_page("spinscope landscape", "Loss landscapes as spin glasses", sections,
+                     subtitle=f"; configuration <code>{html.escape(json.dumps(cfg))}</code>")
     paths.append(rundir.write_text("report.html", page))
     return paths

@@ -8,16 +8,14 @@ coloured by temperature (``pca.png``), confusion W (``confusion.png``).
 from __future__ import annotations
 
 import html
-import time
 from pathlib import Path
 
 import numpy as np
 
 from spinscope._files import atomic_write
-from spinscope._version import __version__
 from spinscope.report._figures import new_figure, png_bytes
 from spinscope.report.hopfield_report import _img
-from spinscope.report.html import _STYLE, _kv, _table
+from spinscope.report.html import _kv, _table, html_page
 
 __all__ = ["collapse_figure", "confusion_figure", "crossing_figure", "figures", "outputs_figure",
            "pca_figure", "write_phases_report"]
@@ -130,11 +128,8 @@ def render_phases_report(result, figs) -> str:
                 f'<section id="estimates"><h2>Estimates</h2>{_kv(flat)}{_table(fits) if fits else ""}</section>',
                 f'<section id="sizes"><h2>Per size</h2>{_table(rows)}</section>',
                 f'<section id="figures"><h2>Figures</h2>{"".join(_img(p, c) for _, p, c in figs)}</section>']
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>spinscope phases</title>"
-            f"<style>{_STYLE}</style></head><body><h1>Machine learning of phases: {result.config['method']} "
-            f"({html.escape(result.config['model'])})</h1><p>spinscope {__version__}, {stamp}</p>"
-            f"{''.join(sections)}</body></html>")
+    return html_page("spinscope phases",
+                     f"Machine learning of phases: {result.config['method']} ({result.config['model']})", sections)
 
 
 def write_phases_report(rundir, result) -> Path:
