@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# idle OpenMP threads sleep rather than spin (as the spinscope command sets for itself): on a
+# busy 2-core machine spinning threads slow the parallel numba kernels by orders of magnitude
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import click
@@ -100,6 +101,12 @@ def _set_threads(threads: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``spinscope`` script; returns the exit status."""
+    # The command is the application, so it may choose its process's OpenMP behaviour (before the
+    # first parallel numba kernel loads libgomp): idle OpenMP threads sleep instead of spinning.
+    # With the default (spinning) policy a busy machine slows every parallel kernel by orders
+    # of magnitude (measured: phases data, L = 16, 22 s passive vs > 300 s spinning with one
+    # other job on 2 cores; docs/performance.md). A value the user set is kept.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
