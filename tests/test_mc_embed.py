@@ -1,4 +1,4 @@
-"""Wolff's embedding cluster rule ("wolff" for clock and XY models) samples the Boltzmann law.
+"""Cluster rules by embedding ("wolff", "swendsen-wang" for clock and XY) sample the Boltzmann law.
 
 Thresholds: clock chi-square tests of the full state against exact enumeration, 3 seeds
 combined with Fisher's method, pass when the combined p > P_MIN = 1e-4 (see
@@ -13,6 +13,7 @@ an open chain (chi-square, as in test_mc_xy), ring energies against the transfer
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numba
 import numpy as np
@@ -50,12 +51,13 @@ def _clock():
     return model, states, boltzmann(model.energy(states), BETA)
 
 
-def _clock_kernel(model, s, beta, seed, clusters):
+def _clock_kernel(algo, model, s, beta, seed, count):
     R = s.shape[0]
-    plan = MonteCarlo(algorithm="wolff").implementation(model).prepare(model, None)
+    plan = MonteCarlo(algorithm=algo).implementation(model).prepare(model, None)
     b = plan.base
-    ek.clock_wolff_kernel(s, np.full(R, beta), make_keys(seed, R), np.zeros(R, np.uint64),
-                          b.indptr, b.indices, b.data, b.q, plan.proj, clusters)
+    kernel = ek.clock_wolff_kernel if algo == "wolff" else ek.clock_sw_kernel
+    kernel(s, np.full(R, beta), make_keys(seed, R), np.zeros(R, np.uint64), b.indptr, b.indices,
+           b.data, b.q, plan.proj, count)
 
 
 def test_clock_reflections_are_the_dihedral_reflections():
@@ -72,62 +74,72 @@ def test_clock_reflections_are_the_dihedral_reflections():
                                        atol=1e-12)
 
 
+ALGOS = ["wolff", "swendsen-wang"]
+
+
 @pytest.mark.usefixtures("one_thread")
-def test_clock_one_cluster_keeps_the_boltzmann_law():
-    """Stationarity: 40000 exact samples stay exact after one cluster (full-state chi-square)."""
+@pytest.mark.parametrize("algo", ALGOS)
+def test_clock_one_update_keeps_the_boltzmann_law(algo):
+    """Stationarity: 40000 exact samples stay exact after one cluster / one SW sweep
+    (full-state chi-square)."""
     model, states, probs = _clock()
     pv = []
     for seed in range(3):
         s = sample_exact(states, probs, 40000, 20 + seed)
-        _clock_kernel(model, s, BETA, 100 + seed, 1)
+        _clock_kernel(algo, model, s, BETA, 100 + seed, 1)
         pv.append(chi2_pvalue(s, states, probs))
     assert fisher(pv) > P_MIN, pv
 
 
 @pytest.mark.usefixtures("one_thread")
-def test_clock_converges_and_a_wrong_bond_probability_is_rejected():
-    """Ordered start, 40 clusters, 20000 chains: exact law (p > 1e-4); without the factor 2 in the
-    bond probability (= the kernel at beta / 2) the same test gives p < 1e-6."""
+@pytest.mark.parametrize("algo", ALGOS)
+def test_clock_converges_and_a_wrong_bond_probability_is_rejected(algo):
+    """Ordered start, 40 clusters / 100 SW sweeps, 20000 chains: exact law (p > 1e-4); without the
+    factor 2 in the bond probability (= the kernel at beta / 2) the same test gives p < 1e-6."""
     model, states, probs = _clock()
     good, wrong = [], []
     for seed in range(3):
         for beta, out in ((BETA, good), (BETA / 2, wrong)):
             s = np.zeros((20000, model.n), np.int8)
-            _clock_kernel(model, s, beta, seed, 40)
+            _clock_kernel(algo, model, s, beta, seed, 40 if algo == "wolff" else 100)
             out.append(chi2_pvalue(s, states, probs))
     assert fisher(good) > P_MIN, good
     assert fisher(wrong) < 1e-6, wrong
 
 
 @pytest.mark.usefixtures("one_thread")
-def test_clock_through_the_sampler():
-    """MonteCarlo(algorithm="wolff") on the clock model: the same exact law (p > 1e-4)."""
+@pytest.mark.parametrize("algo", ALGOS)
+def test_clock_through_the_sampler(algo):
+    """MonteCarlo(algorithm=...) on the clock model: the same exact law (p > 1e-4); ordered start,
+    10 sweeps of 4 clusters (Wolff) or 100 SW sweeps (the energy relaxes in ~10 SW sweeps here)."""
     model, states, probs = _clock()
-    mc = MonteCarlo(algorithm="wolff", clusters_per_sweep=4)
+    mc = MonteCarlo(algorithm=algo, clusters_per_sweep=4)
     pv = []
     for seed in range(3):
         st = mc.init(model, betas=[BETA], replicas=20000, seed=seed, start="ordered")
-        st, _ = mc.run(st, sweeps=10)
+        st, _ = mc.run(st, sweeps=10 if algo == "wolff" else 100)
         pv.append(chi2_pvalue(st.spins_numpy(), states, probs))
     assert fisher(pv) > P_MIN, pv
 
 
-def _xy_final(model, beta, *, chains, sweeps, seed, clusters=1):
-    mc = MonteCarlo(algorithm="wolff", clusters_per_sweep=clusters)
+def _xy_final(algo, model, beta, *, chains, sweeps, seed, clusters=1):
+    mc = MonteCarlo(algorithm=algo, clusters_per_sweep=clusters)
     st = mc.init(model, betas=[beta], replicas=chains, seed=seed)
     st, _ = mc.run(st, sweeps=sweeps)
     return st.spins_numpy()
 
 
 @pytest.mark.usefixtures("one_thread")
-def test_xy_open_chain_bond_angles_are_von_mises():
+@pytest.mark.parametrize("algo", ALGOS)
+def test_xy_open_chain_bond_angles_are_von_mises(algo):
     """Open chain of 6 rotors: the 5 bond angles are independent von Mises(beta J); 3000 chains,
-    60 clusters from a hot start; Fisher p > 1e-4, and p < 1e-6 against a 15 % wrong beta."""
+    60 clusters / SW sweeps from a hot start; Fisher p > 1e-4, and p < 1e-6 against a 15 % wrong
+    beta."""
     chain = XYModel.from_graph(from_edges(6, [(i, i + 1) for i in range(5)]), 1.0)
     beta = 1.3
     pvals, wrong = [], []
     for seed in range(3):
-        th = _xy_final(chain, beta, chains=3000, sweeps=60, seed=seed)
+        th = _xy_final(algo, chain, beta, chains=3000, sweeps=60, seed=seed)
         d = (th[:, 1:] - th[:, :-1]).ravel()
         pvals.append(_von_mises_p(d, beta))
         wrong.append(_von_mises_p(d, 1.15 * beta))
@@ -136,12 +148,13 @@ def test_xy_open_chain_bond_angles_are_von_mises():
 
 
 @pytest.mark.usefixtures("one_thread")
+@pytest.mark.parametrize("algo", ALGOS)
 @pytest.mark.parametrize("T", [0.5, 1.5])
-def test_xy_ring_energy_matches_the_transfer_matrix(T):
+def test_xy_ring_energy_matches_the_transfer_matrix(T, algo):
     """Ring of 8 rotors: the mean energy of 400 independent chains is within 4 standard errors of
     the exact value (and a run at the wrong temperature 0.8 T would be far outside)."""
     ring = XYModel.from_graph(hypercubic((8,)), 1.0)
-    mc = MonteCarlo(algorithm="wolff", clusters_per_sweep=4)
+    mc = MonteCarlo(algorithm=algo, clusters_per_sweep=4)
     st = mc.init(ring, betas=[1 / T], replicas=400, seed=3)
     st, _ = mc.run(st, sweeps=50)
     st, rs = mc.run(st, sweeps=200, measure_every=10)
@@ -153,19 +166,21 @@ def test_xy_ring_energy_matches_the_transfer_matrix(T):
 
 
 def test_xy_2d_energy_agrees_with_metropolis():
-    """8x8 XY at T = 0.9 (near T_BKT): Wolff and Metropolis mean energies per spin agree within 4
-    combined standard errors (one mean per independent chain, 32 chains each)."""
+    """8x8 XY at T = 0.9 (near T_BKT): Wolff, Swendsen–Wang and Metropolis mean energies per spin
+    agree within 4 combined standard errors (one mean per independent chain, 32 chains each)."""
     model = XYModel.from_graph(hypercubic((8, 8)), 1.0)
     means = {}
-    for algo, clusters, sweeps in (("wolff", 8, 300), ("metropolis", 1, 600)):
+    for algo, clusters, sweeps in (("wolff", 8, 300), ("swendsen-wang", 1, 300), ("metropolis", 1, 600)):
         mc = MonteCarlo(algorithm=algo, clusters_per_sweep=clusters)
         st = mc.init(model, betas=[1 / 0.9], replicas=32, seed=11)
         st, _ = mc.run(st, sweeps=sweeps // 4)
         st, rs = mc.run(st, sweeps=sweeps, measure_every=2)
         means[algo] = rs.energy.mean(0)
-    w, m = means["wolff"], means["metropolis"]
-    se = np.hypot(w.std(ddof=1) / np.sqrt(w.size), m.std(ddof=1) / np.sqrt(m.size))
-    assert abs(w.mean() - m.mean()) < 4 * se, (w.mean(), m.mean(), se)
+    m = means["metropolis"]
+    for algo in ALGOS:
+        w = means[algo]
+        se = np.hypot(w.std(ddof=1) / np.sqrt(w.size), m.std(ddof=1) / np.sqrt(m.size))
+        assert abs(w.mean() - m.mean()) < 4 * se, (algo, w.mean(), m.mean(), se)
 
 
 def test_cluster_sizes_in_the_limits():
@@ -186,6 +201,13 @@ def test_cluster_sizes_in_the_limits():
     np.testing.assert_allclose(np.abs(np.exp(1j * th).mean(1)), 1.0, atol=1e-12)
     assert np.all(np.abs(th - 0.3) > 1e-6)
     np.testing.assert_array_equal(ctr, 6)
+    # Swendsen–Wang: beta = 0 reflects each site with probability 1/2; beta = 1e8 all or none
+    moved = ek.xy_sw_kernel(th, np.zeros(R), keys, ctr, *args, 50).sum() / (R * 50 * 16)
+    assert abs(moved - 0.5) < 4 * 0.5 / np.sqrt(R * 50 * 16)
+    th[:] = 0.3
+    moved = ek.xy_sw_kernel(th, np.full(R, 1e8), keys, ctr, *args, 1)
+    assert set(moved) <= {0.0, 16.0}
+    np.testing.assert_allclose(np.abs(np.exp(1j * th).mean(1)), 1.0, atol=1e-12)
 
 
 def test_deterministic_and_independent_of_the_thread_count():
@@ -193,11 +215,11 @@ def test_deterministic_and_independent_of_the_thread_count():
     xy = XYModel.from_graph(hypercubic((8, 8)), 1.0)
     old = numba.get_num_threads()
     try:
-        for m in (model, xy):
+        for m, algo in itertools.product((model, xy), ALGOS):
             out = []
             for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS), 1):
                 numba.set_num_threads(threads)
-                mc = MonteCarlo(algorithm="wolff", clusters_per_sweep=3)
+                mc = MonteCarlo(algorithm=algo, clusters_per_sweep=3)
                 st = mc.init(m, betas=[1.0, 1.4], replicas=3, seed=5)
                 st, _ = mc.run(st, sweeps=20)
                 out.append(st.spins_numpy())
@@ -208,7 +230,8 @@ def test_deterministic_and_independent_of_the_thread_count():
 
 
 def test_registry_support_and_refusals():
-    assert RULES["wolff"].support_text() == "ising, potts, clock, xy (numba)"
+    for algo in ALGOS:
+        assert RULES[algo].support_text() == "ising, potts, clock, xy (numba)"
     g = hypercubic((4, 4))
     af = XYModel.from_graph(g, -1.0)
     with pytest.raises(InputError, match="'wolff' needs ferromagnetic couplings and zero fields; "
@@ -219,6 +242,6 @@ def test_registry_support_and_refusals():
         MonteCarlo(algorithm="wolff").init(field, betas=[1.0])
     clock_af = ClockModel.from_graph(g, Q, -1.0)
     with pytest.raises(InputError, match="needs ferromagnetic couplings and zero fields"):
-        MonteCarlo(algorithm="wolff").init(clock_af, betas=[1.0])
+        MonteCarlo(algorithm="swendsen-wang").init(clock_af, betas=[1.0])
     with pytest.raises(InputError, match="only available with backend='numba'"):
         MonteCarlo(algorithm="wolff", backend="torch")

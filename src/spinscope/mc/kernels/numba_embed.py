@@ -17,10 +17,17 @@ and the whole cluster is reflected.
   ``q`` reflections of the dihedral group of the clock). Every state is reachable by reflecting a
   one-site cluster, so the chain is ergodic.
 
-Random numbers: cluster ``t`` of chain ``r`` uses the stream ``stream_start(keys[r],
-counters[r] + t)``; word 0 picks the seed site, word 1 the reflection, words 2, 3, ... the
-successive bond tests (neighbours not yet in the cluster with ``(r.s_i)(r.s_j) > 0``) in the
-deterministic growth order. Chains run in parallel; results do not depend on the thread count.
+Swendsen–Wang by embedding (same paper): one reflection per sweep, every bond ``i < j`` tested
+with the same ``p_ij``, every cluster (union–find) reflected with probability 1/2; a sweep
+touches all ``n`` sites at any temperature.
+
+Random numbers: cluster (Wolff) or sweep (SW) ``t`` of chain ``r`` uses the stream
+``stream_start(keys[r], counters[r] + t)``. Wolff: word 0 picks the seed site, word 1 the
+reflection, words 2, 3, ... the successive bond tests (neighbours not yet in the cluster with
+``(r.s_i)(r.s_j) > 0``) in the deterministic growth order. SW: word 0 the reflection, word
+``1 + e`` tests CSR entry ``e`` (bond ``i < j``), word ``1 + nnz + i`` decides whether the
+cluster whose root is ``i`` is reflected. Chains run in parallel; results do not depend on the
+thread count.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ import numpy as np
 from numba import njit, prange
 
 from spinscope._rng import draw, stream_start, u32_hi, uniform53
+from spinscope.mc.kernels.numba_cluster import _find
 
-__all__ = ["clock_projections", "clock_wolff_kernel", "xy_wolff_kernel"]
+__all__ = ["clock_projections", "clock_sw_kernel", "clock_wolff_kernel", "xy_sw_kernel",
+           "xy_wolff_kernel"]
 
 _S32 = np.uint64(32)
 _TWO_PI = 2.0 * np.pi
@@ -157,4 +166,93 @@ def clock_wolff_kernel(spins, betas, keys, counters, indptr, indices, data, q, p
         out[r] = total
     for r in range(R):
         counters[r] += np.uint64(clusters)
+    return out
+
+
+@njit(inline="always", cache=True)
+def _sw_flips(proj, b2, st, indptr, indices, data, parent, flip):
+    """Bonds of the embedded Ising model (union–find) and the clusters' coin flips:
+    ``flip[i]`` is 1 if site ``i`` is reflected. Returns the number of reflected sites."""
+    n = proj.shape[0]
+    nnz = indices.shape[0]
+    for i in range(n):
+        parent[i] = i
+    for i in range(n):
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j > i:
+                x = b2 * data[e] * proj[i] * proj[j]
+                if x > 0.0 and uniform53(draw(st, 1 + e)) < 1.0 - np.exp(-x):
+                    a = _find(parent, i)
+                    b = _find(parent, j)
+                    if a < b:
+                        parent[b] = a
+                    elif b < a:
+                        parent[a] = b
+    moved = 0
+    for i in range(n):
+        root = _find(parent, i)
+        if root == i:
+            flip[i] = np.int64(draw(st, 1 + nnz + i) >> np.uint64(63))
+        else:
+            flip[i] = flip[root]  # root < i: decided already
+        moved += flip[i]
+    return moved
+
+
+@njit(parallel=True, cache=True)
+def xy_sw_kernel(theta, betas, keys, counters, indptr, indices, data, sweeps):
+    """``sweeps`` Swendsen–Wang embedding sweeps of every XY chain (in place).
+
+    Returns the total number of reflected sites per chain, float64 ``(R,)``; ``counters``
+    advance by ``sweeps``.
+    """
+    R, n = theta.shape
+    out = np.zeros(R)
+    for r in prange(R):
+        th = theta[r]
+        parent = np.empty(n, dtype=np.int64)
+        flip = np.empty(n, dtype=np.int64)
+        proj = np.empty(n)
+        total = 0
+        for t in range(sweeps):
+            st = stream_start(keys[r], counters[r] + np.uint64(t))
+            psi = _TWO_PI * uniform53(draw(st, 0))
+            for i in range(n):
+                proj[i] = np.cos(th[i] - psi)
+            total += _sw_flips(proj, 2.0 * betas[r], st, indptr, indices, data, parent, flip)
+            twice = 2.0 * psi + np.pi
+            for i in range(n):
+                if flip[i]:
+                    th[i] = (twice - th[i]) % _TWO_PI
+        out[r] = total
+    for r in range(R):
+        counters[r] += np.uint64(sweeps)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def clock_sw_kernel(spins, betas, keys, counters, indptr, indices, data, q, proj, sweeps):
+    """``sweeps`` Swendsen–Wang embedding sweeps of every clock chain (in place); ``proj`` as in
+    :func:`clock_wolff_kernel`. Returns the total number of reflected sites per chain."""
+    R, n = spins.shape
+    out = np.zeros(R)
+    for r in prange(R):
+        s = spins[r]
+        parent = np.empty(n, dtype=np.int64)
+        flip = np.empty(n, dtype=np.int64)
+        p = np.empty(n)
+        total = 0
+        for t in range(sweeps):
+            st = stream_start(keys[r], counters[r] + np.uint64(t))
+            k = _uniform_int(draw(st, 0), q)
+            for i in range(n):
+                p[i] = proj[k, s[i]]
+            total += _sw_flips(p, 2.0 * betas[r], st, indptr, indices, data, parent, flip)
+            for i in range(n):
+                if flip[i]:
+                    s[i] = (k - s[i]) % q
+        out[r] = total
+    for r in range(R):
+        counters[r] += np.uint64(sweeps)
     return out

@@ -1,9 +1,11 @@
-"""Wolff cluster updates by embedding (numba) for the ferromagnetic clock and XY models.
+"""Cluster updates by embedding (numba) for the ferromagnetic clock and XY models.
 
-The ``"wolff"`` rule for ``clock`` and ``xy``: each cluster reflects the spins of one Wolff
-cluster of the Ising model embedded along a random axis (U. Wolff, PRL 62, 361 (1989); see
-:mod:`spinscope.mc.kernels.numba_embed`). A sweep is ``clusters_per_sweep`` clusters, as for
-Ising and Potts; the number of changed spins returned counts the reflected sites.
+The ``"wolff"`` and ``"swendsen-wang"`` rules for ``clock`` and ``xy``: the spins' components
+along a random axis define an embedded Ising model whose clusters are reflected (U. Wolff, PRL
+62, 361 (1989); see :mod:`spinscope.mc.kernels.numba_embed`). A Wolff sweep is
+``clusters_per_sweep`` single clusters, as for Ising and Potts; a Swendsen–Wang sweep reflects
+every cluster of one embedding with probability 1/2. The number of changed spins returned
+counts the reflected sites.
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ def _clock_sweep(plan, spins, betas, keys, counters, sweeps, sampler):
                                  b.q, plan.proj, c)
 
 
+def _xy_sw(plan, theta, betas, keys, counters, sweeps, sampler):
+    return ek.xy_sw_kernel(theta, _betas(betas), keys, counters, plan.indptr, plan.indices,
+                           plan.data, int(sweeps))
+
+
+def _clock_sw(plan, spins, betas, keys, counters, sweeps, sampler):
+    b = plan.base
+    return ek.clock_sw_kernel(spins, _betas(betas), keys, counters, b.indptr, b.indices, b.data,
+                              b.q, plan.proj, int(sweeps))
+
+
 def _xy_measure(plan, theta):
     return xk.xy_energies(plan, theta), xk.xy_magnetizations(theta)
 
@@ -65,10 +78,15 @@ def _clock_measure(plan, spins):
 
 
 _SUMMARY = "Wolff single-cluster flips (clusters_per_sweep per sweep)"
+_SW = "Swendsen–Wang multi-cluster sweeps"
 
 IMPLEMENTATIONS = (
     Implementation("wolff", "numba", ("clock",), _clock_prepare, _clock_sweep, _clock_measure,
                    summary=_SUMMARY, requires=ferromagnetic_no_field),
     Implementation("wolff", "numba", ("xy",), lambda m, s: xk.prepare_xy(m), _xy_sweep, _xy_measure,
                    summary=_SUMMARY, requires=ferromagnetic_no_field),
+    Implementation("swendsen-wang", "numba", ("clock",), _clock_prepare, _clock_sw, _clock_measure,
+                   summary=_SW, requires=ferromagnetic_no_field),
+    Implementation("swendsen-wang", "numba", ("xy",), lambda m, s: xk.prepare_xy(m), _xy_sw,
+                   _xy_measure, summary=_SW, requires=ferromagnetic_no_field),
 )
