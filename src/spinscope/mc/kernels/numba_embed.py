@@ -35,20 +35,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from spinscope._rng import draw, stream_start, u32_hi, uniform53
-from spinscope.mc.kernels.numba_cluster import _find
+from spinscope._rng import draw, stream_start, uniform53
+from spinscope.mc.kernels.numba_cluster import _find, _uniform_int
 
 __all__ = ["clock_projections", "clock_sw_kernel", "clock_wolff_kernel", "xy_sw_kernel",
            "xy_wolff_kernel"]
 
-_S32 = np.uint64(32)
 _TWO_PI = 2.0 * np.pi
-
-
-@njit(inline="always", cache=True)
-def _uniform_int(word, m):
-    """Uniform integer in ``0 .. m-1`` from the top 32 bits of a word (bias < m 2**-32)."""
-    return np.int64((u32_hi(word) * np.uint64(m)) >> _S32)
 
 
 def clock_projections(q: int) -> np.ndarray:
