@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 
 import numba
 import numpy as np
 import pytest
 from scipy import stats
 
+from spinscope.cli.main import main
 from spinscope.errors import InputError
 from spinscope.exact import xy_chain
 from spinscope.mc import RULES, MonteCarlo
 from spinscope.mc.kernels import make_keys
 from spinscope.mc.kernels import numba_embed as ek
-from spinscope.models import ClockModel, XYModel, from_edges, hypercubic
+from spinscope.models import ClockModel, XYModel, from_edges, hypercubic, save_model
 from test_mc_kernels_exactutil import (  # noqa: F401  (one_thread is a fixture)
     P_MIN,
     all_states,
@@ -165,6 +167,7 @@ def test_xy_ring_energy_matches_the_transfer_matrix(T, algo):
     assert abs(xy_chain(8, 0.8 * T).energy - exact) > 20 * err   # the test resolves a 20 % error
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_xy_2d_energy_agrees_with_metropolis():
     """8x8 XY at T = 0.9 (near T_BKT): Wolff, Swendsen–Wang and Metropolis mean energies per spin
     agree within 4 combined standard errors (one mean per independent chain, 32 chains each)."""
@@ -245,3 +248,41 @@ def test_registry_support_and_refusals():
         MonteCarlo(algorithm="swendsen-wang").init(clock_af, betas=[1.0])
     with pytest.raises(InputError, match="only available with backend='numba'"):
         MonteCarlo(algorithm="wolff", backend="torch")
+
+
+def test_cli_runs_and_refuses_with_exit_2(tmp_path, capsys):
+    """``spinscope simulate xy --algorithm wolff`` runs; an antiferromagnetic model file is refused
+    before anything is written (exit 2, the registry's message)."""
+    rc = main(["--json", "--seed", "2", "simulate", "xy", "--L", "4", "--T", "0.9", "--algorithm",
+               "wolff", "--clusters", "4", "--sweeps", "40", "--out", str(tmp_path / "xy")])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and d["config"]["algorithm"] == "wolff" and d["config"]["clusters_per_sweep"] == 4
+    path = tmp_path / "af.npz"
+    save_model(path, XYModel.from_graph(hypercubic((4, 4)), -1.0))
+    rc = main(["simulate", str(path), "--T", "1", "--algorithm", "wolff", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "algorithm 'wolff' needs ferromagnetic couplings and zero fields; use metropolis" in err
+    assert "Traceback" not in err and not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.parametrize("kind,T", [("xy", 0.9), ("clock", 0.8)])
+def test_16x16_energy_and_magnetisation_agree_with_metropolis(kind, T):
+    """16x16 XY at T = 0.9 / 6-state clock at T = 0.8 (near their transitions): mean e and |m| of
+    Wolff (24 clusters per sweep) and SW agree with long Metropolis runs within 4 combined
+    standard errors of independent chain means (16 chains each)."""
+    g = hypercubic((16, 16))
+    model = XYModel.from_graph(g, 1.0) if kind == "xy" else ClockModel.from_graph(g, Q, 1.0)
+    res = {}
+    for algo, sweeps in (("wolff", 2000), ("swendsen-wang", 2000), ("metropolis", 20000)):
+        mc = MonteCarlo(algorithm=algo, clusters_per_sweep=24)
+        st = mc.init(model, betas=[1 / T], replicas=16, seed=21)
+        st, _ = mc.run(st, sweeps=sweeps // 5)
+        st, rs = mc.run(st, sweeps=sweeps, measure_every=5)
+        res[algo] = (rs.energy.mean(0), rs.magnetization.mean(0))
+    for algo in ALGOS:
+        for a, b in zip(res[algo], res["metropolis"]):
+            se = np.hypot(a.std(ddof=1) / np.sqrt(a.size), b.std(ddof=1) / np.sqrt(b.size))
+            assert abs(a.mean() - b.mean()) < 4 * se, (algo, a.mean(), b.mean(), se)
