@@ -112,7 +112,7 @@ def test_registry_and_errors():
     assert "xy" not in RULES["metropolis"].kinds("torch")
     m = model_from_spec("xy", L=4)
     with pytest.raises(InputError, match="not xy models"):
-        MonteCarlo(algorithm="wolff").init(m, betas=[1.0])
+        MonteCarlo(algorithm="multispin").init(m, betas=[1.0])
     with pytest.raises(InputError, match="not xy models"):
         MonteCarlo(backend="torch").init(m, betas=[1.0])
     with pytest.raises(InputError, match="continuous"):

@@ -16,5 +16,5 @@ def test_python_tour_runs():
     namespace: dict = {}
     exec(compile(m.group(1), "README tour", "exec"), namespace)
     assert namespace["res"].summary().shape[0] == 3
-    assert namespace["RULES"]["wolff"].support_text() == "ising, potts (numba)"
+    assert namespace["RULES"]["wolff"].support_text() == "ising, potts, clock, xy (numba)"
     assert namespace["solve"](namespace["problem"], solver="sa", seed=0, time_limit=1).best_value == 4.0

@@ -1,10 +1,9 @@
 """Configurations for machine learning of phases: generation with the project's samplers, storage.
 
 One data set holds ``samples`` configurations at each temperature of a grid for one (model, q,
-L, seed), drawn by :class:`spinscope.mc.MonteCarlo`: Swendsen–Wang cluster sweeps for Ising and
-Potts (cheap independent samples near criticality), Metropolis sweeps for clock and XY (the
-project has no cluster rule for them). Every temperature runs ``chains`` independent chains at
-once; after ``burn_in`` sweeps the integrated autocorrelation time ``tau`` of ``|m|`` and of the
+L, seed), drawn by :class:`spinscope.mc.MonteCarlo`: Swendsen–Wang cluster sweeps (cheap
+independent samples near criticality; by embedding for clock and XY). Every temperature runs
+``chains`` independent chains at once; after ``burn_in`` sweeps the integrated autocorrelation time ``tau`` of ``|m|`` and of the
 energy is measured (Sokal window, :func:`spinscope.analysis.statistics.integrated_time`) and the
 chains (started ordered: high temperatures relax fast from it, low ones need no coarsening) are
 recorded every ``thin = ceil(2 max tau)`` sweeps, so consecutive samples of a chain
@@ -103,8 +102,8 @@ def build_model(model: str, q: int | None, L: int):
 
 
 def algorithm_for(model: str) -> str:
-    """The update rule used for ``model``: cluster sweeps where the project has them."""
-    return "swendsen-wang" if model in ("ising", "potts") else "metropolis"
+    """The update rule used for ``model``: Swendsen–Wang cluster sweeps (embedding for clock/XY)."""
+    return "swendsen-wang"
 
 
 @dataclass

@@ -60,7 +60,8 @@ Cost notes: the lattice kind converts the spins to a sublattice layout and back 
 local fields once per call (O(n^2)). Module map: :mod:`spinscope._rng` (counter-based RNG shared with optimize),
 :mod:`.plans` (plans, colouring), :mod:`.numba_lattice` (lattice kind), :mod:`.numba_local`
 (colored/dense Ising, Potts/clock, observables), :mod:`.numba_cluster` (Wolff, SW),
-:mod:`.numba_multispin` (bit-packed).
+:mod:`.numba_embed` (Wolff and SW by embedding for clock and XY), :mod:`.numba_multispin`
+(bit-packed).
 """
 
 from __future__ import annotations

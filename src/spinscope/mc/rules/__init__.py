@@ -9,7 +9,7 @@ spinscope can call ``RULES.register(implementation)``.
 
 from __future__ import annotations
 
-from spinscope.mc.rules import block, cluster, local, multispin, rbm, xy
+from spinscope.mc.rules import block, cluster, embedding, local, multispin, rbm, xy
 from spinscope.mc.rules.registry import BACKENDS, Implementation, RuleRegistry, UpdateRule
 
 __all__ = ["ALGORITHMS", "BACKENDS", "RULES", "Implementation", "RuleRegistry", "UpdateRule"]
@@ -21,6 +21,7 @@ _BUILTIN = (
     multispin.IMPLEMENTATIONS,
     block.IMPLEMENTATIONS,
     xy.IMPLEMENTATIONS,
+    embedding.IMPLEMENTATIONS,
     rbm.IMPLEMENTATIONS,
 )
 

@@ -12,10 +12,11 @@ from spinscope.mc import kernels as k
 from spinscope.mc.rules.local import numba_measure
 from spinscope.mc.rules.registry import Implementation
 
-__all__ = ["IMPLEMENTATIONS"]
+__all__ = ["IMPLEMENTATIONS", "ferromagnetic_no_field"]
 
 
-def _ferromagnetic_no_field(model) -> str | None:
+def ferromagnetic_no_field(model) -> str | None:
+    """Why a cluster rule cannot sample ``model`` (antiferromagnetic couplings, fields), or None."""
     if not model.is_ferromagnetic or model.has_fields:
         return "needs ferromagnetic couplings and zero fields"
     return None
@@ -40,7 +41,7 @@ def _sw_sweep(plan, spins, betas, keys, counters, sweeps, sampler):
 IMPLEMENTATIONS = (
     Implementation("wolff", "numba", ("ising", "potts"), _prepare, _wolff_sweep, numba_measure,
                    summary="Wolff single-cluster flips (clusters_per_sweep per sweep)",
-                   requires=_ferromagnetic_no_field),
+                   requires=ferromagnetic_no_field),
     Implementation("swendsen-wang", "numba", ("ising", "potts"), _prepare, _sw_sweep, numba_measure,
-                   summary="Swendsen–Wang multi-cluster sweeps", requires=_ferromagnetic_no_field),
+                   summary="Swendsen–Wang multi-cluster sweeps", requires=ferromagnetic_no_field),
 )
