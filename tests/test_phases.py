@@ -136,7 +136,8 @@ def test_pipeline_recovers_a_planted_threshold(t0):
     x = _planted(T, t0, 200, 8, rng)
     far = np.abs(T - t0) > 0.15
     net, _info = cl.train_classifier(x[far, :100].reshape(-1, 8, 8), np.repeat((T[far] > t0).astype(int), 100),
-                                    seed=1, settings=cl.TrainSettings(epochs=20))
+                                    seed=1, sign_symmetric=True,
+                                    settings=cl.TrainSettings(epochs=20))
     p = cl.predict(net, x[:, 100:].reshape(-1, 8, 8))[:, 0].reshape(T.size, -1)
     t, err = an.crossing_with_error(T, p, n_boot=50)
     assert abs(t - t0) < 0.1, (t, t0)        # within one grid step of the planted threshold

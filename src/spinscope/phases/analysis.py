@@ -165,13 +165,15 @@ def confusion_peak(trial: np.ndarray, accuracy: np.ndarray) -> float:
 
 
 def confusion_curve(x: np.ndarray, T: np.ndarray, *, arch: str = "fc", seed: int = 0,
-                    settings=None, test_share: float = 0.3, progress=None) -> ConfusionCurve:
+                    settings=None, test_share: float = 0.3, sign_symmetric: bool = False,
+                    progress=None) -> ConfusionCurve:
     """Learning by confusion on inputs ``x (T, S, L, L)`` at temperatures ``T`` (ascending).
 
     Trial temperatures are the midpoints between neighbouring grid points plus one point below
     and one above the grid (the trivial labellings). Each trial trains a fresh classifier (seed
     ``seed``) on ``1 - test_share`` of the configurations of every temperature and measures its
-    accuracy on the rest.
+    accuracy on the rest. ``sign_symmetric``: ``x -> -x`` is a symmetry of the inputs (raw Ising
+    spins; used by the training's augmentation).
     """
     from spinscope.phases.classifiers import TrainSettings, predict, train_classifier
 
@@ -191,7 +193,7 @@ def confusion_curve(x: np.ndarray, T: np.ndarray, *, arch: str = "fc", seed: int
             acc.append(1.0)
         else:
             net, _ = train_classifier(xtr, ytr, arch=arch, seed=seed + k, settings=settings or TrainSettings(),
-                                      )
+                                      sign_symmetric=sign_symmetric)
             acc.append(float((predict(net, xte).argmax(-1) == yte).mean()))
         if progress is not None:
             progress(k + 1, trial.size)

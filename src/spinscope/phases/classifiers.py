@@ -23,7 +23,7 @@ from torch import nn
 
 from spinscope.errors import DataFileError, InputError
 
-__all__ = ["ARCHITECTURES", "TrainSettings", "build", "from_bytes", "predict", "to_bytes", "train_classifier"]
+__all__ = ["ARCHITECTURES", "TrainSettings", "augment", "build", "from_bytes", "predict", "to_bytes", "train_classifier"]
 
 ARCHITECTURES = ("fc", "cnn")
 
@@ -52,21 +52,52 @@ def build(arch: str, L: int, *, seed: int = 0) -> nn.Module:
 @dataclass(frozen=True)
 class TrainSettings:
     """Training settings: epochs, batch size, Adam learning rate, L2 weight decay, validation
-    share, and the torch device the network trains on (the same batches and random numbers on
-    any device; the trained network comes back on that device)."""
+    share, the torch device the network trains on (the same batches and random numbers on
+    any device; the trained network comes back on that device), and ``augment``: every
+    mini-batch is moved by a random symmetry of the periodic square lattice (a translation and one
+    of the 8 rotations/reflections of the square), so that a network with ``L^2`` weights cannot
+    learn where on the lattice a training configuration happened to order (see :func:`augment`).
+    Training lasts ``epochs`` epochs, or more when needed to take at least ``min_steps`` mini-batch
+    steps (Adam at the default rate needs a few thousand steps; a small data set would otherwise
+    stop half-trained). Defaults measured on Ising data, L = 16-64 (docs/phases.md)."""
 
-    epochs: int = 20
+    epochs: int = 40
     batch: int = 64
-    lr: float = 1e-2
-    weight_decay: float = 1e-4
+    lr: float = 1e-3
+    weight_decay: float = 1e-3
     validation: float = 0.1
     device: str = "cpu"
+    augment: bool = True
+    min_steps: int = 2000
+
+
+def augment(xb, gen: torch.Generator, *, sign: bool = False):
+    """A random symmetry of the periodic ``L x L`` lattice applied to a batch ``(B, L, L)``: one
+    translation and one of the 8 elements of the square's symmetry group for the whole batch
+    (drawn from ``gen``), and with ``sign=True`` an independent global sign flip per
+    configuration (the Ising spin-flip symmetry of raw spins)."""
+    L = xb.shape[-1]
+    shift = torch.randint(0, L, (2,), generator=gen).tolist()
+    flips = torch.randint(0, 2, (3,), generator=gen).tolist()
+    xb = torch.roll(xb, shift, (1, 2))
+    if flips[0]:
+        xb = xb.transpose(1, 2)
+    dims = [d for d, f in zip((1, 2), flips[1:]) if f]
+    if dims:
+        xb = xb.flip(dims)
+    if sign:
+        s = torch.randint(0, 2, (xb.shape[0],), generator=gen).to(xb.device) * 2 - 1
+        xb = xb * s[:, None, None].to(xb.dtype)
+    return xb
 
 
 def train_classifier(x: np.ndarray, labels: np.ndarray, *, arch: str = "fc", seed: int = 0,
-                     settings: TrainSettings = TrainSettings(),
+                     settings: TrainSettings = TrainSettings(), sign_symmetric: bool = False,
                      progress: Callable[[int, int], None] | None = None):
     """Train a classifier on inputs ``x (N, L, L)`` and labels ``0`` (ordered) / ``1`` (disordered).
+
+    ``sign_symmetric``: the labels do not change under ``x -> -x`` (raw Ising spins), used by the
+    augmentation (``settings.augment``).
 
     Returns ``(network, info)`` with ``info`` = final training loss and validation accuracy
     (held-out share ``settings.validation`` of the data, drawn from ``seed``).
@@ -86,18 +117,22 @@ def train_classifier(x: np.ndarray, labels: np.ndarray, *, arch: str = "fc", see
     opt = torch.optim.Adam(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     loss_fn = torch.nn.CrossEntropyLoss()
     loss = torch.tensor(0.0)
-    for epoch in range(settings.epochs):
+    per_epoch = -(-len(tr) // settings.batch)
+    epochs = max(settings.epochs, -(-settings.min_steps // max(per_epoch, 1)))
+    for epoch in range(epochs):
         order = torch.randperm(len(yt), generator=gen)
         for k in range(0, len(order), settings.batch):
             b = order[k:k + settings.batch].to(settings.device)
+            xb = augment(xt[b], gen, sign=sign_symmetric) if settings.augment else xt[b]
             opt.zero_grad()
-            loss = loss_fn(net(xt[b]), yt[b])
+            loss = loss_fn(net(xb), yt[b])
             loss.backward()
             opt.step()
         if progress is not None:
-            progress(epoch + 1, settings.epochs)
+            progress(epoch + 1, epochs)
     acc = float((predict(net, x[val]).argmax(-1) == y[val]).mean()) if nval else float("nan")
-    return net, {"loss": float(loss.detach()), "validation_accuracy": acc, "train_size": len(tr)}
+    return net, {"loss": float(loss.detach()), "validation_accuracy": acc, "train_size": len(tr),
+                 "epochs": epochs}
 
 
 def predict(net, x: np.ndarray, *, batch: int = 4096) -> np.ndarray:

@@ -14,6 +14,7 @@ from spinscope.workflows._phases_steps import (
     combine,
     dataset,
     default_grid,
+    sign_symmetric,
     supervised_outputs,
 )
 from spinscope.workflows._threads import single_threaded
@@ -125,7 +126,7 @@ def _confusion(ctx, cfg):
     with single_threaded():
         c = an.confusion_curve(x, T, arch=cfg["classifier"], seed=ctx.seed,
                                settings=TrainSettings(epochs=cfg["epochs"], device=ctx.device),
-                               progress=lambda k, n: ctx.bar(f"confusion L={L}", k, n))
+                               sign_symmetric=sign_symmetric(cfg["model"], cfg["input"]), progress=lambda k, n: ctx.bar(f"confusion L={L}", k, n))
     est = {"T_c": c.peak, "grid_step": float(np.min(np.diff(T))), "L": L}
     ref = _reference(cfg["model"], cfg["q"])
     if ref:

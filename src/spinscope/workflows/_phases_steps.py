@@ -20,9 +20,12 @@ from spinscope.phases.correlation import network_input
 
 __all__ = ["DEFAULT_GRIDS", "NU", "Context", "PhasesResult", "dataset", "labels_for", "supervised_outputs", "trained"]
 
-#: Default temperature grids ``(start, stop, count)`` per model (q where it matters).
-DEFAULT_GRIDS = {"ising": (1.6, 3.0, 29), "potts3": (0.75, 1.25, 26), "potts4": (0.70, 1.15, 26),
-                 "clock": (0.4, 1.3, 31), "xy": (0.5, 1.3, 33)}
+#: Default temperature grids ``(start, stop, count)`` per model (q where it matters). The Ising grid
+#: has step 0.05 with T_c half-way between two points, so that the labels split it symmetrically
+#: (measured: the crossings T*(L) then fall monotonically with L; docs/phases.md).
+_TC_ISING = 2.0 / math.log(1.0 + math.sqrt(2.0))
+DEFAULT_GRIDS = {"ising": (_TC_ISING - 0.725, _TC_ISING + 0.725, 30), "potts3": (0.75, 1.25, 26),
+                 "potts4": (0.70, 1.15, 26), "clock": (0.4, 1.3, 31), "xy": (0.5, 1.3, 33)}
 #: Correlation-length exponents of the finite-size extrapolation (nu fixed): Ising 1, Potts q=3 5/6,
 #: q=4 2/3 (den Nijs; Baxter); None where the transition is BKT (no power law).
 NU = {"ising": 1.0, "potts2": 1.0, "potts3": 5 / 6, "potts4": 2 / 3, "clock2": 1.0, "clock4": 1.0}
@@ -117,15 +120,21 @@ def labels_for(model: str, q: int | None, T: np.ndarray, gap: float) -> tuple[np
     return mask, (T[mask] >= hi).astype(int)
 
 
+def sign_symmetric(model: str, input_kind: str) -> bool:
+    """Whether ``x -> -x`` is a symmetry of the network inputs (raw Ising spins; the correlation
+    configuration is already invariant, and its sign is meaningful)."""
+    return model == "ising" and input_kind == "spins"
+
+
 def trained(ctx: Context, name: str, x: np.ndarray, y: np.ndarray, *, arch: str, seed: int,
-            settings: cl.TrainSettings, meta: dict):
+            settings: cl.TrainSettings, meta: dict, sign: bool = False):
     """The classifier stored as ``networks/<name>.safetensors`` (resume), else trained and stored."""
     rel = f"networks/{name}.safetensors"
     f = ctx.rundir.path / rel
     if f.exists():
         net, stored = cl.from_bytes(f.read_bytes(), where=str(f))
         return net, {"validation_accuracy": float(stored.get("validation_accuracy", "nan")), "reused": True}
-    net, info = cl.train_classifier(x, y, arch=arch, seed=seed, settings=settings,
+    net, info = cl.train_classifier(x, y, arch=arch, seed=seed, settings=settings, sign_symmetric=sign,
                                     progress=lambda d, t: ctx.bar(f"training {name}", d, t))
     meta = {k: str(v) for k, v in {**meta, "arch": arch, "L": x.shape[-1], "seed": seed,
                                     "validation_accuracy": info["validation_accuracy"]}.items()}
@@ -156,7 +165,8 @@ def supervised_outputs(ctx: Context, *, train: tuple, test: tuple, L: int, arch:
     outs, cross, infos = [], [], []
     for s in range(seeds):
         net, info = trained(ctx, f"{m_tr}-L{L}-{input_kind}-{arch}-seed{s}", xs, ys, arch=arch,
-                            seed=ctx.seed * 1000 + s, settings=settings, meta={"model": m_tr})
+                            seed=ctx.seed * 1000 + s, settings=settings, meta={"model": m_tr},
+                            sign=sign_symmetric(m_tr, input_kind))
         p = cl.predict(net, x_te[:, held_te].reshape(-1, L, L))[:, 0].reshape(len(T_te), -1)
         outs.append(p)
         cross.append(an.crossing_with_error(T_te, p, seed=ctx.seed + s))

@@ -92,8 +92,8 @@ def _check_labels(cfg: dict) -> None:
 
 def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None,
            method: str = "supervised", train_on: str = "ising", input: str | None = None,
-           classifier: str = "fc", samples: int = 400, seeds: int = 2, gap: float = 0.05,
-           epochs: int = 20, out=None, resume=None, data_dir=None, seed=None,
+           classifier: str = "fc", samples: int = 400, seeds: int = 2, gap: float = 0.0,
+           epochs: int = 40, out=None, resume=None, data_dir=None, seed=None,
            progress=False, device: str = "cpu") -> PhasesResult:
     """Machine learning of phases (see the module docstring); the same as ``spinscope phases``.
 
@@ -117,7 +117,9 @@ def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None
     seeds : int
         Networks trained per size (different initial weights and batch orders).
     gap : float
-        Training temperatures satisfy ``|T - T_c| >= gap T_c``.
+        Training temperatures satisfy ``|T - T_c| >= gap T_c``; 0 (default) trains on every
+        temperature, labelled by the side of ``T_c`` it lies on (Carrasquilla–Melko; measured
+        better than a gap: docs/phases.md).
     epochs : int
     out, resume : path, optional
         New run directory, or one to continue (stored data and networks are reused).
