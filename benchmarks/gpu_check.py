@@ -206,8 +206,9 @@ def phases_classifier(device: str) -> dict:
     ordered = np.where(g.random((n, L, L)) < 0.9, 1.0, -1.0) * g.choice([-1.0, 1.0], size=(n, 1, 1))
     x = np.concatenate([ordered, g.choice([-1.0, 1.0], size=(n, L, L))])
     y = np.repeat([0, 1], n)
-    (net, info), sec = _timed(lambda: train_classifier(x, y, seed=1, settings=TrainSettings(epochs=5, device=device)))
-    _, cpu_info = train_classifier(x, y, seed=1, settings=TrainSettings(epochs=5))
+    (net, info), sec = _timed(lambda: train_classifier(x, y, seed=1, sign_symmetric=True,
+                                                       settings=TrainSettings(device=device)))
+    _, cpu_info = train_classifier(x, y, seed=1, sign_symmetric=True, settings=TrainSettings())
     return {"seconds": sec, "validation_accuracy": info["validation_accuracy"],
             "cpu_validation_accuracy": cpu_info["validation_accuracy"],
             "mean_p_ordered_on_ordered": float(predict(net, ordered)[:, 0].mean())}
