@@ -56,6 +56,7 @@ def test_end_to_end_tiny_run_and_resume(tmp_path, capsys):
     assert code == 0, err
     res = json.loads(stdout)
     assert res["config"]["seed"] == 3 and res["config"]["L"] == [8]
+    assert res["per_L"][0]["epochs"] == 40                 # --epochs as given
     assert res["estimates"]["reference"] == [pytest.approx(dt.ONSAGER)]
     for f in ("config.json", "result.json", "outputs.csv", "crossings.csv", "report.html", "outputs.png",
               "networks/ising-L8-spins-fc-seed0.safetensors"):

@@ -188,3 +188,10 @@ def test_unavailable_device_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(InputError, match="unknown torch device"):
         phases(L=(4,), samples=8, out=tmp_path / "run", device="gpu0")
     assert not (tmp_path / "run").exists()
+
+
+def test_default_epochs_grow_above_L32():
+    from spinscope.workflows._phases_steps import epochs_for
+
+    assert [epochs_for(None, L) for L in (8, 16, 32, 48, 64)] == [40, 40, 40, 80, 80]
+    assert epochs_for(7, 64) == 7                       # an explicit --epochs wins at every size

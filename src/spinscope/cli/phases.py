@@ -27,7 +27,8 @@ __all__ = ["command"]
 @click.option("--seeds", type=Count(min=1), default=2, show_default=True, help="Networks trained per size.")
 @click.option("--gap", type=click.FloatRange(0, 0.9), default=0.0, show_default=True,
               help="Train only on |T - T_c| >= gap T_c (0: every temperature, as Carrasquilla–Melko).")
-@click.option("--epochs", type=Count(min=1), default=40, show_default=True, help="Training epochs.")
+@click.option("--epochs", type=Count(min=1), default=None,
+              help="Training epochs [default: 40 up to L = 32, 80 above].")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Store and reuse data sets here (default: OUT/data).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,

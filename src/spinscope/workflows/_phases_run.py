@@ -14,6 +14,7 @@ from spinscope.workflows._phases_steps import (
     combine,
     dataset,
     default_grid,
+    epochs_for,
     sign_symmetric,
     supervised_outputs,
 )
@@ -69,15 +70,16 @@ def _extrapolations(cfg: dict, rows: list, model: str, q) -> dict:
 
 
 def _classify(ctx, cfg: dict, train: tuple, test: tuple):
-    settings = TrainSettings(epochs=cfg["epochs"], device=ctx.device)
     rows, curves = [], {}
     for L in cfg["L"]:
+        settings = TrainSettings(epochs=epochs_for(cfg["epochs"], L), device=ctx.device)
         with single_threaded():
             r = supervised_outputs(ctx, train=train, test=test, L=L, arch=cfg["classifier"], seeds=cfg["seeds"],
                                    gap=cfg["gap"], settings=settings, input_kind=cfg["input"])
         t, e = combine(r["crossings"])
         mean_out = r["outputs"].mean(0).mean(-1)
-        row = {"L": L, "T_star": t, "T_star_err": e, "per_seed": r["crossings"][:, 0].tolist(),
+        row = {"L": L, "T_star": t, "T_star_err": e, "epochs": settings.epochs,
+               "per_seed": r["crossings"][:, 0].tolist(),
                "validation_accuracy": [i.get("validation_accuracy") for i in r["train"]]}
         if test[0] == "clock" and (test[1] or 0) >= 5:
             row["T_low"], row["T_high"] = an.plateau_temperatures(test[2], mean_out)
@@ -125,7 +127,7 @@ def _confusion(ctx, cfg):
     x = network_input(d.configurations, cfg["model"], cfg["q"], cfg["input"])
     with single_threaded():
         c = an.confusion_curve(x, T, arch=cfg["classifier"], seed=ctx.seed,
-                               settings=TrainSettings(epochs=cfg["epochs"], device=ctx.device),
+                               settings=TrainSettings(epochs=epochs_for(cfg["epochs"], L), device=ctx.device),
                                sign_symmetric=sign_symmetric(cfg["model"], cfg["input"]), progress=lambda k, n: ctx.bar(f"confusion L={L}", k, n))
     est = {"T_c": c.peak, "grid_step": float(np.min(np.diff(T))), "L": L}
     ref = _reference(cfg["model"], cfg["q"])

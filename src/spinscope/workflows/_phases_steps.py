@@ -18,7 +18,7 @@ from spinscope.phases import classifiers as cl
 from spinscope.phases import data as dt
 from spinscope.phases.correlation import network_input
 
-__all__ = ["DEFAULT_GRIDS", "NU", "Context", "PhasesResult", "dataset", "labels_for", "supervised_outputs", "trained"]
+__all__ = ["DEFAULT_GRIDS", "NU", "Context", "PhasesResult", "dataset", "epochs_for", "labels_for", "supervised_outputs", "trained"]
 
 #: Default temperature grids ``(start, stop, count)`` per model (q where it matters). The Ising grid
 #: has step 0.05 with T_c half-way between two points, so that the labels split it symmetrically
@@ -118,6 +118,15 @@ def labels_for(model: str, q: int | None, T: np.ndarray, gap: float) -> tuple[np
     lo, hi = min(tc) * (1 - gap), max(tc) * (1 + gap)
     mask = (T <= lo) | (T >= hi)
     return mask, (T[mask] >= hi).astype(int)
+
+
+def epochs_for(epochs: int | None, L: int) -> int:
+    """Training epochs at size ``L``: ``epochs``, or by default 40 up to L = 32 and 80 above
+    (measured: with 40 the L = 48, 64 networks are under-trained and their crossings stop falling;
+    docs/phases.md)."""
+    if epochs is not None:
+        return int(epochs)
+    return 40 if L <= 32 else 80
 
 
 def sign_symmetric(model: str, input_kind: str) -> bool:

@@ -59,7 +59,7 @@ def _config(model, q, L, T, method, train_on, input_kind, classifier, samples, s
            "train_on": train_on if method == "transfer" else None, "input": input_kind,
            "classifier": classifier, "samples": check_int(samples, "samples", minimum=4),
            "seeds": check_int(seeds, "seeds", minimum=1), "gap": float(gap),
-           "epochs": check_int(epochs, "epochs", minimum=1), "seed": seed}
+           "epochs": None if epochs is None else check_int(epochs, "epochs", minimum=1), "seed": seed}
     _check_labels(cfg)
     return cfg
 
@@ -93,7 +93,7 @@ def _check_labels(cfg: dict) -> None:
 def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None,
            method: str = "supervised", train_on: str = "ising", input: str | None = None,
            classifier: str = "fc", samples: int = 400, seeds: int = 2, gap: float = 0.0,
-           epochs: int = 40, out=None, resume=None, data_dir=None, seed=None,
+           epochs: int | None = None, out=None, resume=None, data_dir=None, seed=None,
            progress=False, device: str = "cpu") -> PhasesResult:
     """Machine learning of phases (see the module docstring); the same as ``spinscope phases``.
 
@@ -120,7 +120,9 @@ def phases(*, model: str = "ising", q: int | None = None, L=(16, 24, 32), T=None
         Training temperatures satisfy ``|T - T_c| >= gap T_c``; 0 (default) trains on every
         temperature, labelled by the side of ``T_c`` it lies on (Carrasquilla–Melko; measured
         better than a gap: docs/phases.md).
-    epochs : int
+    epochs : int, optional
+        Training epochs per network; default 40 up to L = 32 and 80 above (measured,
+        docs/phases.md), at least 2000 mini-batch steps in any case.
     out, resume : path, optional
         New run directory, or one to continue (stored data and networks are reused).
     data_dir : path, optional
