@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     # first parallel numba kernel loads libgomp): idle OpenMP threads sleep instead of spinning.
     # With the default (spinning) policy a busy machine slows every parallel kernel by orders
     # of magnitude (measured: phases data, L = 16, 22 s passive vs > 300 s spinning with one
-    # other job on 2 cores; docs/performance.md). A value the user set is kept.
+    # other job on 2 cores; docs/monte-carlo.md). A value the user set is kept.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
