@@ -8,7 +8,8 @@ Cases:
   one Metropolis chain per temperature, one temperature after the other, thinned by a fixed
   ``baseline_thin`` sweeps (which is *less* than Metropolis' autocorrelation time near T_c at
   ``L = 32``, tau ~ L^2.17: the baseline's samples are not even independent).
-* ``training``: the Carrasquilla–Melko FC network on 5000 ``32 x 32`` configurations, 20 epochs,
+* ``training``: the Carrasquilla–Melko FC network on 5000 ``32 x 32`` configurations, ``epochs=20``
+  (raised to the 2000-step minimum of :class:`~spinscope.phases.classifiers.TrainSettings`),
   with one torch thread (what the workflow uses) against torch's default thread count.
 * ``default_command``: wall time of ``phases()`` with the command's defaults (``--quick``: a tiny
   run instead).
