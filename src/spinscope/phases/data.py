@@ -3,11 +3,11 @@
 One data set holds ``samples`` configurations at each temperature of a grid for one (model, q,
 L, seed), drawn by :class:`spinscope.mc.MonteCarlo`: Swendsen–Wang cluster sweeps (cheap
 independent samples near criticality; by embedding for clock and XY). Every temperature runs
-``chains`` independent chains at once; after ``burn_in`` sweeps the integrated autocorrelation time ``tau`` of ``|m|`` and of the
-energy is measured (Sokal window, :func:`spinscope.analysis.statistics.integrated_time`) and the
-chains (started ordered: high temperatures relax fast from it, low ones need no coarsening) are
-recorded every ``thin = ceil(2 max tau)`` sweeps, so consecutive samples of a chain
-are (nearly) independent.
+``chains`` independent chains at once; after ``burn_in`` sweeps the integrated autocorrelation
+time ``tau`` of ``|m|`` and of the energy is measured (Sokal window,
+:func:`spinscope.analysis.statistics.integrated_time`) and the chains (started ordered: high
+temperatures relax fast from it, low ones need no coarsening) are recorded every
+``thin = ceil(2 max tau)`` sweeps, so consecutive samples of a chain are (nearly) independent.
 
 File format (``.npz``, compressed; version :data:`DATA_VERSION`):
 

@@ -128,7 +128,8 @@ def _confusion(ctx, cfg):
     with single_threaded():
         c = an.confusion_curve(x, T, arch=cfg["classifier"], seed=ctx.seed,
                                settings=TrainSettings(epochs=epochs_for(cfg["epochs"], L), device=ctx.device),
-                               sign_symmetric=sign_symmetric(cfg["model"], cfg["input"]), progress=lambda k, n: ctx.bar(f"confusion L={L}", k, n))
+                               sign_symmetric=sign_symmetric(cfg["model"], cfg["input"]),
+                               progress=lambda k, n: ctx.bar(f"confusion L={L}", k, n))
     est = {"T_c": c.peak, "grid_step": float(np.min(np.diff(T))), "L": L}
     ref = _reference(cfg["model"], cfg["q"])
     if ref:
